@@ -1,0 +1,49 @@
+# Each Python gets its own virtual environment under .venv/, created on first use.
+PYTHONS ?= 3.11 3.13
+RUN_PYTHON ?= 3.11
+VENV_DIR ?= .venv
+
+# The interpreter for a version: pyenv's when pyenv has it, else pythonX.Y on PATH.
+python_for = $(or $(shell pyenv prefix $(shell pyenv latest $(1) 2>/dev/null) 2>/dev/null | sed 's|$$|/bin/python|'),$(shell command -v python$(1)))
+venv_python = $(VENV_DIR)/py$(1)/bin/python
+
+.PHONY: run test lint bench datasets check-datasets clean
+
+# Install with every extra once per Python, again whenever setup.cfg changes.
+$(VENV_DIR)/py%/installed: setup.cfg pyproject.toml
+	rm -rf $(VENV_DIR)/py$*
+	$(call python_for,$*) -m venv $(VENV_DIR)/py$*
+	$(call venv_python,$*) -m pip install --quiet --upgrade pip
+	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench,examples]'
+	touch $@
+
+run: $(VENV_DIR)/py$(RUN_PYTHON)/installed
+	$(call venv_python,$(RUN_PYTHON)) -m microcosm_sqlite.examples.demo
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite inspect microcosm_sqlite/examples/airports.sqlite
+
+test: $(foreach version,$(PYTHONS),$(VENV_DIR)/py$(version)/installed)
+	@for version in $(PYTHONS); do \
+		echo "=== Python $$version ==="; \
+		$(VENV_DIR)/py$$version/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
+	done
+
+lint: $(VENV_DIR)/py$(RUN_PYTHON)/installed
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff check microcosm_sqlite tests bench
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/mypy
+
+bench: $(VENV_DIR)/py$(RUN_PYTHON)/installed
+	$(call venv_python,$(RUN_PYTHON)) -m bench
+
+datasets: $(VENV_DIR)/py$(RUN_PYTHON)/installed
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite build microcosm_sqlite.examples.airports \
+		datasets/airports -o microcosm_sqlite/examples/airports.sqlite
+
+# Fails when the committed artifact is not exactly what its sources build.
+check-datasets: $(VENV_DIR)/py$(RUN_PYTHON)/installed
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite build --quiet microcosm_sqlite.examples.airports \
+		datasets/airports -o $(VENV_DIR)/airports.sqlite
+	cmp $(VENV_DIR)/airports.sqlite microcosm_sqlite/examples/airports.sqlite \
+		|| (echo "microcosm_sqlite/examples/airports.sqlite is stale: run make datasets"; exit 1)
+
+clean:
+	rm -rf $(VENV_DIR) build *.egg-info

@@ -1,0 +1,105 @@
+"""
+`DataSet.create(name)`: a declarative base per data set, whose models know which file they live in.
+
+The base holds the data set's name and nothing else: engines and sessions belong to a graph,
+so two graphs can map one name to two files in the same process.
+
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from microcosm_sqlite.engines import DataSetEngine
+
+# data set name -> the session of the innermost open `new_context` for it, in this context
+open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
+    "microcosm_sqlite_open_sessions", default={}
+)
+
+
+def context_session(dataset: str) -> Session | None:
+    """The session `new_context` opened for a data set here, if one is open."""
+    return open_sessions.get().get(dataset)
+
+
+class DataSetMethods:
+    """Class methods every data set base offers; each takes the graph that holds the engine."""
+
+    __dataset__: ClassVar[str]
+    metadata: ClassVar[MetaData]
+
+    @classmethod
+    def engine_for(cls, graph: Any) -> DataSetEngine:
+        engine: DataSetEngine = graph.sqlite(cls.__dataset__)
+        return engine
+
+    @classmethod
+    def create_all(cls, graph: Any) -> None:
+        engine = cls.engine_for(graph)
+        engine.refuse_write("create tables")
+        cls.metadata.create_all(engine.engine)
+
+    @classmethod
+    def drop_all(cls, graph: Any) -> None:
+        engine = cls.engine_for(graph)
+        engine.refuse_write("drop tables")
+        cls.metadata.drop_all(engine.engine)
+
+    @classmethod
+    def recreate_all(cls, graph: Any) -> None:
+        cls.drop_all(graph)
+        cls.create_all(graph)
+
+    @classmethod
+    def new_session(cls, graph: Any) -> Session:
+        """A new session the caller owns and closes."""
+        return cls.engine_for(graph).new_session()
+
+    @classmethod
+    @contextmanager
+    def new_context(cls, graph: Any) -> Iterator[Session]:
+        """
+        A session for `Store()` calls made inside the block (the microcosm-sqlite 2.0 way).
+
+        On a writable data set the block's changes commit when it ends without an error.
+
+        """
+        engine = cls.engine_for(graph)
+        session = engine.new_session()
+        token = open_sessions.set({**open_sessions.get(), cls.__dataset__: session})
+        try:
+            yield session
+            if not engine.read_only:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            open_sessions.reset(token)
+            session.close()
+
+    @classmethod
+    def dispose(cls, graph: Any) -> None:
+        """Close this data set's connections in this graph (they reopen on next use)."""
+        cls.engine_for(graph).dispose()
+
+
+class DataSet:
+    """Namespace for `DataSet.create`."""
+
+    @staticmethod
+    def create(name: str) -> type[Any]:
+        """A new declarative base for the data set `name`; models subclass it."""
+        if not name or not isinstance(name, str):
+            raise ValueError(f"a data set needs a non-empty name, not {name!r}")
+        return type(
+            f"{name.title().replace('_', '')}Base",
+            (DataSetMethods, DeclarativeBase),
+            {"__dataset__": name, "__module__": __name__},
+        )

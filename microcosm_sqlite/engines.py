@@ -1,0 +1,270 @@
+"""
+One data set's engine and per-thread sessions: read-only opening, pragmas and fork safety.
+
+Read-only files open through a `file:` URI with `mode=ro` (and `immutable=1` unless turned off),
+and every connection sets `query_only`, so nothing in the process can change the artifact.
+Each thread reads through its own session and connection; a forked child drops the ones it
+inherited without closing them, so pre-fork servers need no extra calls.
+
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool, StaticPool
+
+from microcosm_sqlite.errors import (
+    DataSetNotFoundError,
+    DuplicateModelError,
+    ModelIntegrityError,
+    SQLiteError,
+    NotADatabaseError,
+    ReadOnlyDataSetError,
+)
+from microcosm_sqlite.paths import ResolvedPath
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+WAL_FORMAT = 2
+# where a session keeps the DataSetEngine it reads, so Store() in a context can find it
+ENGINE_INFO_KEY = "microcosm_sqlite.engine"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """The `sqlite` config knobs that shape how a data set is opened."""
+
+    read_only: bool = True
+    immutable: bool = True
+    use_foreign_keys: bool = True
+    mmap_size: int = 0
+    cache_size_kib: int = 8192
+    echo: bool = False
+
+
+def check_artifact(resolved: ResolvedPath) -> None:
+    """Fail early, with the data set named, on anything that is not a ready SQLite artifact."""
+    path = Path(resolved.path)
+    context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
+    if not path.exists():
+        raise DataSetNotFoundError("no file exists at this path", **context)
+    if not path.is_file():
+        raise DataSetNotFoundError("the path is not a regular file", **context)
+    try:
+        with path.open("rb") as artifact:
+            header = artifact.read(HEADER_SIZE)
+    except OSError as error:
+        raise DataSetNotFoundError(f"the file cannot be read: {error}", **context) from error
+    if len(header) < HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
+        raise NotADatabaseError("the file is not a SQLite database", **context)
+    if WAL_FORMAT in (header[18], header[19]):
+        raise NotADatabaseError(
+            "the file is in WAL mode, whose data an immutable reader may not see;"
+            " rebuild it with `microcosm-sqlite build` (rollback-journal mode)",
+            **context,
+        )
+
+
+def translate_error(error: DBAPIError, context: dict[str, str]) -> SQLiteError:
+    """The one place SQLite's errors become this library's."""
+    message = str(error.orig)
+    if isinstance(error, IntegrityError):
+        if "UNIQUE" in message or "PRIMARY KEY" in message:
+            return DuplicateModelError(f"data set {context['dataset']!r}: {message}")
+        return ModelIntegrityError(f"data set {context['dataset']!r}: {message}")
+    if "readonly" in message or "read-only" in message:
+        return ReadOnlyDataSetError(f"SQLite refused a write: {message}", **context)
+    if "malformed" in message or "not a database" in message:
+        return NotADatabaseError(f"the file is corrupt: {message}", **context)
+    return SQLiteError(f"data set {context['dataset']!r} at {context['path']}: {message}")
+
+
+def read_only_uri(path: str, immutable: bool) -> str:
+    """A `file:` URI that can only read; the path is escaped, so `#`, `?` and `%` are safe."""
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    return f"{Path(path).resolve().as_uri()}?{flags}"
+
+
+class DataSetEngine:
+    """The engine, session maker and per-thread sessions for one data set in one graph."""
+
+    def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
+        self.resolved = resolved
+        self.options = options
+        self.read_only = options.read_only
+        if self.read_only:
+            check_artifact(resolved)
+        self.engine = self._create_engine()
+        self.sessionmaker = sessionmaker(
+            bind=self.engine,
+            autoflush=False,
+            expire_on_commit=False,
+            info={ENGINE_INFO_KEY: self},
+        )
+        if self.read_only:
+            event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
+        self._local = threading.local()
+        self._inherited: list[object] = []
+        self._register_fork_hook()
+        if self.read_only:
+            self._check_schema_readable()
+
+    @property
+    def dataset(self) -> str:
+        return self.resolved.dataset
+
+    @property
+    def path(self) -> str:
+        return self.resolved.path
+
+    def context(self) -> dict[str, str]:
+        """Keyword context for errors about this data set."""
+        return dict(dataset=self.dataset, path=self.path, origin=self.resolved.origin)
+
+    def session(self) -> Session:
+        """This thread's session: threads never share a connection."""
+        session: Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = self.sessionmaker()
+        return session
+
+    def new_session(self) -> Session:
+        return self.sessionmaker()
+
+    @contextmanager
+    def thread_session(self) -> Iterator[Session]:
+        """
+        This thread's session for one Store call.
+
+        The outermost call commits (writes) or gives the connection back (reads) when it
+        ends; its instances stay usable, relationships included. Calls nested inside it, as
+        in a loop over `iterate`, share its connection and leave it open.
+
+        """
+        local = self._local
+        session = self.session()
+        depth = getattr(local, "depth", 0)
+        local.depth = depth + 1
+        try:
+            yield session
+            if depth == 0:
+                session.commit()
+        except BaseException:
+            if depth == 0:
+                session.rollback()
+            raise
+        finally:
+            local.depth = depth
+
+    @contextmanager
+    def translating_errors(self) -> Iterator[None]:
+        """SQLite's errors as this library's, naming the data set, its path and origin."""
+        try:
+            yield
+        except DBAPIError as error:
+            raise translate_error(error, self.context()) from error
+
+    def refuse_write(self, action: str) -> None:
+        """Raise before anything is touched when the data set cannot be written."""
+        if self.read_only:
+            raise ReadOnlyDataSetError(
+                f"cannot {action}: the data set is read-only (sqlite.read_only is true)",
+                **self.context(),
+            )
+
+    def dispose(self) -> None:
+        """Close this process's connections; the next read opens fresh ones."""
+        session: Session | None = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()
+        self._local = threading.local()
+        self.engine.dispose()
+
+    def after_fork_in_child(self) -> None:
+        """Forget inherited sessions and connections without closing the parent's handles."""
+        self._inherited.append(self._local)
+        self._local = threading.local()
+        self.engine.dispose(close=False)
+
+    def _create_engine(self) -> Engine:
+        options = self.options
+        if self.resolved.in_memory:
+            # one shared connection, or every connection would see its own empty database
+            return create_engine(
+                "sqlite://",
+                poolclass=StaticPool,
+                connect_args={"check_same_thread": False},
+                echo=options.echo,
+            )
+        if self.read_only:
+            uri = read_only_uri(self.path, options.immutable)
+            engine = create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                # pool_size=0 keeps every returned connection: one per thread, never a wait
+                poolclass=QueuePool,
+                pool_size=0,
+                max_overflow=-1,
+                echo=options.echo,
+            )
+        else:
+            engine = create_engine(
+                f"sqlite:///{Path(self.path).resolve()}",
+                poolclass=QueuePool,
+                pool_size=0,
+                max_overflow=-1,
+                connect_args={"check_same_thread": False},
+                echo=options.echo,
+            )
+        event.listen(engine, "connect", self._configure_connection)
+        return engine
+
+    def _configure_connection(self, connection: sqlite3.Connection, record: Any) -> None:
+        options = self.options
+        pragmas = [
+            f"PRAGMA foreign_keys = {'ON' if options.use_foreign_keys else 'OFF'}",
+            f"PRAGMA cache_size = -{int(options.cache_size_kib)}",
+        ]
+        if options.mmap_size:
+            pragmas.append(f"PRAGMA mmap_size = {int(options.mmap_size)}")
+        if self.read_only:
+            pragmas.append("PRAGMA query_only = ON")
+        for pragma in pragmas:
+            connection.execute(pragma)
+
+    def _check_schema_readable(self) -> None:
+        """Parse the schema now, so a corrupt file fails at first use and not mid-request."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT count(*) FROM sqlite_schema").scalar()
+        except DBAPIError as error:
+            self.engine.dispose()
+            raise NotADatabaseError(
+                f"the file cannot be read as SQLite: {getattr(error, 'orig', error)}",
+                **self.context(),
+            ) from error
+
+    def _refuse_flush(self, session: Session, *args: Any) -> None:
+        self.refuse_write("flush changes")
+
+    def _register_fork_hook(self) -> None:
+        # a weak reference, so the hook (which cannot be unregistered) never keeps us alive
+        reference = weakref.ref(self)
+
+        def after_in_child() -> None:
+            engine = reference()
+            if engine is not None:
+                engine.after_fork_in_child()
+
+        os.register_at_fork(after_in_child=after_in_child)

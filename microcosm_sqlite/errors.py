@@ -1,0 +1,149 @@
+"""
+Every error microcosm-sqlite raises, so callers can catch one root and map each to a status.
+
+    SQLiteError (500)
+    ├── ModelNotFoundError (404)
+    ├── MultipleModelsFoundError (409)
+    ├── ModelIntegrityError (409)
+    │   └── DuplicateModelError (409)
+    ├── UnknownFilterError (400)
+    ├── DataSetError (500): names the data set, its path and where the path came from
+    │   ├── DataSetNotConfiguredError: no path for the name
+    │   ├── DataSetNotFoundError: no file at the path, or not a regular file
+    │   ├── NotADatabaseError: the file is not SQLite, is corrupt, or was left in WAL mode
+    │   ├── ReadOnlyDataSetError (405): a write on a read-only data set
+    │   └── SchemaMismatchError: the artifact's schema differs from its models
+    └── BuildError (400): a build failed; `problems` lists every BuildInputError found
+        └── BuildInputError (400): one bad input, with file, line and column
+
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class SQLiteError(Exception):
+    """The root of the tree."""
+
+    status_code = 500
+
+
+class ModelNotFoundError(SQLiteError):
+    status_code = 404
+
+
+class MultipleModelsFoundError(SQLiteError):
+    status_code = 409
+
+
+class ModelIntegrityError(SQLiteError):
+    status_code = 409
+
+
+class DuplicateModelError(ModelIntegrityError):
+    status_code = 409
+
+
+class UnknownFilterError(SQLiteError, TypeError):
+    """A Store call got a keyword that no filter accepts: never "match everything"."""
+
+    status_code = 400
+
+    def __init__(self, store: str, keywords: Sequence[str], accepted: Sequence[str]) -> None:
+        self.store = store
+        self.keywords = tuple(keywords)
+        self.accepted = tuple(accepted)
+        super().__init__(
+            f"{store} does not accept the keyword(s) {', '.join(self.keywords)};"
+            f" it accepts: {', '.join(self.accepted) or 'no filters'}"
+        )
+
+
+class DataSetError(SQLiteError):
+    """A problem with a data set as a whole, named with its path and the path's origin."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        dataset: str,
+        path: str | Path | None = None,
+        origin: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.dataset = dataset
+        self.path = None if path is None else str(path)
+        self.origin = origin
+        where = "" if path is None else f" at {self.path}"
+        came_from = "" if origin is None else f" (path from {origin})"
+        super().__init__(f"data set {dataset!r}{where}{came_from}: {reason}")
+
+
+class DataSetNotConfiguredError(DataSetError):
+    pass
+
+
+class DataSetNotFoundError(DataSetError):
+    pass
+
+
+class NotADatabaseError(DataSetError):
+    pass
+
+
+class ReadOnlyDataSetError(DataSetError):
+    status_code = 405
+
+
+class SchemaMismatchError(DataSetError):
+    def __init__(self, differences: Sequence[str], **context: str | Path | None) -> None:
+        self.differences = tuple(differences)
+        super().__init__(
+            "schema does not match its models: " + "; ".join(self.differences),
+            **context,  # type: ignore[arg-type]
+        )
+
+
+class BuildInputError(SQLiteError):
+    """One problem with build input, located as precisely as the source allows."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | Path,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.file = str(file)
+        self.line = line
+        self.column = column
+        location = self.file if line is None else f"{self.file}:{line}"
+        field = "" if column is None else f" column {column!r}"
+        super().__init__(f"{location}:{field} {reason}")
+
+
+class BuildError(SQLiteError):
+    """A build that failed; nothing was written to the output."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        dataset: str | None = None,
+        output: str | Path | None = None,
+        problems: Sequence[BuildInputError] = (),
+    ) -> None:
+        self.reason = reason
+        self.dataset = dataset
+        self.output = None if output is None else str(output)
+        self.problems = tuple(problems)
+        subject = f"build of data set {dataset!r}" if dataset else "build"
+        target = f" into {self.output}" if self.output else ""
+        super().__init__(f"{subject}{target} failed: {reason}")

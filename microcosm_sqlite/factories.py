@@ -1,0 +1,109 @@
+"""
+The graph's components: `sqlite` (data set name -> engine), `sqlite_builder`, `sqlite_dumper`.
+
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from microcosm.api import defaults, typed
+from microcosm.config.types import boolean
+from microcosm_logging.decorators import logger
+
+from microcosm_sqlite.engines import DataSetEngine, EngineOptions
+from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
+
+@logger
+class SQLiteBindFactory:
+    """
+    One graph's data sets: `factory(name)` is the data set's engine, `factory[name]` its path.
+
+    Everything lives here, on the graph component, so two graphs in one process never share
+    a file, an engine or a session.
+
+    """
+
+    def __init__(self, graph: Any, options: EngineOptions, resolver: PathResolver) -> None:
+        self.graph = graph
+        self.options = options
+        self.resolver = resolver
+        self.engines: dict[str, DataSetEngine] = {}
+        self.resolved: dict[str, ResolvedPath] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, name: str) -> DataSetEngine:
+        try:
+            return self.engines[name]
+        except KeyError:
+            pass
+        with self.lock:
+            if name not in self.engines:
+                self.engines[name] = DataSetEngine(self.resolve(name), self.options)
+            return self.engines[name]
+
+    def __getitem__(self, name: str) -> str:
+        return self.resolve(name).path
+
+    def resolve(self, name: str) -> ResolvedPath:
+        """The path for a name and its origin, logged once per graph."""
+        if name not in self.resolved:
+            resolved = self.resolver.resolve(name)
+            self.logger.info(
+                "data set %r resolved to %s (from %s, %s)",
+                name,
+                resolved.path,
+                resolved.origin,
+                "read-only" if self.options.read_only else "writable",
+            )
+            self.resolved[name] = resolved
+        return self.resolved[name]
+
+    def origin(self, name: str) -> str:
+        return self.resolve(name).origin
+
+    def dispose(self) -> None:
+        """Close every connection this graph opened; data sets reopen on next use."""
+        with self.lock:
+            engines = list(self.engines.values())
+            self.engines.clear()
+        for engine in engines:
+            engine.dispose()
+
+
+@defaults(
+    # data set name -> path to its .sqlite file; wins over entry points
+    paths=dict(),
+    # open files read-only, and refuse names with no path or paths with no file
+    read_only=typed(boolean, default_value=True),
+    # the path for unconfigured names in writable mode
+    path=MEMORY,
+    # promise SQLite the file never changes while open: no locking, no journal checks
+    immutable=typed(boolean, default_value=True),
+    # enforce foreign keys on every connection
+    use_foreign_keys=typed(boolean, default_value=True),
+    # bytes of the file to memory-map per connection (0 turns it off)
+    mmap_size=typed(int, default_value=0),
+    # page cache per connection, in KiB
+    cache_size_kib=typed(int, default_value=8192),
+    # log every SQL statement
+    echo=typed(boolean, default_value=False),
+)
+def configure_sqlite(graph: Any) -> SQLiteBindFactory:
+    """The bind factory: resolves data set names to read-only engines for this graph."""
+    config = graph.config.sqlite
+    options = EngineOptions(
+        read_only=config.read_only,
+        immutable=config.immutable,
+        use_foreign_keys=config.use_foreign_keys,
+        mmap_size=config.mmap_size,
+        cache_size_kib=config.cache_size_kib,
+        echo=config.echo,
+    )
+    resolver = PathResolver(
+        graph,
+        configured=config.paths,
+        read_only=options.read_only,
+        default_path=config.path,
+    )
+    return SQLiteBindFactory(graph, options, resolver)

@@ -1,0 +1,100 @@
+"""
+Data set name -> path, and where that path came from: config, then entry points, then the default.
+
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from importlib.resources import as_file
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from microcosm_sqlite.errors import DataSetNotConfiguredError
+
+ENTRY_POINT_GROUP = "microcosm.sqlite"
+MEMORY = ":memory:"
+
+
+@dataclass(frozen=True)
+class ResolvedPath:
+    """A data set's path and a human-readable account of where it came from."""
+
+    dataset: str
+    path: str
+    origin: str
+
+    @property
+    def in_memory(self) -> bool:
+        return self.path == MEMORY
+
+
+def find_entry_point(name: str) -> EntryPoint | None:
+    """The `microcosm.sqlite` entry point registered for a data set, if any."""
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name == name:
+            return entry_point
+    return None
+
+
+def registered_datasets() -> list[str]:
+    """Every data set name installed packages register, sorted."""
+    return sorted({entry_point.name for entry_point in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+class PathResolver:
+    """
+    Resolves names for one graph.
+
+    Packaged resources may need extracting to a real file (zipped installs); the extracted
+    file lives as long as the resolver, which lives as long as the graph's `sqlite` component.
+
+    """
+
+    def __init__(
+        self,
+        graph: Any,
+        configured: Mapping[str, Any],
+        read_only: bool,
+        default_path: str,
+        find: Callable[[str], EntryPoint | None] = find_entry_point,
+    ) -> None:
+        self.graph = graph
+        # a plain dict, so that data sets named "items" or "get" cannot shadow its methods
+        self.configured = dict(dict.items(configured))
+        self.read_only = read_only
+        self.default_path = default_path
+        self.find = find
+        self.extracted = ExitStack()
+
+    def resolve(self, name: str) -> ResolvedPath:
+        if name in self.configured:
+            return ResolvedPath(name, fspath(self.configured[name]), "config sqlite.paths")
+
+        entry_point = self.find(name)
+        if entry_point is not None:
+            origin = f"entry point {ENTRY_POINT_GROUP}:{name} = {entry_point.value}"
+            located = entry_point.load()(self.graph)
+            if isinstance(located, Traversable) and not isinstance(located, os.PathLike):
+                located = self.extracted.enter_context(as_file(located))
+            return ResolvedPath(name, fspath(located), origin)
+
+        if not self.read_only:
+            return ResolvedPath(name, self.default_path, "default sqlite.path")
+
+        raise DataSetNotConfiguredError(
+            "no path configured: set sqlite.paths."
+            f"{name} or register a {ENTRY_POINT_GROUP!r} entry point",
+            dataset=name,
+        )
+
+    def close(self) -> None:
+        self.extracted.close()
+
+
+def fspath(value: str | os.PathLike[str]) -> str:
+    """A path given as str or os.PathLike, kept as given (":memory:" and relative paths too)."""
+    return os.fspath(value)

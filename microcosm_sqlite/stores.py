@@ -1,0 +1,237 @@
+"""
+`Store`: typed reads of one model (get, search, count, iterate...) through the graph's sessions.
+
+"""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, inspect as inspect_model, select, tuple_
+from sqlalchemy.orm import Mapper, Session
+
+from microcosm_sqlite.dataset import context_session
+from microcosm_sqlite.engines import DataSetEngine, ENGINE_INFO_KEY
+from microcosm_sqlite.errors import (
+    ModelNotFoundError,
+    MultipleModelsFoundError,
+    SQLiteError,
+    UnknownFilterError,
+)
+
+ModelT = TypeVar("ModelT")
+
+IN_VALUE_TYPES = (list, tuple, set, frozenset)
+
+
+class Store(Generic[ModelT]):
+    """
+    Reads one model of a data set.
+
+    Subclasses set `model_class`, optionally `auto_filter_fields` (equality by column name,
+    IN for collections, no filter for None), and may override `_filter` and `_order_by`.
+    Keywords an override accepts are the parameters it names; any other keyword is an error.
+
+    """
+
+    model_class: type[ModelT]
+    auto_filter_fields: Sequence[Any] = ()
+    # how many rows `iterate` fetches at a time, and how many ids one `get_many` query asks for
+    batch_size = 1000
+
+    def __init__(self, graph: Any = None) -> None:
+        self.graph = graph
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def get(self, identifier: Any) -> ModelT:
+        """The model with this primary key (a tuple for composite keys)."""
+        with self._session() as session:
+            instance = session.get(self.model_class, identifier)
+        if instance is None:
+            raise ModelNotFoundError(
+                f"{self.model_class.__name__} {identifier!r} not found"
+                f" in data set {self.dataset!r}"
+            )
+        return instance
+
+    def get_many(self, identifiers: Iterable[Any]) -> list[ModelT]:
+        """The models found, in the order given; identifiers with no model are left out."""
+        wanted = [self._identity(identifier) for identifier in identifiers]
+        found: dict[Hashable, ModelT] = {}
+        unique = list(dict.fromkeys(wanted))
+        key = tuple_(*self._primary_key) if len(self._primary_key) > 1 else self._primary_key[0]
+        with self._session() as session:
+            for start in range(0, len(unique), self.batch_size):
+                batch = unique[start:start + self.batch_size]
+                values = batch if len(self._primary_key) > 1 else [ids[0] for ids in batch]
+                for instance in session.scalars(select(self.model_class).where(key.in_(values))):
+                    found[self._identity_of(instance)] = instance
+        return [found[identity] for identity in wanted if identity in found]
+
+    def search(self, offset: int | None = None, limit: int | None = None, **filters: Any) -> list[ModelT]:
+        """Every match, ordered by `_order_by`, one page of them when offset or limit is set."""
+        statement = self._ordered(**filters).offset(offset).limit(limit)
+        with self._session() as session:
+            return list(session.scalars(statement))
+
+    def count(self, **filters: Any) -> int:
+        matches = self._filtered(**filters).subquery()
+        with self._session() as session:
+            return int(session.scalar(select(func.count()).select_from(matches)) or 0)
+
+    def exists(self, **filters: Any) -> bool:
+        with self._session() as session:
+            return bool(session.scalar(select(self._filtered(**filters).exists())))
+
+    def first(self, **filters: Any) -> ModelT | None:
+        """The first match in `_order_by` order, or None."""
+        matches = self.search(limit=1, **filters)
+        return matches[0] if matches else None
+
+    def one(self, **filters: Any) -> ModelT:
+        """The only match; an error when there is none or more than one."""
+        matches = self.search(limit=2, **filters)
+        if not matches:
+            raise ModelNotFoundError(
+                f"no {self.model_class.__name__} in data set {self.dataset!r} matches {filters!r}"
+            )
+        if len(matches) > 1:
+            raise MultipleModelsFoundError(
+                f"more than one {self.model_class.__name__} in data set {self.dataset!r}"
+                f" matches {filters!r}"
+            )
+        return matches[0]
+
+    def iterate(self, **filters: Any) -> Iterator[ModelT]:
+        """Every match in order, streamed `batch_size` rows at a time: memory stays bounded."""
+        statement = self._ordered(**filters).execution_options(yield_per=self.batch_size)
+        with self._session() as session:
+            yield from session.scalars(statement)
+
+    # --- writes (writable data sets only) ------------------------------------------------
+
+    def create(self, instance: ModelT) -> ModelT:
+        with self._session(write="create") as session:
+            session.add(instance)
+            session.flush()
+        return instance
+
+    def delete(self, **filters: Any) -> int:
+        """Delete every match; returns how many were deleted."""
+        statement = self._filtered(**filters)
+        with self._session(write="delete") as session:
+            doomed = list(session.scalars(statement))
+            for instance in doomed:
+                session.delete(instance)
+            session.flush()
+        return len(doomed)
+
+    # --- hooks for subclasses ------------------------------------------------------------
+
+    def _filter(self, query: Select[Any], **kwargs: Any) -> Select[Any]:
+        """Apply `auto_filter_fields`: equality, IN for collections, nothing for None."""
+        for name, value in kwargs.items():
+            column = self._auto_filters.get(name)
+            if column is None or value is None:
+                continue
+            if isinstance(value, IN_VALUE_TYPES):
+                query = query.where(column.in_(list(value)))
+            else:
+                query = query.where(column == value)
+        return query
+
+    def _order_by(self, query: Select[Any], **kwargs: Any) -> Select[Any]:
+        """Primary key order by default, so pages never overlap or skip."""
+        return query.order_by(*self._primary_key)
+
+    # --- machinery -----------------------------------------------------------------------
+
+    @property
+    def dataset(self) -> str:
+        name: str = self.model_class.__dataset__  # type: ignore[attr-defined]
+        return name
+
+    @cached_property
+    def _mapper(self) -> Mapper[Any]:
+        return inspect_model(self.model_class)
+
+    @cached_property
+    def _primary_key(self) -> tuple[Any, ...]:
+        return tuple(self._mapper.primary_key)
+
+    @cached_property
+    def _auto_filters(self) -> dict[str, Any]:
+        return {
+            field if isinstance(field, str) else field.key: (
+                getattr(self.model_class, field) if isinstance(field, str) else field
+            )
+            for field in self.auto_filter_fields
+        }
+
+    @cached_property
+    def accepted_filters(self) -> tuple[str, ...]:
+        """Every keyword some filter or ordering accepts, sorted."""
+        named = set(self._auto_filters)
+        for hook in (self._filter, self._order_by):
+            for parameter in inspect.signature(hook).parameters.values():
+                if parameter.name != "query" and parameter.kind in (
+                    parameter.POSITIONAL_OR_KEYWORD,
+                    parameter.KEYWORD_ONLY,
+                ):
+                    named.add(parameter.name)
+        return tuple(sorted(named))
+
+    def _filtered(self, **filters: Any) -> Select[Any]:
+        unknown = sorted(set(filters) - set(self.accepted_filters))
+        if unknown:
+            raise UnknownFilterError(type(self).__name__, unknown, self.accepted_filters)
+        return self._filter(select(self.model_class), **filters)
+
+    def _ordered(self, **filters: Any) -> Select[Any]:
+        return self._order_by(self._filtered(**filters), **filters)
+
+    def _identity(self, identifier: Any) -> tuple[Any, ...]:
+        if len(self._primary_key) > 1:
+            return tuple(identifier)
+        return (identifier,)
+
+    def _identity_of(self, instance: Any) -> tuple[Any, ...]:
+        return tuple(self._mapper.primary_key_from_instance(instance))
+
+    @contextmanager
+    def _session(self, write: str | None = None) -> Iterator[Session]:
+        """
+        The session to use: this thread's for `Store(graph)`, the open context's for `Store()`.
+
+        Writes are refused up front on read-only data sets, and errors from SQLite come out
+        as `SQLiteError`s that name the data set.
+
+        """
+        if self.graph is not None:
+            engine = self._engine
+            if write is not None:
+                engine.refuse_write(write)
+            with engine.translating_errors(), engine.thread_session() as session:
+                yield session
+            return
+        session = context_session(self.dataset)
+        if session is None:
+            raise SQLiteError(
+                f"{type(self).__name__}() has no graph: pass one, or call it inside"
+                f" an open new_context(graph) for data set {self.dataset!r}"
+            )
+        engine = session.info[ENGINE_INFO_KEY]
+        if write is not None:
+            engine.refuse_write(write)
+        with engine.translating_errors():
+            yield session
+
+    @cached_property
+    def _engine(self) -> DataSetEngine:
+        engine: DataSetEngine = self.graph.sqlite(self.dataset)
+        return engine
+
