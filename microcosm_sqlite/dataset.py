@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from sqlalchemy import MetaData
@@ -19,7 +20,7 @@ from microcosm_sqlite.engines import DataSetEngine
 
 # data set name -> the session of the innermost open `new_context` for it, in this context
 open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
-    "microcosm_sqlite_open_sessions", default={}
+    "microcosm_sqlite_open_sessions", default=MappingProxyType({})
 )
 
 

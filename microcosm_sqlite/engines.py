@@ -28,9 +28,9 @@ from microcosm_sqlite.errors import (
     DataSetNotFoundError,
     DuplicateModelError,
     ModelIntegrityError,
-    SQLiteError,
     NotADatabaseError,
     ReadOnlyDataSetError,
+    SQLiteError,
 )
 from microcosm_sqlite.paths import ResolvedPath
 

@@ -4,6 +4,7 @@ The graph's components: `sqlite` (data set name -> engine), `sqlite_builder`, `s
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -14,6 +15,7 @@ from microcosm_logging.decorators import logger
 from microcosm_sqlite.engines import DataSetEngine, EngineOptions
 from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
 
+
 @logger
 class SQLiteBindFactory:
     """
@@ -23,6 +25,9 @@ class SQLiteBindFactory:
     a file, an engine or a session.
 
     """
+
+    # set by microcosm-logging's @logger
+    logger: logging.Logger
 
     def __init__(self, graph: Any, options: EngineOptions, resolver: PathResolver) -> None:
         self.graph = graph
@@ -71,7 +76,7 @@ class SQLiteBindFactory:
             engine.dispose()
 
 
-@defaults(
+@defaults(  # type: ignore[untyped-decorator, no-untyped-call]
     # data set name -> path to its .sqlite file; wins over entry points
     paths=dict(),
     # open files read-only, and refuse names with no path or paths with no file

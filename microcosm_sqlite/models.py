@@ -18,7 +18,7 @@ class IdentityMixin:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._identity() == other._identity()  # type: ignore[attr-defined, no-any-return]
+        return self._identity() == other._identity()
 
     def __hash__(self) -> int:
         return hash((type(self), self._identity()))

@@ -64,7 +64,9 @@ class PathResolver:
     ) -> None:
         self.graph = graph
         # a plain dict, so that data sets named "items" or "get" cannot shadow its methods
-        self.configured = dict(dict.items(configured))
+        self.configured = dict(
+            dict.items(configured) if isinstance(configured, dict) else configured.items()
+        )
         self.read_only = read_only
         self.default_path = default_path
         self.find = find

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, inspect as inspect_model, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import inspect as inspect_model
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite.dataset import context_session
-from microcosm_sqlite.engines import DataSetEngine, ENGINE_INFO_KEY
+from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
@@ -72,7 +73,9 @@ class Store(Generic[ModelT]):
                     found[self._identity_of(instance)] = instance
         return [found[identity] for identity in wanted if identity in found]
 
-    def search(self, offset: int | None = None, limit: int | None = None, **filters: Any) -> list[ModelT]:
+    def search(
+        self, offset: int | None = None, limit: int | None = None, **filters: Any
+    ) -> list[ModelT]:
         """Every match, ordered by `_order_by`, one page of them when offset or limit is set."""
         statement = self._ordered(**filters).offset(offset).limit(limit)
         with self._session() as session:
@@ -157,7 +160,8 @@ class Store(Generic[ModelT]):
 
     @cached_property
     def _mapper(self) -> Mapper[Any]:
-        return inspect_model(self.model_class)
+        mapper: Mapper[Any] = inspect_model(self.model_class)
+        return mapper
 
     @cached_property
     def _primary_key(self) -> tuple[Any, ...]:
@@ -218,17 +222,17 @@ class Store(Generic[ModelT]):
             with engine.translating_errors(), engine.thread_session() as session:
                 yield session
             return
-        session = context_session(self.dataset)
-        if session is None:
+        opened = context_session(self.dataset)
+        if opened is None:
             raise SQLiteError(
                 f"{type(self).__name__}() has no graph: pass one, or call it inside"
                 f" an open new_context(graph) for data set {self.dataset!r}"
             )
-        engine = session.info[ENGINE_INFO_KEY]
+        context_engine: DataSetEngine = opened.info[ENGINE_INFO_KEY]
         if write is not None:
-            engine.refuse_write(write)
-        with engine.translating_errors():
-            yield session
+            context_engine.refuse_write(write)
+        with context_engine.translating_errors():
+            yield opened
 
     @cached_property
     def _engine(self) -> DataSetEngine:

@@ -27,7 +27,8 @@ def to_bool(value: object) -> bool | None:
             return True
         if spelling in FALSE_SPELLINGS:
             return False
-    raise ValueError(f"{value!r} is not a boolean (use one of: {', '.join(sorted(TRUE_SPELLINGS | FALSE_SPELLINGS))})")
+    spellings = ", ".join(sorted(TRUE_SPELLINGS | FALSE_SPELLINGS))
+    raise ValueError(f"{value!r} is not a boolean (use one of: {spellings})")
 
 
 class Truthy(TypeDecorator[bool]):
