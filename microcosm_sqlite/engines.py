@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -219,8 +219,9 @@ class DataSetEngine:
                 echo=options.echo,
             )
         else:
+            # a URL object, not a string: "?" or "#" in the path must not start a query
             engine = create_engine(
-                f"sqlite:///{Path(self.path).resolve()}",
+                URL.create("sqlite", database=str(Path(self.path).resolve())),
                 poolclass=QueuePool,
                 pool_size=0,
                 max_overflow=-1,

@@ -1,0 +1,75 @@
+"""
+Fixtures for the runtime tests: artifacts built on disk by a writable graph, read by fresh graphs.
+
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from microcosm.api import create_object_graph, load_from_dict
+from runtime_models import Base, sample_rows
+
+from microcosm_sqlite import dispose_sqlite_connections
+
+GraphMaker = Callable[..., Any]
+Builder = Callable[..., Path]
+
+
+@pytest.fixture
+def make_graph() -> Iterator[GraphMaker]:
+    """Makes independent graphs from `sqlite` config, and closes their connections afterwards."""
+    graphs: list[Any] = []
+
+    def make(paths: dict[str, Any] | None = None, **sqlite: Any) -> Any:
+        if paths is not None:
+            sqlite["paths"] = paths
+        graph = create_object_graph(
+            "runtime-test", testing=True, loader=load_from_dict(sqlite=sqlite)
+        )
+        graphs.append(graph)
+        return graph
+
+    yield make
+    for graph in graphs:
+        dispose_sqlite_connections(graph)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A folder whose name needs escaping in a URI, so every artifact path exercises it."""
+    folder = tmp_path / "data dir #1 ?x=%20"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def build(make_graph: GraphMaker) -> Builder:
+    """Builds an artifact of the `runtime` data set at a path, through a writable graph."""
+
+    def build_artifact(
+        path: Path, rows: list[Any] | None = None, base: Any = Base, name: str = "runtime"
+    ) -> Path:
+        graph = make_graph({name: str(path)}, read_only=False)
+        base.create_all(graph)
+        with base.new_context(graph) as session:
+            session.add_all(sample_rows() if rows is None else rows)
+        base.dispose(graph)
+        return path
+
+    return build_artifact
+
+
+@pytest.fixture
+def artifact(build: Builder, data_dir: Path) -> Path:
+    """The sample `runtime` artifact."""
+    return build(data_dir / "runtime.sqlite")
+
+
+@pytest.fixture
+def graph(make_graph: GraphMaker, artifact: Path) -> Any:
+    """A fresh read-only graph over the sample artifact."""
+    return make_graph({"runtime": str(artifact)})
+

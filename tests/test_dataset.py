@@ -1,0 +1,211 @@
+"""
+`DataSet.create`: per-data-set bases, their class methods, sessions and contexts.
+
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from runtime_models import (
+    AIRPORTS,
+    CITY_COUNT,
+    Base,
+    City,
+    CityStore,
+    Continent,
+    Country,
+    CountryStore,
+    Note,
+    NotesBase,
+    NoteStore,
+    Route,
+    RouteStore,
+)
+from sqlalchemy import inspect, select
+
+from microcosm_sqlite import DataSet
+from microcosm_sqlite.errors import ReadOnlyDataSetError, SQLiteError
+
+
+def table_names(graph: Any, base: Any = Base) -> set[str]:
+    return set(inspect(base.engine_for(graph).engine).get_table_names())
+
+
+def test_create_gives_a_declarative_base_named_for_the_data_set() -> None:
+    """Each base carries its data set's name and its own metadata."""
+    base = DataSet.create("some_set")
+    assert base.__dataset__ == "some_set"
+    assert base.metadata is not Base.metadata
+    assert base.__name__ == "SomeSetBase"
+
+
+@pytest.mark.parametrize("name", ["", None, 3])
+def test_create_refuses_a_name_that_is_not_a_non_empty_string(name: Any) -> None:
+    """A data set needs a real name to find its path."""
+    with pytest.raises(ValueError, match="non-empty name"):
+        DataSet.create(name)
+
+
+def test_base_holds_no_engine_or_session(graph: Any) -> None:
+    """Reading leaves nothing on the base or model classes: state lives on the graph."""
+    before = {key for base in (Base, Country, City) for key in vars(base)}
+    CityStore(graph).get(1).country.name  # noqa: B018
+    after = {key for base in (Base, Country, City) for key in vars(base)}
+    assert after == before
+
+
+def test_mapped_and_classic_models_both_read_back(graph: Any) -> None:
+    """A Mapped/mapped_column model and a classic Column model read back their values."""
+    country = CountryStore(graph).get("NP")
+    city = CityStore(graph).get(7)
+    assert (country.name, country.continent, country.landlocked) == ("Nepal", Continent.ASIA, True)
+    assert (city.name, city.country_code, city.population) == ("city-007", "DE", 7000)
+
+
+def test_lazy_relationships_load_after_the_store_call_returned(graph: Any) -> None:
+    """Both directions of a relationship load lazily on instances a Store call returned."""
+    city = CityStore(graph).get(7)
+    assert "country" not in city.__dict__
+    assert city.country.name == "Germany"
+    country = CountryStore(graph).get("JP")
+    assert [each.id for each in country.cities] == list(range(3, CITY_COUNT + 1, 6))
+    searched = CityStore(graph).search(country_code="US", limit=2)
+    assert [each.country.code for each in searched] == ["US", "US"]
+
+
+def test_create_all_and_drop_all_on_a_writable_data_set(make_graph: Any, tmp_path: Path) -> None:
+    """create_all makes every table, drop_all removes them, recreate_all empties them."""
+    graph = make_graph({"runtime": str(tmp_path / "w.sqlite")}, read_only=False)
+    Base.create_all(graph)
+    assert table_names(graph) == {"country", "city", "route"}
+    with Base.new_context(graph):
+        RouteStore().create(Route(origin="AMS", destination="CDG", distance=1))
+    Base.recreate_all(graph)
+    assert table_names(graph) == {"country", "city", "route"}
+    assert RouteStore(graph).count() == 0
+    Base.drop_all(graph)
+    assert table_names(graph) == set()
+
+
+@pytest.mark.parametrize("method", ["create_all", "drop_all", "recreate_all"])
+def test_schema_changes_are_refused_on_a_read_only_data_set(
+    make_graph: Any, artifact: Path, method: str
+) -> None:
+    """Schema changes on a read-only data set raise and leave the file's bytes as they were."""
+    before = artifact.read_bytes()
+    graph = make_graph({"runtime": str(artifact)})
+    with pytest.raises(ReadOnlyDataSetError, match="read-only") as caught:
+        getattr(Base, method)(graph)
+    assert caught.value.dataset == "runtime"
+    assert caught.value.path == str(artifact)
+    assert artifact.read_bytes() == before
+    assert CityStore(graph).count() == CITY_COUNT
+
+
+def test_new_session_reads_with_a_session_the_caller_owns(graph: Any) -> None:
+    """new_session gives a plain session over the data set, separate for each call."""
+    session = Base.new_session(graph)
+    other = Base.new_session(graph)
+    try:
+        assert session is not other
+        codes = session.scalars(select(Country.code).order_by(Country.code)).all()
+        assert codes == ["CH", "DE", "FR", "JP", "NP", "US"]
+    finally:
+        session.close()
+        other.close()
+
+
+def test_store_without_graph_reads_inside_new_context(graph: Any) -> None:
+    """Store() with no graph reads through the session of the open new_context."""
+    with Base.new_context(graph) as session:
+        city = CityStore().get(5)
+        assert city in session
+        assert CityStore().count(country_code="US") == CITY_COUNT // 6
+        assert city.country.code == "US"
+
+
+def test_store_without_graph_outside_a_context_is_a_clear_error() -> None:
+    """Store() with no graph and no open context names the store and the data set."""
+    with pytest.raises(SQLiteError, match=r"CityStore\(\) has no graph.*'runtime'"):
+        CityStore().get(1)
+
+
+def test_store_without_graph_fails_again_after_the_context_closed(graph: Any) -> None:
+    """Leaving new_context closes it for Store() calls."""
+    with Base.new_context(graph):
+        CityStore().get(1)
+    with pytest.raises(SQLiteError, match="has no graph"):
+        CityStore().get(1)
+
+
+def test_nested_contexts_for_two_data_sets(
+    make_graph: Any, build: Any, artifact: Path, data_dir: Path
+) -> None:
+    """Contexts for two data sets nest, and each Store() reads its own data set's file."""
+    notes = build(data_dir / "notes.sqlite", rows=[Note(id=1, text="hello")], base=NotesBase,
+                  name="notes")
+    graph = make_graph({"runtime": str(artifact), "notes": str(notes)})
+    with Base.new_context(graph), NotesBase.new_context(graph):
+        assert NoteStore().get(1).text == "hello"
+        assert CityStore().count() == CITY_COUNT
+    with Base.new_context(graph), pytest.raises(SQLiteError, match="'notes'"):
+        NoteStore().get(1)
+
+
+def test_inner_context_for_the_same_data_set_wins_and_the_outer_one_returns(
+    make_graph: Any, artifact: Path, build: Any, data_dir: Path
+) -> None:
+    """An inner context for the same data set takes over, and the outer one is back after it."""
+    other = build(data_dir / "other.sqlite", rows=[Route(origin="AMS", destination="JFK",
+                                                         distance=1)])
+    outer_graph = make_graph({"runtime": str(artifact)})
+    inner_graph = make_graph({"runtime": str(other)})
+    with Base.new_context(outer_graph):
+        with Base.new_context(inner_graph):
+            assert RouteStore().count() == 1
+        assert RouteStore().count() == len(AIRPORTS) * (len(AIRPORTS) - 1)
+
+
+def test_new_context_commits_on_a_writable_data_set(make_graph: Any, tmp_path: Path) -> None:
+    """Rows added in a writable new_context are committed when the block ends."""
+    path = tmp_path / "w.sqlite"
+    graph = make_graph({"runtime": str(path)}, read_only=False)
+    Base.create_all(graph)
+    with Base.new_context(graph) as session:
+        session.add(Route(origin="AMS", destination="CDG", distance=5))
+    Base.dispose(graph)
+    assert RouteStore(make_graph({"runtime": str(path)})).get(("AMS", "CDG")).distance == 5
+
+
+def test_new_context_rolls_back_when_the_block_raises(make_graph: Any, tmp_path: Path) -> None:
+    """An error in a writable new_context leaves nothing of the block behind."""
+    graph = make_graph({"runtime": str(tmp_path / "w.sqlite")}, read_only=False)
+    Base.create_all(graph)
+    with pytest.raises(RuntimeError), Base.new_context(graph) as session:
+        session.add(Route(origin="AMS", destination="CDG", distance=5))
+        session.flush()
+        raise RuntimeError("stop")
+    assert RouteStore(graph).count() == 0
+
+
+def test_dispose_closes_and_the_next_read_reopens(graph: Any) -> None:
+    """Base.dispose closes the data set's connections; the next read opens fresh ones."""
+    engine = Base.engine_for(graph)
+    assert CityStore(graph).get(1).name == "city-001"
+    pool = engine.engine.pool
+    assert pool.checkedin() == 1
+    Base.dispose(graph)
+    assert pool.checkedin() == 0
+    assert engine.engine.pool is not pool
+    assert CityStore(graph).get(2).name == "city-002"
+
+
+def test_writable_data_set_falls_back_to_an_in_memory_database(make_graph: Any) -> None:
+    """A writable graph with no path for a name works on one shared in-memory database."""
+    graph = make_graph(read_only=False)
+    NotesBase.create_all(graph)
+    NoteStore(graph).create(Note(id=1, text="in memory"))
+    assert graph.sqlite["notes"] == ":memory:"
+    assert NoteStore(graph).get(1).text == "in memory"
