@@ -68,7 +68,8 @@ class DataSetMethods:
         """
         A session for `Store()` calls made inside the block (the microcosm-sqlite 2.0 way).
 
-        On a writable data set the block's changes commit when it ends without an error.
+        The block's changes commit when it ends without an error: on a writable data set;
+        on a read-only one, pending changes raise `ReadOnlyDataSetError` instead.
 
         """
         engine = cls.engine_for(graph)
@@ -76,8 +77,8 @@ class DataSetMethods:
         token = open_sessions.set({**open_sessions.get(), cls.__dataset__: session})
         try:
             yield session
-            if not engine.read_only:
-                session.commit()
+            # on a read-only data set this ends the read, or refuses changes left pending
+            session.commit()
         except BaseException:
             session.rollback()
             raise

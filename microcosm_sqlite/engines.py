@@ -90,6 +90,30 @@ def translate_error(error: DBAPIError, context: dict[str, str]) -> SQLiteError:
     return SQLiteError(f"data set {context['dataset']!r} at {context['path']}: {message}")
 
 
+# pragmas that, once set, could lift the read-only guards or (without immutable) change the file
+GUARDED_PRAGMAS = frozenset({"journal_mode", "query_only", "writable_schema"})
+
+
+def refuse_guard_changes(action: int, name: str | None, value: str | None, *_: Any) -> int:
+    """
+    SQLite authorizer for read-only connections: no ATTACH, no setting a guarded pragma.
+
+    `mode=ro` already refuses writes; with `immutable=1`, though, `PRAGMA journal_mode=WAL`
+    would pass silently, and ATTACH could create a new file next to the artifact.
+
+    """
+    if action == sqlite3.SQLITE_ATTACH:
+        return sqlite3.SQLITE_DENY
+    if (
+        action == sqlite3.SQLITE_PRAGMA
+        and value is not None
+        and name is not None
+        and name.lower() in GUARDED_PRAGMAS
+    ):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 def read_only_uri(path: str, immutable: bool) -> str:
     """A `file:` URI that can only read; the path is escaped, so `#`, `?` and `%` are safe."""
     flags = "mode=ro&immutable=1" if immutable else "mode=ro"
@@ -243,6 +267,8 @@ class DataSetEngine:
             pragmas.append("PRAGMA query_only = ON")
         for pragma in pragmas:
             connection.execute(pragma)
+        if self.read_only:
+            connection.set_authorizer(refuse_guard_changes)
 
     def _check_schema_readable(self) -> None:
         """Parse the schema now, so a corrupt file fails at first use and not mid-request."""
