@@ -171,25 +171,29 @@ class DataSetEngine:
         """
         This thread's session for one Store call.
 
-        The outermost call commits (writes) or gives the connection back (reads) when it
-        ends; its instances stay usable, relationships included. Calls nested inside it, as
-        in a loop over `iterate`, share its connection and leave it open.
+        When no other call of this thread is still open, the call commits (writes) or gives
+        the connection back (reads) as it ends; its instances stay usable, relationships
+        included. Calls made while another is open, as in a loop over `iterate` or two
+        iterates read side by side, share its connection and leave it to the last one to end.
 
         """
         local = self._local
         session = self.session()
-        depth = getattr(local, "depth", 0)
-        local.depth = depth + 1
+        local.depth = getattr(local, "depth", 0) + 1
         try:
             yield session
-            if depth == 0:
-                session.commit()
         except BaseException:
-            if depth == 0:
+            local.depth -= 1
+            if local.depth == 0:
                 session.rollback()
             raise
-        finally:
-            local.depth = depth
+        local.depth -= 1
+        if local.depth == 0:
+            try:
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
 
     @contextmanager
     def translating_errors(self) -> Iterator[None]:

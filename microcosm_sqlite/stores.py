@@ -111,9 +111,9 @@ class Store(Generic[ModelT]):
 
     def iterate(self, **filters: Any) -> Iterator[ModelT]:
         """Every match in order, streamed `batch_size` rows at a time: memory stays bounded."""
+        # built here, not in the generator, so a bad keyword fails at the call
         statement = self._ordered(**filters).execution_options(yield_per=self.batch_size)
-        with self._session() as session:
-            yield from session.scalars(statement)
+        return self._stream(statement)
 
     # --- writes (writable data sets only) ------------------------------------------------
 
@@ -205,6 +205,10 @@ class Store(Generic[ModelT]):
 
     def _identity_of(self, instance: Any) -> tuple[Any, ...]:
         return tuple(self._mapper.primary_key_from_instance(instance))
+
+    def _stream(self, statement: Select[Any]) -> Iterator[ModelT]:
+        with self._session() as session:
+            yield from session.scalars(statement)
 
     @contextmanager
     def _session(self, write: str | None = None) -> Iterator[Session]:
