@@ -1,0 +1,893 @@
+"""
+The offline build: sources in, a checked, reproducible, ready-to-serve SQLite artifact out.
+
+    build_artifact(Base, "datasets/airports", "airports.sqlite")
+
+1. Models: the data set's tables, loaded in foreign-key order. Foreign keys are checked once
+   every table is loaded, so tables that reference each other (a cycle) load too.
+2. A temporary file beside the output, `.<output name>.<pid>.tmp`, with build-time pragmas
+   (no sync, in-memory journal); tables and their unique indexes first, then every source
+   streams through batched `executemany` in one transaction, then the other indexes.
+3. Problems (bad values, missing or unknown columns, duplicate keys, foreign keys with no
+   target, malformed lines) are collected up to a limit and fail the build as one `BuildError`.
+4. The manifest table, `ANALYZE`, `VACUUM`, rollback-journal mode, `integrity_check`, fsync,
+   and only then `os.replace` over the output. On any error or interrupt the temporary file is
+   removed and the old artifact is untouched; a build that was killed leaves its temporary file,
+   which the next build of that output removes once its process is gone.
+
+No clock time goes into the file, and every step runs in a fixed order, so the same sources
+and models give the same bytes.
+
+The `Loader` that streams sources into a transaction is shared with `SQLiteBuilder`, the
+graph's `sqlite_builder` component, which loads CSV into a writable data set.
+
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import os
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any, Protocol
+
+from sqlalchemy import Index, MetaData, Table
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from microcosm_sqlite.errors import BuildError, BuildInputError
+from microcosm_sqlite.sources import (
+    Problems,
+    ProgressCallback,
+    SourceFile,
+    SourceFormat,
+    TableSource,
+    TooManyProblems,
+    find_sources,
+    quote,
+)
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_TABLE = "_microcosm_manifest"
+MANIFEST_VERSION = "1"
+PAGE_SIZE = 4096
+# page cache of the build connection, in KiB: room for index building, within the memory budget
+BUILD_CACHE_KIB = 32768
+TEMP_SUFFIX = ".tmp"
+UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
+
+
+def library_version() -> str:
+    try:
+        return version("microcosm-sqlite")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+# --- finding the models ---------------------------------------------------------------------
+
+
+def is_dataset_base(value: object) -> bool:
+    """A base from `DataSet.create`: it defines `__dataset__` itself and holds the metadata."""
+    return (
+        isinstance(value, type)
+        and "__dataset__" in vars(value)
+        and isinstance(getattr(value, "metadata", None), MetaData)
+    )
+
+
+def dataset_base_of(value: object) -> type[Any] | None:
+    """The data set base a model (or base) descends from, if any."""
+    if not isinstance(value, type):
+        return None
+    for klass in value.__mro__:
+        if is_dataset_base(klass):
+            return klass
+    return None
+
+
+def find_base(models: str) -> type[Any]:
+    """
+    The data set base named by `package.module` or `package.module:Base`.
+
+    A module alone must define models of exactly one data set (or hold exactly one base),
+    so a build never guesses between two.
+
+    """
+    module_name, _, attribute = models.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise BuildError(f"cannot import models module {module_name!r}: {error}") from error
+    if attribute:
+        value = getattr(module, attribute, None)
+        base = dataset_base_of(value)
+        if base is None:
+            raise BuildError(
+                f"{models!r} is not a data set base (a class from DataSet.create) or its model"
+            )
+        return base
+    return _single_base(module)
+
+
+def _single_base(module: ModuleType) -> type[Any]:
+    values = list(vars(module).values())
+    defined = {
+        base
+        for value in values
+        if isinstance(value, type) and value.__module__ == module.__name__
+        if (base := dataset_base_of(value)) is not None
+    }
+    bases = defined or {value for value in values if is_dataset_base(value)}
+    if len(bases) == 1:
+        return bases.pop()
+    if not bases:
+        raise BuildError(
+            f"module {module.__name__!r} defines no data set models"
+            " (classes of a base from DataSet.create)"
+        )
+    names = ", ".join(sorted(f"{module.__name__}:{base.__name__}" for base in bases))
+    raise BuildError(
+        f"module {module.__name__!r} holds models of several data sets; name one: {names}"
+    )
+
+
+# --- load order -----------------------------------------------------------------------------
+
+
+def load_order(tables: Iterable[Table]) -> list[Table]:
+    """
+    Tables with the ones they reference first; ties in name order.
+
+    Tables in a reference cycle load in name order after their other dependencies: foreign
+    keys are checked after everything loads, so the order only keeps the checks readable.
+
+    """
+    pending = {table.name: table for table in sorted(tables, key=lambda table: table.name)}
+    depends = {
+        name: {
+            key.column.table.name
+            for key in table.foreign_keys
+            if key.column.table.name in pending and key.column.table.name != name
+        }
+        for name, table in pending.items()
+    }
+    ordered: list[Table] = []
+    while pending:
+        ready = [name for name in pending if not depends[name] & set(pending)]
+        if not ready:
+            cycle = sorted(pending)
+            logger.info("tables %s reference each other; loading in name order", cycle)
+            ready = cycle[:1]
+        for name in ready:
+            ordered.append(pending.pop(name))
+    return ordered
+
+
+# --- the schema -----------------------------------------------------------------------------
+
+
+def table_ddl(table: Table, dialect: Dialect) -> str:
+    return str(CreateTable(table).compile(dialect=dialect)).strip()
+
+
+def index_ddl(index: Index, dialect: Dialect) -> str:
+    return str(CreateIndex(index).compile(dialect=dialect)).strip()
+
+
+def sorted_indexes(table: Table) -> list[Index]:
+    return sorted(table.indexes, key=lambda index: index.name or "")
+
+
+def schema_fingerprint(connection: sqlite3.Connection) -> str:
+    """The sha256 of the schema's CREATE statements, whitespace normalized, manifest left out."""
+    rows = connection.execute(
+        "SELECT type, name, sql FROM sqlite_schema"
+        " WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND tbl_name != ?"
+        " ORDER BY type, name",
+        (MANIFEST_TABLE,),
+    )
+    digest = hashlib.sha256()
+    for type_, name, sql in rows:
+        digest.update(f"{type_} {name}: {' '.join(sql.split())}\n".encode())
+    return digest.hexdigest()
+
+
+def server_defaults(connection: sqlite3.Connection, table: str) -> dict[str, Any]:
+    """Each column's `server_default` as SQLite evaluates it, for sources that leave it out."""
+    defaults: dict[str, Any] = {}
+    for _, name, _, _, default, _ in connection.execute(f"PRAGMA table_info({quote(table)})"):
+        if default is not None:
+            defaults[name] = connection.execute(f"SELECT {default}").fetchone()[0]
+    return defaults
+
+
+# --- the manifest ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """One loaded table: its row count and where the rows came from."""
+
+    name: str
+    rows: int
+    source: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build wrote, for logs and the command line."""
+
+    dataset: str
+    output: Path
+    tables: tuple[TableReport, ...]
+    schema_sha256: str
+    size: int
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(table.rows for table in self.tables)
+
+
+def manifest_entries(
+    dataset: str, schema_sha256: str, tables: Sequence[TableReport]
+) -> list[tuple[str, str]]:
+    """The manifest's key/value rows, sorted by key."""
+    entries = {
+        "manifest_version": MANIFEST_VERSION,
+        "dataset": dataset,
+        "library_version": library_version(),
+        "sqlite_version": sqlite3.sqlite_version,
+        "schema_sha256": schema_sha256,
+    }
+    for table in tables:
+        entries[f"table.{table.name}.rows"] = str(table.rows)
+        entries[f"table.{table.name}.source"] = table.source or ""
+        entries[f"table.{table.name}.source_sha256"] = table.sha256 or ""
+    return sorted(entries.items())
+
+
+def write_manifest(connection: sqlite3.Connection, entries: Sequence[tuple[str, str]]) -> None:
+    connection.execute(
+        f"CREATE TABLE {MANIFEST_TABLE} (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"
+        " WITHOUT ROWID"
+    )
+    connection.executemany(f"INSERT INTO {MANIFEST_TABLE} (key, value) VALUES (?, ?)", entries)
+
+
+def read_manifest(connection: sqlite3.Connection) -> dict[str, str] | None:
+    """An artifact's manifest as a dict, or None when it has none."""
+    exists = connection.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
+    ).fetchone()
+    if not exists:
+        return None
+    rows = connection.execute(f"SELECT key, value FROM {MANIFEST_TABLE} ORDER BY key")
+    return {key: value for key, value in rows}
+
+
+def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int]:
+    """Table name -> row count, from a manifest."""
+    counts: dict[str, int] = {}
+    for key, value in manifest.items():
+        if key.startswith("table.") and key.endswith(".rows"):
+            counts[key[len("table."):-len(".rows")]] = int(value)
+    return counts
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- loading: shared by the command line and the graph's builder ----------------------------
+
+
+class _DiscardedProblems(Problems):
+    """A sink for second passes, whose problems were reported by the first."""
+
+    def add(self, problem: BuildInputError) -> None:
+        pass
+
+
+@dataclass
+class _Duplicate:
+    index: int
+    line: int
+    columns: tuple[str, ...]
+    values: tuple[Any, ...]
+    primary: bool
+
+
+class Loader:
+    """
+    Streams table sources into one open transaction of a sqlite3 connection.
+
+    Rows go in through `executemany` over a generator, so memory stays flat whatever the size
+    of a source. SQLite itself finds duplicate keys; the row it refused is the one the source
+    read last, so the problem names its line, and a second pass over the source names the
+    line that came first.
+
+    """
+
+    def __init__(self, connection: sqlite3.Connection, problems: Problems) -> None:
+        self.connection = connection
+        self.problems = problems
+        self.sources: dict[str, TableSource] = {}
+
+    def load(self, source: TableSource, progress: ProgressCallback | None = None) -> int:
+        """Load one table's rows; returns how many went in."""
+        table = source.table.name
+        self.sources[table] = source
+        columns = ", ".join(quote(column.name) for column in source.columns)
+        marks = ", ".join("?" for _ in source.columns)
+        sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({marks})"
+        last: list[tuple[Any, ...]] = [()]
+
+        def tracked(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+            for row in rows:
+                last[0] = row
+                yield row
+
+        connection = self.connection
+        before = connection.total_changes
+        rows = tracked(source.rows(self.problems, server_defaults(connection, table), progress))
+        duplicates: list[_Duplicate] = []
+        try:
+            while True:
+                try:
+                    connection.executemany(sql, rows)
+                    break
+                except sqlite3.IntegrityError as error:
+                    self._refused(source, error, last[0], duplicates)
+        finally:
+            if duplicates:
+                self._locate_firsts(source, duplicates)
+        return connection.total_changes - before
+
+    def _refused(
+        self,
+        source: TableSource,
+        error: sqlite3.IntegrityError,
+        row: tuple[Any, ...],
+        duplicates: list[_Duplicate],
+    ) -> None:
+        """Report the row SQLite refused, at the line the source read last."""
+        line = source.position.line
+        message = str(error)
+        match = UNIQUE_FAILED.search(message)
+        if match is None:
+            self.problems.add(source.problem(f"refused by SQLite: {message}", line))
+            return
+        names = tuple(name.strip().rpartition(".")[2] for name in match.group(1).split(","))
+        positions = {column.name: index for index, column in enumerate(source.columns)}
+        values = tuple(row[positions[name]] for name in names if name in positions)
+        primary = set(names) == {column.name for column in source.table.primary_key}
+        duplicates.append(_Duplicate(len(self.problems), line, names, values, primary))
+        self.problems.add(source.problem(_duplicate_reason(names, values, primary), line, names[0]))
+
+    def _locate_firsts(self, source: TableSource, duplicates: list[_Duplicate]) -> None:
+        """A second pass naming the line each duplicated key first appeared on."""
+        if not source.rewind():
+            return
+        positions = {column.name: index for index, column in enumerate(source.columns)}
+        wanted: dict[tuple[tuple[str, ...], tuple[Any, ...]], int | None] = {
+            (duplicate.columns, duplicate.values): None for duplicate in duplicates
+        }
+        keys = {columns: [positions[name] for name in columns] for columns, _ in wanted}
+        last_line = max(duplicate.line for duplicate in duplicates)
+        remaining = len(wanted)
+        for row in source.rows(_DiscardedProblems()):
+            line = source.position.line
+            if line >= last_line:
+                break
+            for columns, indexes in keys.items():
+                key = (columns, tuple(row[index] for index in indexes))
+                if key in wanted and wanted[key] is None:
+                    wanted[key] = line
+                    remaining -= 1
+            if not remaining:
+                break
+        for duplicate in duplicates:
+            first = wanted[(duplicate.columns, duplicate.values)]
+            if first is not None and duplicate.index < len(self.problems.found):
+                reason = _duplicate_reason(duplicate.columns, duplicate.values, duplicate.primary)
+                self.problems.found[duplicate.index] = source.problem(
+                    f"{reason}, first on line {first}", duplicate.line, duplicate.columns[0]
+                )
+
+    def check_foreign_keys(self, tables: Iterable[str]) -> None:
+        """Report every row whose foreign key has no target, at its source line if it can."""
+        connection = self.connection
+        for table in tables:
+            missing: dict[int, set[tuple[Any, ...]]] = {}
+            without_line: dict[int, int] = {}
+            keys = _foreign_keys(connection, table)
+            for _, rowid, _, key_id in connection.execute(
+                f"PRAGMA foreign_key_check({quote(table)})"
+            ):
+                children, _, _ = keys[key_id]
+                if rowid is None:
+                    without_line[key_id] = without_line.get(key_id, 0) + 1
+                    continue
+                names = ", ".join(quote(name) for name in children)
+                values = connection.execute(
+                    f"SELECT {names} FROM {quote(table)} WHERE rowid = ?", (rowid,)
+                ).fetchone()
+                missing.setdefault(key_id, set()).add(tuple(values))
+                if sum(len(found) for found in missing.values()) >= self.problems.limit:
+                    break
+            source = self.sources.get(table)
+            for key_id, count in without_line.items():
+                self.problems.add(
+                    BuildInputError(
+                        f"{count} rows have a foreign key with no target in {keys[key_id][1]}",
+                        file=source.name if source else table,
+                        column=keys[key_id][0][0],
+                    )
+                )
+            if missing:
+                self._report_missing(table, source, keys, missing)
+
+    def _report_missing(
+        self,
+        table: str,
+        source: TableSource | None,
+        keys: dict[int, tuple[tuple[str, ...], str, tuple[str, ...]]],
+        missing: dict[int, set[tuple[Any, ...]]],
+    ) -> None:
+        def reason(key_id: int, values: tuple[Any, ...]) -> str:
+            _, parent, parents = keys[key_id]
+            shown = ", ".join(repr(value) for value in values)
+            target = ", ".join(f"{parent}.{name}" for name in parents)
+            return f"{shown} has no match in {target}"
+
+        if source is None or not source.rewind():
+            for key_id, found in sorted(missing.items()):
+                for values in sorted(found, key=repr):
+                    self.problems.add(
+                        BuildInputError(
+                            reason(key_id, values),
+                            file=source.name if source else table,
+                            column=keys[key_id][0][0],
+                        )
+                    )
+            return
+        positions = {column.name: index for index, column in enumerate(source.columns)}
+        indexes = {key_id: [positions[name] for name in keys[key_id][0]] for key_id in missing}
+        for row in source.rows(_DiscardedProblems()):
+            for key_id, found in missing.items():
+                values = tuple(row[index] for index in indexes[key_id])
+                if values in found:
+                    self.problems.add(
+                        source.problem(
+                            reason(key_id, values), source.position.line, keys[key_id][0][0]
+                        )
+                    )
+
+
+def _foreign_keys(
+    connection: sqlite3.Connection, table: str
+) -> dict[int, tuple[tuple[str, ...], str, tuple[str, ...]]]:
+    """Foreign key id -> (child columns, parent table, parent columns), as SQLite numbers them."""
+    keys: dict[int, tuple[list[str], str, list[str]]] = {}
+    for key_id, _, parent, child, target, *_ in connection.execute(
+        f"PRAGMA foreign_key_list({quote(table)})"
+    ):
+        children, _, parents = keys.setdefault(key_id, ([], parent, []))
+        children.append(child)
+        parents.append(target or "rowid")
+    return {
+        key_id: (tuple(children), parent, tuple(parents))
+        for key_id, (children, parent, parents) in keys.items()
+    }
+
+
+def _duplicate_reason(columns: Sequence[str], values: Sequence[Any], primary: bool) -> str:
+    shown = ", ".join(f"{name}={value!r}" for name, value in zip(columns, values, strict=False))
+    if primary:
+        return f"duplicate primary key ({shown})"
+    return f"duplicate value for unique column(s) ({shown})"
+
+
+# --- the artifact ---------------------------------------------------------------------------
+
+
+def temp_path(output: Path, pid: int | None = None) -> Path:
+    """Where a build of `output` by process `pid` writes before moving into place."""
+    return output.with_name(f".{output.name}.{os.getpid() if pid is None else pid}{TEMP_SUFFIX}")
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(output: Path) -> list[Path]:
+    """Remove what killed builds of `output` left behind: temp files whose process is gone."""
+    removed: list[Path] = []
+    prefix = f".{output.name}."
+    if not output.parent.is_dir():
+        return removed
+    for candidate in sorted(output.parent.iterdir()):
+        name = candidate.name
+        if not name.startswith(prefix):
+            continue
+        middle = name[len(prefix):]
+        for suffix in (TEMP_SUFFIX, TEMP_SUFFIX + "-journal"):
+            if middle.endswith(suffix) and middle[: -len(suffix)].isdigit():
+                pid = int(middle[: -len(suffix)])
+                if pid != os.getpid() and not process_alive(pid):
+                    candidate.unlink(missing_ok=True)
+                    removed.append(candidate)
+                    logger.info("removed %s, left by build process %d", candidate, pid)
+    return removed
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+
+
+class BuildProgress(Protocol):
+    """Where a build reports how far through its sources it is, in bytes."""
+
+    def begin(self, total_bytes: int) -> None: ...
+
+    def advance(self, bytes_read: int) -> None: ...
+
+    def end(self) -> None: ...
+
+
+def collect_sources(
+    tables: Sequence[Table],
+    source_dir: Path,
+    *,
+    allow_missing: bool,
+    problems: Problems,
+) -> dict[str, SourceFile]:
+    """Each table's source file; missing, doubled and unknown sources are problems."""
+    if not source_dir.is_dir():
+        raise BuildError(f"source directory {str(source_dir)!r} does not exist or is not one")
+    found, doubled = find_sources(source_dir)
+    for problem in doubled:
+        problems.add(problem)
+    names = {table.name for table in tables}
+    for name, source in found.items():
+        if name not in names:
+            problems.add(
+                BuildInputError(
+                    f"no table named {name!r} in the models (tables: {', '.join(sorted(names))})",
+                    file=source.path,
+                )
+            )
+    for table in tables:
+        if table.name not in found and not allow_missing:
+            problems.add(
+                BuildInputError(
+                    f"no source for table {table.name!r}: expected {table.name}.csv or"
+                    f" {table.name}.jsonl (--allow-missing builds it empty)",
+                    file=source_dir / f"{table.name}.csv",
+                )
+            )
+    return {name: source for name, source in found.items() if name in names}
+
+
+def build_artifact(
+    base: type[Any],
+    source_dir: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    allow_missing: bool = False,
+    ignore_unknown_columns: bool = False,
+    max_errors: int = 20,
+    progress: BuildProgress | None = None,
+) -> BuildReport:
+    """
+    Build `base`'s data set from the sources in `source_dir` into `output`, atomically.
+
+    Raises `BuildError` (with `problems`) and leaves `output` as it was when anything is
+    wrong; returns what was written otherwise.
+
+    """
+    started = time.monotonic()
+    dataset: str = base.__dataset__
+    source_dir = Path(source_dir)
+    output = Path(output)
+    context: dict[str, Any] = dict(dataset=dataset, output=output)
+    if output.is_dir():
+        raise BuildError("the output is a directory", **context)
+    if not output.parent.is_dir():
+        raise BuildError(f"the directory {str(output.parent)!r} does not exist", **context)
+
+    dialect = sqlite_dialect.dialect()
+    tables = load_order(base.metadata.tables.values())
+    problems = Problems(limit=max(1, max_errors))
+    try:
+        files = collect_sources(tables, source_dir, allow_missing=allow_missing, problems=problems)
+    except TooManyProblems:
+        files = {}
+    if problems:
+        raise _failed(problems, context)
+
+    remove_stale_temp_files(output)
+    temp = temp_path(output)
+    _remove(temp)
+    try:
+        connection = sqlite3.connect(temp, isolation_level=None)
+        try:
+            reports = _load(
+                connection, tables, files, dialect, problems, context,
+                ignore_unknown_columns=ignore_unknown_columns,
+                progress=progress,
+            )
+            fingerprint = schema_fingerprint(connection)
+            write_manifest(connection, manifest_entries(dataset, fingerprint, reports))
+            connection.execute("COMMIT")
+            _finish(connection, context)
+        finally:
+            connection.close()
+        _sync(temp)
+        os.replace(temp, output)
+        _sync_directory(output.parent)
+    except sqlite3.Error as error:
+        _remove(temp)
+        raise BuildError(f"SQLite failed: {error}", **context) from error
+    except BaseException:
+        _remove(temp)
+        raise
+    report = BuildReport(
+        dataset=dataset,
+        output=output,
+        tables=tuple(reports),
+        schema_sha256=fingerprint,
+        size=output.stat().st_size,
+        seconds=time.monotonic() - started,
+    )
+    logger.info(
+        "built data set %r into %s: %d tables, %d rows, %d bytes in %.1fs",
+        dataset, output, len(report.tables), report.rows, report.size, report.seconds,
+    )
+    return report
+
+
+def _failed(problems: Problems, context: dict[str, Any]) -> BuildError:
+    count = len(problems)
+    more = " (stopped there; --max-errors raises the limit)" if count >= problems.limit else ""
+    return BuildError(
+        f"{count} problem{'s' if count != 1 else ''} in the sources{more}",
+        problems=problems.found,
+        **context,
+    )
+
+
+def _load(
+    connection: sqlite3.Connection,
+    tables: Sequence[Table],
+    files: Mapping[str, SourceFile],
+    dialect: Dialect,
+    problems: Problems,
+    context: dict[str, Any],
+    *,
+    ignore_unknown_columns: bool,
+    progress: BuildProgress | None,
+) -> list[TableReport]:
+    """Schema, rows and indexes in one transaction; raises with the problems found."""
+    for pragma in (
+        f"PRAGMA page_size = {PAGE_SIZE}",
+        "PRAGMA journal_mode = MEMORY",
+        "PRAGMA synchronous = OFF",
+        "PRAGMA locking_mode = EXCLUSIVE",
+        "PRAGMA foreign_keys = OFF",
+        f"PRAGMA cache_size = -{BUILD_CACHE_KIB}",
+    ):
+        connection.execute(pragma)
+    connection.execute("BEGIN")
+    for table in tables:
+        connection.execute(table_ddl(table, dialect))
+        for index in sorted_indexes(table):
+            if index.unique:
+                connection.execute(index_ddl(index, dialect))
+
+    loader = Loader(connection, problems)
+    reports: list[TableReport] = []
+    if progress is not None:
+        progress.begin(sum(source.path.stat().st_size for source in files.values()))
+    advance = progress.advance if progress is not None else None
+    try:
+        for table in tables:
+            file = files.get(table.name)
+            if file is None:  # allowed missing: the table stays empty
+                reports.append(TableReport(table.name, 0))
+                continue
+            source = TableSource(
+                table, dialect, file.path, file.format,
+                ignore_unknown_columns=ignore_unknown_columns,
+            )
+            rows = loader.load(source, advance)
+            logger.debug("loaded %d rows into %s from %s", rows, table.name, file.path)
+            reports.append(TableReport(table.name, rows, file.path.name, file_sha256(file.path)))
+        if not problems:
+            loader.check_foreign_keys(table.name for table in tables)
+    except TooManyProblems:
+        pass
+    finally:
+        if progress is not None:
+            progress.end()
+    if problems:
+        raise _failed(problems, context)
+
+    for table in tables:
+        for index in sorted_indexes(table):
+            if not index.unique:
+                connection.execute(index_ddl(index, dialect))
+    return reports
+
+
+def _finish(connection: sqlite3.Connection, context: dict[str, Any]) -> None:
+    """Statistics, compaction and serving mode; then SQLite's own check of the result."""
+    connection.execute("ANALYZE")
+    # no journal for VACUUM: an in-memory one would hold a copy of every page
+    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("VACUUM")
+    connection.execute("PRAGMA journal_mode = DELETE")
+    result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    if result != ["ok"]:
+        raise BuildError("integrity check failed: " + "; ".join(result), **context)
+
+
+def _sync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sync_directory(path: Path) -> None:
+    if sys.platform == "win32":  # pragma: no cover - directories cannot be opened there
+        return
+    _sync(path)
+
+
+# --- the graph's builder --------------------------------------------------------------------
+
+
+class ModelLoad:
+    """A pending load of some models' rows into a writable data set: call `build`."""
+
+    def __init__(
+        self,
+        graph: Any,
+        models: Sequence[type[Any]],
+        format: SourceFormat,
+        *,
+        max_errors: int,
+        ignore_unknown_columns: bool,
+    ) -> None:
+        if not models:
+            raise ValueError("name at least one model to load")
+        datasets = {model.__dataset__ for model in models}
+        if len(datasets) != 1:
+            raise ValueError(
+                f"models of one data set load together, not {', '.join(sorted(datasets))}"
+            )
+        self.graph = graph
+        self.models = tuple(models)
+        self.dataset: str = datasets.pop()
+        self.format = format
+        self.max_errors = max_errors
+        self.ignore_unknown_columns = ignore_unknown_columns
+
+    def build(self, *sources: IO[str] | IO[bytes] | str | os.PathLike[str]) -> dict[str, int]:
+        """
+        Load one source per model (in the models' order) in one transaction.
+
+        Tables are created when missing. Nothing is kept unless every row of every source
+        goes in; returns the rows loaded per table.
+
+        """
+        if len(sources) != len(self.models):
+            raise ValueError(
+                f"{len(self.models)} model(s) need as many sources, got {len(sources)}"
+            )
+        engine = self.graph.sqlite(self.dataset)
+        names = ", ".join(model.__name__ for model in self.models)
+        engine.refuse_write(f"load {names}")
+        tables: list[Table] = [model.__table__ for model in self.models]
+        tables[0].metadata.create_all(engine.engine, tables=tables, checkfirst=True)
+        dialect = engine.engine.dialect
+        by_table = {
+            table.name: TableSource(
+                table,
+                dialect,
+                Path(source) if isinstance(source, str | os.PathLike) else source,
+                self.format,
+                ignore_unknown_columns=self.ignore_unknown_columns,
+            )
+            for table, source in zip(tables, sources, strict=True)
+        }
+        problems = Problems(limit=max(1, self.max_errors))
+        context: dict[str, Any] = dict(dataset=self.dataset)
+        counts: dict[str, int] = {}
+        raw = engine.engine.raw_connection()
+        try:
+            connection: sqlite3.Connection = raw.driver_connection
+            connection.execute("SAVEPOINT microcosm_sqlite_build")
+            try:
+                # foreign keys wait for the end, so the order of models does not matter
+                connection.execute("PRAGMA defer_foreign_keys = ON")
+                loader = Loader(connection, problems)
+                try:
+                    for table in load_order(tables):
+                        counts[table.name] = loader.load(by_table[table.name])
+                    if not problems:
+                        loader.check_foreign_keys(table.name for table in tables)
+                except TooManyProblems:
+                    pass
+                if problems:
+                    raise _failed(problems, context)
+            except BaseException:
+                connection.execute("ROLLBACK TO microcosm_sqlite_build")
+                connection.execute("RELEASE microcosm_sqlite_build")
+                raise
+            connection.execute("RELEASE microcosm_sqlite_build")
+            if connection.in_transaction:
+                connection.commit()
+        finally:
+            raw.close()
+        return counts
+
+
+class SQLiteBuilder:
+    """
+    The graph's `sqlite_builder`: loads sources into writable data sets (tests, tools).
+
+        graph.sqlite_builder.csv(Country).build(countries_csv)
+        graph.sqlite_builder.csv(Country, Airport).build(countries_csv, airports_csv)
+
+    """
+
+    def __init__(
+        self, graph: Any, *, max_errors: int = 20, ignore_unknown_columns: bool = False
+    ) -> None:
+        self.graph = graph
+        self.max_errors = max_errors
+        self.ignore_unknown_columns = ignore_unknown_columns
+
+    def csv(self, *models: type[Any]) -> ModelLoad:
+        """A load of these models from CSV streams or paths, one per model."""
+        return self._load(models, "csv")
+
+    def jsonl(self, *models: type[Any]) -> ModelLoad:
+        """A load of these models from JSON Lines streams or paths, one per model."""
+        return self._load(models, "jsonl")
+
+    def _load(self, models: Sequence[type[Any]], format: SourceFormat) -> ModelLoad:
+        return ModelLoad(
+            self.graph,
+            models,
+            format,
+            max_errors=self.max_errors,
+            ignore_unknown_columns=self.ignore_unknown_columns,
+        )

@@ -1,0 +1,222 @@
+"""
+The `microcosm-sqlite` command: a thin click layer over `builder` and `inspection`.
+
+Every command's docstring is its `--help`. Exit status: 0 when all went well, 1 when the
+input or the artifact is bad (each problem on its own line on stderr), 2 for usage errors.
+
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn, TypeVar
+
+import click
+from microcosm.api import create_object_graph, load_each, load_from_dict, load_from_environ
+
+from microcosm_sqlite.builder import build_artifact, find_base
+from microcosm_sqlite.errors import BuildError, SQLiteError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+GRAPH_NAME = "microcosm_sqlite"
+# seconds a build runs before its progress bar appears
+PROGRESS_DELAY = 0.5
+# how problems and log lines look on stderr
+LOG_FORMAT = "{message}"
+
+# exit statuses
+BAD_INPUT = 1
+
+
+def verbosity(command: F) -> F:
+    """`--quiet` and `--verbose`, shared by every command."""
+    command = click.option(
+        "-v", "--verbose", is_flag=True, help="Log each step (debug level)."
+    )(command)
+    command = click.option(
+        "-q", "--quiet", is_flag=True, help="Log only warnings and errors; no progress bar."
+    )(command)
+    return command
+
+
+def configure_logging(quiet: bool, verbose: bool) -> Any:
+    """
+    A microcosm graph whose `logging` component sends log lines to stderr.
+
+    The environment (MICROCOSM_SQLITE__LOGGING__...) may change the logging config; the flags
+    choose the level. Root handlers are restored when the command ends, so running commands
+    in-process (tests, scripts) leaves no handler behind on a closed stream.
+
+    """
+    level = "WARNING" if quiet else "DEBUG" if verbose else "INFO"
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    graph = create_object_graph(
+        GRAPH_NAME,
+        loader=load_each(
+            load_from_dict(
+                logging=dict(
+                    default_format=LOG_FORMAT,
+                    stream_handler=dict(stream="ext://sys.stderr"),
+                )
+            ),
+            load_from_environ,
+            load_from_dict(logging=dict(level=level)),
+        ),
+    )
+    graph.use("logging")
+
+    def restore() -> None:
+        for handler in root.handlers:
+            if handler not in saved[0]:
+                handler.close()
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(restore)
+    return graph
+
+
+def import_models(models: str) -> type[Any]:
+    """The data set base for MODELS, importable from the current directory as with `python -m`."""
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.append(os.getcwd())
+    try:
+        return find_base(models)
+    except BuildError as error:
+        raise click.BadParameter(error.reason, param_hint="MODELS") from error
+
+
+def fail(error: SQLiteError, problems: list[str] | tuple[str, ...] = ()) -> NoReturn:
+    """Each problem on its own line, then the error, then exit status 1."""
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"Error: {error}", err=True)
+    raise click.exceptions.Exit(BAD_INPUT)
+
+
+class ProgressBar:
+    """A progress bar by bytes read, shown on a terminal once a build takes a moment."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.total = 0
+        self.done = 0
+        self.started = time.monotonic()
+        self.bar: Any = None
+
+    def begin(self, total_bytes: int) -> None:
+        self.total = total_bytes
+        self.started = time.monotonic()
+
+    def advance(self, bytes_read: int) -> None:
+        self.done += bytes_read
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_DELAY:
+                return
+            self.bar = click.progressbar(
+                length=max(self.total, 1), label="loading", file=sys.stderr, show_eta=True
+            )
+            self.bar.__enter__()
+            self.bar.update(self.done)
+            return
+        self.bar.update(bytes_read)
+
+    def end(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.group(context_settings=dict(help_option_names=["-h", "--help"]))
+@click.version_option(package_name="microcosm-sqlite")
+def cli() -> None:
+    """
+    Build, inspect, verify and dump read-only reference data sets shipped as SQLite files.
+
+    Sources are CSV or JSON Lines files, one per table; `build` turns them into an artifact
+    that microcosm services read through `graph.sqlite` and `Store` classes.
+    """
+
+
+@cli.command()
+@click.argument("models")
+@click.argument(
+    "source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The artifact to write (replaced atomically, only when the build succeeds).",
+)
+@click.option(
+    "--allow-missing", is_flag=True,
+    help="Build tables that have no source file empty instead of failing.",
+)
+@click.option(
+    "--ignore-unknown-columns", is_flag=True,
+    help="Skip source columns the models do not have instead of failing.",
+)
+@click.option(
+    "--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
+    help="Stop after this many problems.",
+)
+@verbosity
+def build(
+    models: str,
+    source_dir: Path,
+    output: Path,
+    allow_missing: bool,
+    ignore_unknown_columns: bool,
+    max_errors: int,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Build an artifact from MODELS and the sources in SOURCE_DIR.
+
+    MODELS is the module defining the data set's models, `package.module`, or its base,
+    `package.module:Base`. SOURCE_DIR holds one file per table, `<table>.csv` (with a header
+    row) or `<table>.jsonl` (one JSON object per line).
+
+    Values convert by column type. An empty CSV field is NULL; a column a source leaves out
+    takes its default (or NULL when nullable). Any bad value, missing or unknown column,
+    duplicate key, foreign key with no target or malformed line fails the build, with one
+    line per problem, and leaves OUTPUT as it was. The same sources build the same bytes.
+    """
+    configure_logging(quiet, verbose)
+    base = import_models(models)
+    progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
+    try:
+        build_artifact(
+            base,
+            source_dir,
+            output,
+            allow_missing=allow_missing,
+            ignore_unknown_columns=ignore_unknown_columns,
+            max_errors=max_errors,
+            progress=progress,
+        )
+    except BuildError as error:
+        fail(error, [str(problem) for problem in error.problems])
+
+
+def terminate(signum: int, frame: FrameType | None) -> NoReturn:
+    """SIGTERM unwinds like Ctrl-C, so a build removes its temporary file."""
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    """The console script."""
+    signal.signal(signal.SIGTERM, terminate)
+    cli(prog_name="microcosm-sqlite")

@@ -1,0 +1,707 @@
+"""
+Streaming CSV and JSON Lines readers that turn source rows into the values SQLite should store.
+
+One source file feeds one table. Every value goes through the column's SQLAlchemy type the way
+the ORM would send it to SQLite (text -> Python value -> the type's bind processor for the
+SQLite dialect), so models read back exactly what they would have written themselves.
+
+Conventions, the same for every column type:
+
+- An empty CSV field is NULL. A column that is not nullable rejects it (an autoincrement
+  integer primary key accepts it, and SQLite numbers the row). CSV cannot tell an empty string
+  from NULL: sources with empty strings are written as JSON Lines, where `""` and `null` differ.
+- A column the source leaves out (no CSV header, no JSON key) takes the column's default:
+  a scalar `default=`, a callable `default=` that takes no context (called per row), or the
+  `server_default` (evaluated once by SQLite); a nullable column with no default is NULL; any
+  other column is required.
+- Booleans take the spellings of `microcosm_sqlite.types.to_bool`; dates, times and datetimes
+  ISO 8601; `EnumType` and `Enum` columns the member's name; JSON columns a JSON document
+  (in JSON Lines, any JSON value); binary columns hexadecimal.
+
+Rows stream: memory does not grow with the size of a source. A bad row becomes a
+`BuildInputError` naming the file, line and column, collected by `Problems`.
+
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from sqlalchemy import Column, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Time,
+    TypeDecorator,
+    TypeEngine,
+    Uuid,
+)
+
+from microcosm_sqlite.errors import BuildInputError
+from microcosm_sqlite.types import to_bool
+
+SourceFormat = Literal["csv", "jsonl"]
+SOURCE_FORMATS: tuple[SourceFormat, ...] = ("csv", "jsonl")
+# the line that problems with a CSV header (or with a whole file) point at
+HEADER_LINE = 1
+UNKNOWN_COLUMN = (
+    "unknown column: table {table!r} has no such column (--ignore-unknown-columns skips it)"
+)
+
+Converter = Callable[[Any], Any]
+
+
+class TooManyProblems(Exception):
+    """Raised by `Problems.add` once the limit is reached: the build stops reading."""
+
+
+@dataclass
+class Problems:
+    """Every input problem found so far, up to `limit`; past it, reading stops."""
+
+    limit: int = 20
+    found: list[BuildInputError] = field(default_factory=list)
+
+    def add(self, problem: BuildInputError) -> None:
+        self.found.append(problem)
+        if len(self.found) >= self.limit:
+            raise TooManyProblems()
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+
+def quote(name: str) -> str:
+    """An SQLite identifier, quoted whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --- one column's conversions ---------------------------------------------------------------
+
+
+def _parse_integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an integer") from None
+
+
+def _parse_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def _parse_uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a UUID") from None
+
+
+def _parse_decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def _parse_binary(text: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not hexadecimal bytes") from None
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not a JSON document ({error})") from None
+
+
+def _iso(kind: type[date] | type[datetime] | type[time]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not an ISO 8601 {kind.__name__}") from None
+
+    return parse
+
+
+def _int_or_float(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def text_parser(type_: TypeEngine[Any]) -> Callable[[str], Any] | None:
+    """How text becomes the Python value a column type's bind processor expects (None: as is)."""
+    affinity = type_._type_affinity
+    if affinity is None:
+        return None
+    if issubclass(affinity, Boolean):
+        return to_bool
+    if issubclass(affinity, Integer):
+        return _parse_integer
+    if issubclass(affinity, Float):
+        return _parse_float
+    if issubclass(affinity, Numeric):
+        return _parse_decimal
+    if issubclass(affinity, DateTime):
+        return _iso(datetime)
+    if issubclass(affinity, Date):
+        return _iso(date)
+    if issubclass(affinity, Time):
+        return _iso(time)
+    if issubclass(affinity, JSON):
+        return _parse_json
+    if issubclass(affinity, Uuid):
+        return _parse_uuid
+    if issubclass(affinity, LargeBinary):
+        return _parse_binary
+    return None
+
+
+def json_accepts(type_: TypeEngine[Any], value: Any) -> bool:
+    """Whether a JSON value that is not a string fits a column type as it is."""
+    affinity = type_._type_affinity
+    if affinity is None:
+        return True
+    if issubclass(affinity, JSON):
+        return True
+    if issubclass(affinity, Boolean):
+        return isinstance(value, bool) or value in (0, 1)
+    if issubclass(affinity, Integer):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if issubclass(affinity, Numeric):
+        return _int_or_float(value)
+    return False
+
+
+class ColumnConverter:
+    """Source values -> stored values for one column; `ValueError` says what is wrong."""
+
+    def __init__(self, column: Column[Any], dialect: Dialect) -> None:
+        self.column = column
+        self.name = column.name
+        type_ = column.type
+        self.type = type_
+        affinity = type_._type_affinity
+        self.is_json = affinity is not None and issubclass(affinity, JSON)
+        # a TypeDecorator may add its own bind step, so only plain types convert inline
+        self.plain = not isinstance(type_, TypeDecorator)
+        self.bind: Converter | None = type_.dialect_impl(dialect).bind_processor(dialect)
+        self.parse = text_parser(type_)
+        compiled = type_.compile(dialect=dialect).upper()
+        # SQLite numbers a NULL INTEGER PRIMARY KEY itself (the rowid), so NULL is fine there
+        self.autoincrement = column is column.table.autoincrement_column and compiled == "INTEGER"
+        self.accepts_null = bool(column.nullable) or self.autoincrement
+
+    def null(self) -> None:
+        if not self.accepts_null:
+            raise ValueError("a value is required: the column is not nullable")
+        return None
+
+    def from_python(self, value: Any) -> Any:
+        """The stored value for a Python value, as the ORM would bind it."""
+        if value is None:
+            return self.null()
+        try:
+            return value if self.bind is None else self.bind(value)
+        except (TypeError, ValueError, LookupError, AttributeError) as error:
+            raise ValueError(str(error) or f"{value!r} does not fit {self.type!r}") from None
+
+    def from_text(self, text: str) -> Any:
+        """The stored value for a CSV field: empty is NULL."""
+        if text == "":
+            if not self.accepts_null:
+                raise ValueError(
+                    "empty value, but the column is not nullable (an empty CSV field is NULL)"
+                )
+            return None
+        value = text if self.parse is None else self.parse(text)
+        return self.from_python(value)
+
+    def from_json(self, value: Any) -> Any:
+        """The stored value for a JSON Lines value: strings parse as text, JSON null is NULL."""
+        if value is None:
+            return self.null()
+        if isinstance(value, str) and not self.is_json:
+            value = value if self.parse is None else self.parse(value)
+        elif not isinstance(value, str) and not json_accepts(self.type, value):
+            raise ValueError(f"{json.dumps(value)} does not fit a {self.type!r} column")
+        return self.from_python(value)
+
+
+# --- filling columns the source leaves out --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What goes into a column the source does not give: a constant, or a call per row."""
+
+    value: Any = None
+    call: Callable[[], Any] | None = None
+
+
+def fill_for(
+    converter: ColumnConverter, server_defaults: dict[str, Any]
+) -> Fill | str:
+    """The fill for an omitted column, or the reason it cannot be left out."""
+    column = converter.column
+    default = column.default
+    if default is not None:
+        if default.is_scalar:
+            return Fill(value=converter.from_python(default.arg))  # type: ignore[attr-defined]
+        if default.is_callable:
+            # SQLAlchemy wraps a callable that takes no arguments into one taking a context
+            function = default.arg  # type: ignore[attr-defined]
+
+            def call() -> Any:
+                try:
+                    value = function(None)
+                except Exception as error:
+                    raise ValueError(
+                        f"its default could not run without a statement context ({error!r})"
+                    ) from None
+                return converter.from_python(value)
+
+            return Fill(call=call)
+        return "its default is an SQL expression, which build does not evaluate"
+    if column.name in server_defaults:
+        return Fill(value=server_defaults[column.name])
+    if converter.accepts_null:
+        return Fill()
+    return "the column is required: not nullable and no default"
+
+
+# --- the sources ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The file that holds one table's rows."""
+
+    table: str
+    path: Path
+    format: SourceFormat
+
+
+def find_sources(source_dir: Path) -> tuple[dict[str, SourceFile], list[BuildInputError]]:
+    """Each table's source file in a directory, and problems such as two files for one table."""
+    sources: dict[str, SourceFile] = {}
+    problems: list[BuildInputError] = []
+    for path in sorted(source_dir.iterdir()):
+        suffix = path.suffix.lstrip(".")
+        if suffix not in SOURCE_FORMATS or not path.is_file():
+            continue
+        table = path.stem
+        if table in sources:
+            problems.append(
+                BuildInputError(
+                    f"two sources for table {table!r}: also {sources[table].path.name}",
+                    file=path,
+                )
+            )
+            continue
+        sources[table] = SourceFile(table, path, "csv" if suffix == "csv" else "jsonl")
+    return sources, problems
+
+
+@dataclass
+class Position:
+    """Where reading stands: the line of the row last read (for problems found by SQLite)."""
+
+    line: int = 0
+    bytes_read: int = 0
+
+
+ProgressCallback = Callable[[int], None]
+
+
+class TableSource:
+    """
+    One table's rows from one CSV or JSON Lines stream, converted, in source order.
+
+    `rows()` is a generator: it yields each good row as a tuple in `columns` order and sends
+    each bad one to `problems`. It can run again (for locating duplicates after a failed load)
+    when the source is a path or a seekable stream.
+
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        dialect: Dialect,
+        source: Path | IO[str] | IO[bytes],
+        format: SourceFormat,
+        *,
+        name: str | None = None,
+        ignore_unknown_columns: bool = False,
+    ) -> None:
+        self.table = table
+        self.source = source
+        self.format = format
+        self.name = name or source_name(source, f"<{table.name}.{format}>")
+        self.ignore_unknown_columns = ignore_unknown_columns
+        self.columns: tuple[Column[Any], ...] = tuple(table.columns)
+        self.converters = tuple(ColumnConverter(column, dialect) for column in self.columns)
+        self.position = Position()
+
+    @property
+    def size(self) -> int | None:
+        """The source's size in bytes, when known, for progress."""
+        if isinstance(self.source, Path):
+            return self.source.stat().st_size
+        return None
+
+    def problem(
+        self, reason: str, line: int | None = None, column: str | None = None
+    ) -> BuildInputError:
+        return BuildInputError(reason, file=self.name, line=line, column=column)
+
+    @contextmanager
+    def _open(self) -> Iterator[tuple[IO[str], Callable[[], int]]]:
+        """The text stream and a function giving the bytes read so far."""
+        if isinstance(self.source, Path):
+            with self.source.open("rb") as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                try:
+                    yield text, raw.tell
+                finally:
+                    text.detach()
+            return
+        stream: Any = self.source
+        if isinstance(stream, io.TextIOBase):
+            yield stream, lambda: 0  # type: ignore[misc]
+            return
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        try:
+            yield text, lambda: 0
+        finally:
+            text.detach()
+
+    def rewind(self) -> bool:
+        """Go back to the start for a second pass; False when the source cannot."""
+        if isinstance(self.source, Path):
+            return True
+        stream: Any = self.source
+        if stream.seekable():
+            stream.seek(0)
+            return True
+        return False
+
+    def fills(
+        self, given: set[str], problems: Problems, server_defaults: dict[str, Any]
+    ) -> dict[int, Fill] | None:
+        """Fills for the columns a source leaves out, or None after reporting missing ones."""
+        fills: dict[int, Fill] = {}
+        complete = True
+        for index, converter in enumerate(self.converters):
+            if converter.name in given:
+                continue
+            try:
+                fill = fill_for(converter, server_defaults)
+            except ValueError as error:
+                fill = f"its default does not fit the column ({error})"
+            if isinstance(fill, str):
+                complete = False
+                problems.add(
+                    self.problem(f"missing column: {fill}", HEADER_LINE, converter.name)
+                )
+            else:
+                fills[index] = fill
+        return fills if complete else None
+
+    def rows(
+        self,
+        problems: Problems,
+        server_defaults: dict[str, Any] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Every good row, converted; bad rows go to `problems`."""
+        server_defaults = server_defaults or {}
+        self.position = Position()
+        with self._open() as (stream, tell):
+            try:
+                if self.format == "csv":
+                    yield from self._csv_rows(stream, tell, problems, server_defaults, progress)
+                else:
+                    yield from self._jsonl_rows(stream, tell, problems, server_defaults, progress)
+            except UnicodeDecodeError as error:
+                problems.add(
+                    self.problem(f"not UTF-8 text ({error.reason})", self.position.line + 1)
+                )
+
+    # --- CSV ------------------------------------------------------------------------------
+
+    def _csv_rows(
+        self,
+        stream: IO[str],
+        tell: Callable[[], int],
+        problems: Problems,
+        server_defaults: dict[str, Any],
+        progress: ProgressCallback | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        reader = csv.reader(stream, strict=True)
+        position = self.position
+        try:
+            header = next(reader, None)
+        except csv.Error as error:
+            problems.add(self.problem(f"malformed CSV header: {error}", HEADER_LINE))
+            return
+        if header is None:
+            problems.add(self.problem("empty file: a CSV source needs a header row", HEADER_LINE))
+            return
+        positions = self._csv_header(header, problems)
+        if positions is None:
+            return
+        fills = self.fills(set(positions), problems, server_defaults)
+        if fills is None:
+            return
+        convert = self._compile_csv(positions, fills)
+        slow = self._slow_csv(positions, fills)
+        width = len(header)
+        previous = reader.line_num
+        last_tell = 0
+        count = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                problems.add(self.problem(f"malformed CSV: {error}", previous + 1))
+                return
+            line = previous + 1
+            previous = reader.line_num
+            if len(fields) != width:
+                if not fields:
+                    continue
+                position.line = line
+                problems.add(
+                    self.problem(
+                        f"malformed CSV: {len(fields)} fields where the header has {width}", line
+                    )
+                )
+                continue
+            position.line = line
+            try:
+                row = convert(fields)
+            except Exception:
+                checked = slow(fields, line, problems)
+                if checked is None:
+                    continue
+                row = checked
+            yield row
+            count += 1
+            if progress is not None and not count & 0x3FFF:
+                now = tell()
+                progress(now - last_tell)
+                last_tell = now
+        if progress is not None:
+            progress(tell() - last_tell)
+
+    def _csv_header(self, header: list[str], problems: Problems) -> dict[str, int] | None:
+        """Column name -> field position, or None after reporting a bad header."""
+        known = {converter.name for converter in self.converters}
+        positions: dict[str, int] = {}
+        good = True
+        for index, name in enumerate(header):
+            if name in positions:
+                good = False
+                problems.add(self.problem("the header names this column twice", HEADER_LINE, name))
+            elif name in known:
+                positions[name] = index
+            elif not self.ignore_unknown_columns:
+                good = False
+                problems.add(
+                    self.problem(UNKNOWN_COLUMN.format(table=self.table.name), HEADER_LINE, name)
+                )
+        return positions if good else None
+
+    def _compile_csv(
+        self, positions: dict[str, int], fills: dict[int, Fill]
+    ) -> Callable[[list[str]], tuple[Any, ...]]:
+        """
+        One generated function converting a whole row: the hot loop of every build.
+
+        Plain text, integer and float columns convert inline; others call their converter.
+        Any exception sends the row to the slow path, which says what was wrong.
+
+        """
+        namespace: dict[str, Any] = {"_required": _required}
+        parts: list[str] = []
+        for index, converter in enumerate(self.converters):
+            if index in fills:
+                fill = fills[index]
+                if fill.call is not None:
+                    namespace[f"_f{index}"] = fill.call
+                    parts.append(f"_f{index}()")
+                else:
+                    namespace[f"_k{index}"] = fill.value
+                    parts.append(f"_k{index}")
+                continue
+            field_ = f"r[{positions[converter.name]}]"
+            inline = _inline(converter)
+            if inline is not None:
+                expression = inline.format(field_)
+            else:
+                namespace[f"_c{index}"] = converter.from_text
+                expression = f"_c{index}({field_})"
+            if converter.accepts_null:
+                parts.append(f"({expression} if {field_} else None)")
+            elif inline is not None:
+                parts.append(f"({expression} if {field_} else _required())")
+            else:
+                parts.append(expression)
+        source = "def convert(r):\n    return (" + "".join(f"{part}, " for part in parts) + ")\n"
+        exec(compile(source, f"<convert {self.table.name}>", "exec"), namespace)
+        convert: Callable[[list[str]], tuple[Any, ...]] = namespace["convert"]
+        return convert
+
+    def _slow_csv(
+        self, positions: dict[str, int], fills: dict[int, Fill]
+    ) -> Callable[[list[str], int, Problems], tuple[Any, ...] | None]:
+        """The careful conversion: one problem per bad field, None when any field is bad."""
+        plan = [
+            (converter, fills.get(index), positions.get(converter.name))
+            for index, converter in enumerate(self.converters)
+        ]
+
+        def slow(fields: list[str], line: int, problems: Problems) -> tuple[Any, ...] | None:
+            values: list[Any] = []
+            good = True
+            for converter, fill, position in plan:
+                try:
+                    if fill is not None:
+                        values.append(fill.value if fill.call is None else fill.call())
+                    else:
+                        assert position is not None
+                        values.append(converter.from_text(fields[position]))
+                except Exception as error:
+                    good = False
+                    problems.add(self.problem(str(error), line, converter.name))
+            return tuple(values) if good else None
+
+        return slow
+
+    # --- JSON Lines -----------------------------------------------------------------------
+
+    def _jsonl_rows(
+        self,
+        stream: IO[str],
+        tell: Callable[[], int],
+        problems: Problems,
+        server_defaults: dict[str, Any],
+        progress: ProgressCallback | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        position = self.position
+        # per set of keys: the fills and the problems with those keys (unknown, missing),
+        # so a file whose lines agree on their keys works them out once
+        plans: dict[frozenset[str], tuple[dict[int, Fill] | None, list[BuildInputError]]] = {}
+        last_tell = 0
+        for line, text in enumerate(stream, start=1):
+            position.line = line
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as error:
+                problems.add(self.problem(f"malformed JSON: {error}", line))
+                continue
+            if not isinstance(record, dict):
+                kind = type(record).__name__
+                problems.add(self.problem(f"a JSON Lines row is an object, not {kind}", line))
+                continue
+            keys = frozenset(record)
+            plan = plans.get(keys)
+            if plan is None:
+                plan = self._jsonl_plan(keys, server_defaults)
+                if len(plans) < 256:
+                    plans[keys] = plan
+            fills, key_problems = plan
+            for problem in key_problems:
+                problems.add(self.problem(problem.reason, line, problem.column))
+            if fills is None:
+                continue
+            values: list[Any] = []
+            good = True
+            for index, converter in enumerate(self.converters):
+                try:
+                    fill = fills.get(index)
+                    if fill is None:
+                        values.append(converter.from_json(record[converter.name]))
+                    else:
+                        values.append(fill.value if fill.call is None else fill.call())
+                except Exception as error:
+                    good = False
+                    problems.add(self.problem(str(error), line, converter.name))
+            if good:
+                yield tuple(values)
+                if progress is not None and not line & 0x3FFF:
+                    now = tell()
+                    progress(now - last_tell)
+                    last_tell = now
+        if progress is not None:
+            progress(tell() - last_tell)
+
+    def _jsonl_plan(
+        self, keys: frozenset[str], server_defaults: dict[str, Any]
+    ) -> tuple[dict[int, Fill] | None, list[BuildInputError]]:
+        """The fills for lines with these keys, and the problems every such line has."""
+        found = Problems(limit=len(keys) + len(self.converters) + 1)
+        known = {converter.name for converter in self.converters}
+        unknown = sorted(keys - known)
+        if not self.ignore_unknown_columns:
+            for name in unknown:
+                found.add(self.problem(UNKNOWN_COLUMN.format(table=self.table.name), None, name))
+        fills = self.fills(set(keys), found, server_defaults)
+        return (None if found else fills), found.found
+
+
+def source_name(source: Path | IO[str] | IO[bytes], fallback: str) -> str:
+    """How problems name a source: its path, a stream's file name, or the fallback."""
+    if isinstance(source, Path):
+        return str(source)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else fallback
+
+
+def _required() -> None:
+    raise ValueError("empty value in a column that is not nullable")
+
+
+def _inline(converter: ColumnConverter) -> str | None:
+    """A Python expression (with `{}` for the field) that converts text inline, if one fits."""
+    if not converter.plain:
+        return None
+    if converter.bind is None and converter.parse is None and isinstance(converter.type, String):
+        return "{}"
+    if converter.bind is None and converter.parse is _parse_integer:
+        return "int({})"
+    if converter.parse is _parse_float and isinstance(converter.type, Float):
+        # the SQLite dialect's Float bind processor turns a float into the same float
+        return "float({})"
+    return None
