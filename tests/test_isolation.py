@@ -1,0 +1,63 @@
+"""
+No state shared across object graphs: one data set name, two graphs, two files, one thread.
+
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from runtime_models import Base, CityStore, Country, CountryStore, sample_rows
+
+
+def test_two_graphs_map_one_name_to_two_files(
+    make_graph: Any, build: Any, data_dir: Path
+) -> None:
+    """Interleaved reads through two graphs each see their own file."""
+    left = build(data_dir / "left.sqlite", rows=sample_rows(" (left)"))
+    right = build(data_dir / "right.sqlite", rows=sample_rows(" (right)"))
+    left_graph = make_graph({"runtime": str(left)})
+    right_graph = make_graph({"runtime": str(right)})
+    for _ in range(3):
+        assert CountryStore(left_graph).get("FR").name == "France (left)"
+        assert CountryStore(right_graph).get("FR").name == "France (right)"
+        assert CityStore(left_graph).get(2).country.name == "France (left)"
+        assert CityStore(right_graph).get(2).country.name == "France (right)"
+    left_names = [country.name for country in CountryStore(left_graph).iterate()]
+    right_names = [country.name for country in CountryStore(right_graph).iterate()]
+    assert left_names[0] == "Switzerland (left)"
+    assert right_names[0] == "Switzerland (right)"
+    assert Base.engine_for(left_graph) is not Base.engine_for(right_graph)
+
+
+def test_contexts_of_two_graphs_read_their_own_files(
+    make_graph: Any, build: Any, data_dir: Path
+) -> None:
+    """Store() inside each graph's new_context reads that graph's file, nested or not."""
+    left = build(data_dir / "left.sqlite", rows=sample_rows(" (left)"))
+    right = build(data_dir / "right.sqlite", rows=sample_rows(" (right)"))
+    left_graph = make_graph({"runtime": str(left)})
+    right_graph = make_graph({"runtime": str(right)})
+    with Base.new_context(left_graph) as left_session:
+        assert CountryStore().get("JP").name == "Japan (left)"
+        with Base.new_context(right_graph):
+            assert CountryStore().get("JP").name == "Japan (right)"
+        assert CountryStore().get("JP").name == "Japan (left)"
+        assert left_session.get(Country, "JP").name == "Japan (left)"  # type: ignore[union-attr]
+
+
+def test_disposing_one_graph_leaves_the_other_open(
+    make_graph: Any, build: Any, data_dir: Path
+) -> None:
+    """Closing one graph's connections does not touch another graph's."""
+    left = build(data_dir / "left.sqlite", rows=sample_rows(" (left)"))
+    right = build(data_dir / "right.sqlite", rows=sample_rows(" (right)"))
+    left_graph = make_graph({"runtime": str(left)})
+    right_graph = make_graph({"runtime": str(right)})
+    CountryStore(left_graph).get("US")
+    CountryStore(right_graph).get("US")
+    right_pool = Base.engine_for(right_graph).engine.pool
+    Base.dispose(left_graph)
+    assert right_pool.checkedin() == 1
+    assert Base.engine_for(right_graph).engine.pool is right_pool
+    assert CountryStore(right_graph).get("US").name == "United States (right)"
