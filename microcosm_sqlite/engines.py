@@ -221,7 +221,9 @@ class DataSetEngine:
 
     def after_fork_in_child(self) -> None:
         """Forget inherited sessions and connections without closing the parent's handles."""
-        self._inherited.append(self._local)
+        # kept referenced: collected, the inherited pool's connections would be closed (and
+        # warned about as unclosed) in the child
+        self._inherited.extend((self._local, self.engine.pool))
         self._local = threading.local()
         self.engine.dispose(close=False)
 
