@@ -94,7 +94,9 @@ def test_many_threads_read_through_one_store_at_once(graph: Any) -> None:
     gc.collect()
 
 
-def test_threads_opening_a_data_set_together_share_one_engine(make_graph: Any, artifact: Path) -> None:
+def test_threads_opening_a_data_set_together_share_one_engine(
+    make_graph: Any, artifact: Path
+) -> None:
     """Threads that all make the first call at once create one engine and each read correctly."""
     graph = make_graph({"runtime": str(artifact)})
     start = threading.Barrier(THREADS)
