@@ -7,6 +7,7 @@ input or the artifact is bad (each problem on its own line on stderr), 2 for usa
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -22,8 +23,19 @@ from microcosm.api import create_object_graph, load_each, load_from_dict, load_f
 
 from microcosm_sqlite.builder import build_artifact, find_base
 from microcosm_sqlite.errors import BuildError, SQLiteError
+from microcosm_sqlite.inspection import (
+    DUMP_FORMATS,
+    DumpFormat,
+    describe,
+    dump_artifact,
+    dump_to_stream,
+    inspect_artifact,
+    verify_artifact,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
 
 GRAPH_NAME = "microcosm_sqlite"
 # seconds a build runs before its progress bar appears
@@ -209,6 +221,106 @@ def build(
         )
     except BuildError as error:
         fail(error, [str(problem) for problem in error.problems])
+
+
+artifact_path = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@cli.command("inspect")
+@artifact_path
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@verbosity
+def inspect_command(path: Path, as_json: bool, quiet: bool, verbose: bool) -> None:
+    """
+    Show what the artifact at PATH holds.
+
+    Tables with their columns, row counts and indexes, the file's size and page layout, and
+    the manifest that `build` wrote (data set, schema fingerprint, sources, versions).
+    """
+    configure_logging(quiet, verbose)
+    try:
+        info = inspect_artifact(path)
+    except SQLiteError as error:
+        fail(error)
+    if as_json:
+        click.echo(json.dumps(info.as_dict(), indent=2))
+    else:
+        click.echo(describe(info))
+
+
+@cli.command()
+@artifact_path
+@click.option(
+    "--models", metavar="MODELS",
+    help="Also check the schema against these models (package.module or package.module:Base).",
+)
+@verbosity
+def verify(path: Path, models: str | None, quiet: bool, verbose: bool) -> None:
+    """
+    Check that the artifact at PATH is sound; exit 0 when it is, 1 otherwise.
+
+    Runs SQLite's integrity and foreign key checks and compares the manifest with the content
+    (row counts, schema fingerprint). With --models, also checks that tables and columns match
+    the models: names, types, nullability and primary keys. Each difference is one line.
+    """
+    configure_logging(quiet, verbose)
+    base = import_models(models) if models else None
+    try:
+        differences = verify_artifact(path, base)
+    except SQLiteError as error:
+        fail(error)
+    if differences:
+        for difference in differences:
+            click.echo(difference, err=True)
+        click.echo(f"Error: {path}: {len(differences)} problem(s) found", err=True)
+        raise click.exceptions.Exit(BAD_INPUT)
+    logger.info("%s: verified", path)
+
+
+@cli.command()
+@artifact_path
+@click.option(
+    "-t", "--table", "tables", multiple=True, metavar="TABLE",
+    help="Dump this table only (repeat for more); all tables by default.",
+)
+@click.option(
+    "--format", "format_", type=click.Choice(DUMP_FORMATS), default="csv", show_default=True,
+    help="The source format to write.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write <table>.<format> files into; without it, the one --table"
+    " goes to stdout.",
+)
+@verbosity
+def dump(
+    path: Path,
+    tables: tuple[str, ...],
+    format_: DumpFormat,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Write the tables of the artifact at PATH back out as sources that `build` accepts.
+
+    Dumping, then building from the dump, gives the same rows. CSV cannot tell an empty
+    string from NULL; a table holding empty strings dumps as JSON Lines (--format jsonl).
+    """
+    configure_logging(quiet, verbose)
+    if output is None and len(tables) != 1:
+        raise click.UsageError("give -o DIR, or exactly one --table to write it to stdout")
+    try:
+        if output is None:
+            stream = sys.stdout
+            dump_to_stream(path, tables[0], stream, format_)
+            stream.flush()
+            return
+        counts = dump_artifact(path, output, tables=tables, format=format_)
+    except SQLiteError as error:
+        fail(error)
+    for table, rows in counts.items():
+        logger.info("wrote %d rows of %s to %s", rows, table, output / f"{table}.{format_}")
 
 
 def terminate(signum: int, frame: FrameType | None) -> NoReturn:

@@ -112,3 +112,28 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         default_path=config.path,
     )
     return SQLiteBindFactory(graph, options, resolver)
+
+
+@defaults(
+    # stop a load after this many problems with its input
+    max_errors=typed(int, default_value=20),
+    # skip source columns that the models do not have, instead of failing
+    ignore_unknown_columns=typed(boolean, default_value=False),
+)
+def configure_sqlite_builder(graph: Any) -> Any:
+    """`graph.sqlite_builder.csv(Model).build(fileobj)`: loads sources into writable data sets."""
+    from microcosm_sqlite.builder import SQLiteBuilder
+
+    config = graph.config.sqlite_builder
+    return SQLiteBuilder(
+        graph,
+        max_errors=config.max_errors,
+        ignore_unknown_columns=config.ignore_unknown_columns,
+    )
+
+
+def configure_sqlite_dumper(graph: Any) -> Any:
+    """`graph.sqlite_dumper.csv(store).dump(fileobj)`: writes a Store's rows as sources."""
+    from microcosm_sqlite.inspection import SQLiteDumper
+
+    return SQLiteDumper(graph)

@@ -194,7 +194,7 @@ def json_accepts(type_: TypeEngine[Any], value: Any) -> bool:
         return isinstance(value, bool) or value in (0, 1)
     if issubclass(affinity, Integer):
         return isinstance(value, int) and not isinstance(value, bool)
-    if issubclass(affinity, Numeric):
+    if issubclass(affinity, Float | Numeric):
         return _int_or_float(value)
     return False
 

@@ -1,0 +1,465 @@
+"""
+Looking at built artifacts: `inspect` (what is in it), `verify` (is it sound, does it match its
+models) and `dump` (the way back to sources that `build` accepts).
+
+Artifacts open read-only through a `file:` URI with `mode=ro`, so looking never changes a file
+and a missing path is an error, not a new empty database.
+
+Dumps write the stored values, so a dump then a build gives the same rows: CSV writes NULL as
+an empty field, booleans as true/false and binary as hexadecimal; JSON Lines writes JSON
+columns as nested JSON. CSV cannot tell an empty string from NULL, so a CSV dump of a table
+holding empty strings fails and names the row: dump it as JSON Lines instead.
+
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from sqlalchemy import MetaData, Table
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from microcosm_sqlite.builder import (
+    MANIFEST_TABLE,
+    manifest_tables,
+    read_manifest,
+    schema_fingerprint,
+)
+from microcosm_sqlite.engines import check_artifact, read_only_uri
+from microcosm_sqlite.errors import SQLiteError
+from microcosm_sqlite.paths import ResolvedPath
+from microcosm_sqlite.sources import quote
+
+DumpFormat = Literal["csv", "jsonl"]
+DUMP_FORMATS: tuple[DumpFormat, ...] = ("csv", "jsonl")
+# how many foreign key violations `verify` lists before it only counts them
+MAX_LISTED = 20
+
+
+class DumpError(SQLiteError):
+    """A table that cannot be written in the chosen format without changing its data."""
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_artifact(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to an artifact; a clear error when the path holds none."""
+    location = os.fspath(path)
+    check_artifact(ResolvedPath(Path(location).stem, location, "the command line"))
+    connection = sqlite3.connect(read_only_uri(location, immutable=False), uri=True)
+    try:
+        connection.execute("PRAGMA query_only = ON")
+        yield connection
+    finally:
+        connection.close()
+
+
+def is_internal(table: str) -> bool:
+    """Tables that are bookkeeping, not data: SQLite's own and the build manifest."""
+    return table.startswith("sqlite_") or table == MANIFEST_TABLE
+
+
+def data_tables(connection: sqlite3.Connection) -> list[str]:
+    rows = connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    return [name for (name,) in rows if not is_internal(name)]
+
+
+# --- inspect --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str
+    nullable: bool
+    # position in the primary key, from 1; 0 when not part of it
+    primary_key: int
+    default: str | None
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    name: str
+    unique: bool
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    rows: int
+    columns: tuple[ColumnInfo, ...]
+    indexes: tuple[IndexInfo, ...]
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """What `inspect` shows; `as_dict()` is its JSON form."""
+
+    path: str
+    size: int
+    page_size: int
+    page_count: int
+    journal_mode: str
+    tables: tuple[TableInfo, ...]
+    manifest: dict[str, str] | None = field(default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def columns_of(connection: sqlite3.Connection, table: str) -> tuple[ColumnInfo, ...]:
+    return tuple(
+        ColumnInfo(name, type_, not notnull, pk, default)
+        for _, name, type_, notnull, default, pk in connection.execute(
+            f"PRAGMA table_info({quote(table)})"
+        )
+    )
+
+
+def indexes_of(connection: sqlite3.Connection, table: str) -> tuple[IndexInfo, ...]:
+    indexes = []
+    for _, name, unique, *_ in connection.execute(f"PRAGMA index_list({quote(table)})"):
+        columns = tuple(
+            column or "<expression>"
+            for _, _, column in connection.execute(f"PRAGMA index_info({quote(name)})")
+        )
+        indexes.append(IndexInfo(name, bool(unique), columns))
+    return tuple(sorted(indexes, key=lambda index: index.name))
+
+
+def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
+    """Tables, columns, row counts, indexes, size and manifest of an artifact."""
+    with open_artifact(path) as connection:
+        tables = tuple(
+            TableInfo(
+                name,
+                connection.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0],
+                columns_of(connection, name),
+                indexes_of(connection, name),
+            )
+            for name in data_tables(connection)
+        )
+        return ArtifactInfo(
+            path=os.fspath(path),
+            size=Path(path).stat().st_size,
+            page_size=connection.execute("PRAGMA page_size").fetchone()[0],
+            page_count=connection.execute("PRAGMA page_count").fetchone()[0],
+            journal_mode=connection.execute("PRAGMA journal_mode").fetchone()[0],
+            tables=tables,
+            manifest=read_manifest(connection),
+        )
+
+
+def describe(info: ArtifactInfo) -> str:
+    """`inspect`'s text form."""
+    lines = [
+        f"{info.path}: {info.size:,} bytes ({info.page_count:,} pages of {info.page_size}),"
+        f" journal mode {info.journal_mode}"
+    ]
+    for table in info.tables:
+        lines.append(f"table {table.name}: {table.rows:,} rows")
+        for column in table.columns:
+            flags = [] if column.nullable else ["NOT NULL"]
+            if column.primary_key:
+                flags.append("PRIMARY KEY")
+            if column.default is not None:
+                flags.append(f"DEFAULT {column.default}")
+            lines.append(f"  {column.name} {column.type} {' '.join(flags)}".rstrip())
+        for index in table.indexes:
+            unique = "unique " if index.unique else ""
+            lines.append(f"  {unique}index {index.name} ({', '.join(index.columns)})")
+    if info.manifest is None:
+        lines.append("no manifest (not built by microcosm-sqlite build)")
+    else:
+        lines.append("manifest:")
+        lines.extend(f"  {key} = {value}" for key, value in info.manifest.items())
+    return "\n".join(lines)
+
+
+# --- verify ---------------------------------------------------------------------------------
+
+
+def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None) -> list[str]:
+    """
+    Every way the artifact is unsound or differs from its manifest (and models): one line each.
+
+    An empty list means the artifact holds: integrity, foreign keys, manifest against content,
+    and, given the data set base, tables and columns against the models.
+
+    """
+    with open_artifact(path) as connection:
+        differences = [
+            f"integrity: {line}"
+            for (line,) in connection.execute("PRAGMA integrity_check")
+            if line != "ok"
+        ]
+        if differences:
+            return differences
+        differences.extend(foreign_key_problems(connection))
+        differences.extend(manifest_differences(connection))
+        if base is not None:
+            manifest = read_manifest(connection) or {}
+            dataset = manifest.get("dataset")
+            if dataset is not None and dataset != base.__dataset__:
+                differences.append(
+                    f"manifest: data set {dataset!r}, but the models are of {base.__dataset__!r}"
+                )
+            differences.extend(schema_differences(connection, base.metadata))
+    return differences
+
+
+def foreign_key_problems(connection: sqlite3.Connection) -> list[str]:
+    problems: list[str] = []
+    count = 0
+    for table, rowid, parent, _ in connection.execute("PRAGMA foreign_key_check"):
+        count += 1
+        if count <= MAX_LISTED:
+            problems.append(
+                f"foreign key: table {table} row {rowid} references a missing row of {parent}"
+            )
+    if count > MAX_LISTED:
+        problems.append(f"foreign key: {count - MAX_LISTED} more rows reference missing rows")
+    return problems
+
+
+def manifest_differences(connection: sqlite3.Connection) -> list[str]:
+    """The manifest against the content: schema fingerprint and row counts."""
+    manifest = read_manifest(connection)
+    if manifest is None:
+        return [f"manifest: no {MANIFEST_TABLE} table (not built by microcosm-sqlite build)"]
+    differences = []
+    recorded = manifest.get("schema_sha256")
+    actual = schema_fingerprint(connection)
+    if recorded != actual:
+        differences.append(f"manifest: schema sha256 {recorded} but the schema's is {actual}")
+    counts = manifest_tables(manifest)
+    tables = set(data_tables(connection))
+    for table in sorted(counts.keys() | tables):
+        if table not in tables:
+            differences.append(f"manifest: table {table} is listed but missing")
+        elif table not in counts:
+            differences.append(f"manifest: table {table} is not listed")
+        else:
+            rows = connection.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
+            if rows != counts[table]:
+                differences.append(
+                    f"manifest: table {table} should hold {counts[table]} rows, holds {rows}"
+                )
+    return differences
+
+
+def _normal_type(type_: str) -> str:
+    return " ".join(type_.upper().replace(" (", "(").split())
+
+
+def schema_differences(connection: sqlite3.Connection, metadata: MetaData) -> list[str]:
+    """The artifact's tables and columns against models: names, types, nullability, keys."""
+    dialect = sqlite_dialect.dialect()
+    differences: list[str] = []
+    present = set(data_tables(connection))
+    for name in sorted(present - set(metadata.tables)):
+        differences.append(f"table {name}: in the artifact but not in the models")
+    for name, table in sorted(metadata.tables.items()):
+        if name not in present:
+            differences.append(f"table {name}: in the models but not in the artifact")
+            continue
+        differences.extend(_table_differences(connection, table, dialect))
+    return differences
+
+
+def _table_differences(connection: sqlite3.Connection, table: Table, dialect: Any) -> list[str]:
+    differences: list[str] = []
+    actual = {column.name: column for column in columns_of(connection, table.name)}
+    for name in sorted(set(actual) - {column.name for column in table.columns}):
+        differences.append(f"table {table.name}: column {name} is not in the models")
+    for column in table.columns:
+        found = actual.get(column.name)
+        where = f"table {table.name}: column {column.name}"
+        if found is None:
+            differences.append(f"{where} is missing from the artifact")
+            continue
+        expected = _normal_type(column.type.compile(dialect=dialect))
+        if _normal_type(found.type) != expected:
+            differences.append(f"{where} is {found.type}, the models say {expected}")
+        if found.nullable != bool(column.nullable):
+            should = "nullable" if column.nullable else "NOT NULL"
+            differences.append(f"{where} should be {should}")
+    keys = [column.name for column in sorted(actual.values(), key=lambda c: c.primary_key)
+            if column.primary_key]
+    expected_keys = [column.name for column in table.primary_key.columns]
+    if keys != expected_keys:
+        differences.append(
+            f"table {table.name}: primary key ({', '.join(keys)}),"
+            f" the models say ({', '.join(expected_keys)})"
+        )
+    return differences
+
+
+# --- dump -----------------------------------------------------------------------------------
+
+
+def _order(connection: sqlite3.Connection, table: str, columns: Sequence[ColumnInfo]) -> str:
+    keys = sorted((column for column in columns if column.primary_key), key=lambda c: c.primary_key)
+    if keys:
+        return ", ".join(quote(column.name) for column in keys)
+    return "rowid"
+
+
+def _is(type_: str, *names: str) -> bool:
+    return type_.upper().split("(")[0].strip() in names
+
+
+def dump_table(
+    connection: sqlite3.Connection, table: str, stream: IO[str], format: DumpFormat = "csv"
+) -> int:
+    """Write one table's rows to a text stream as a source `build` accepts; returns the count."""
+    columns = columns_of(connection, table)
+    if not columns:
+        raise DumpError(f"no table named {table!r}")
+    names = [column.name for column in columns]
+    selected = ", ".join(quote(name) for name in names)
+    rows = connection.execute(
+        f"SELECT {selected} FROM {quote(table)} ORDER BY {_order(connection, table, columns)}"
+    )
+    booleans = [index for index, column in enumerate(columns) if _is(column.type, "BOOLEAN")]
+    documents = [index for index, column in enumerate(columns) if _is(column.type, "JSON")]
+    count = 0
+    if format == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(names)
+        for row in rows:
+            values = [_csv_value(table, names[index], value) for index, value in enumerate(row)]
+            for index in booleans:
+                if isinstance(row[index], int):
+                    values[index] = "true" if row[index] else "false"
+            writer.writerow(values)
+            count += 1
+        return count
+    for row in rows:
+        values = list(row)
+        for index in booleans:
+            if isinstance(values[index], int):
+                values[index] = bool(values[index])
+        for index in documents:
+            if isinstance(values[index], str):
+                values[index] = json.loads(values[index])
+        for index, value in enumerate(values):
+            if isinstance(value, bytes):
+                values[index] = value.hex()
+        stream.write(json.dumps(dict(zip(names, values, strict=True)), ensure_ascii=False))
+        stream.write("\n")
+        count += 1
+    return count
+
+
+def _csv_value(table: str, column: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if value == "":
+            raise DumpError(
+                f"table {table} column {column!r} holds an empty string, which a CSV source"
+                " cannot tell from NULL: dump as JSON Lines (--format jsonl)"
+            )
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def dump_artifact(
+    path: str | os.PathLike[str],
+    directory: str | os.PathLike[str],
+    *,
+    tables: Sequence[str] = (),
+    format: DumpFormat = "csv",
+) -> dict[str, int]:
+    """Write `<table>.<format>` into `directory` for each table (all by default)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with open_artifact(path) as connection:
+        present = data_tables(connection)
+        for table in tables or present:
+            if table not in present:
+                raise DumpError(f"no table named {table!r} (tables: {', '.join(present)})")
+            target = directory / f"{table}.{format}"
+            try:
+                with target.open("w", encoding="utf-8", newline="") as stream:
+                    counts[table] = dump_table(connection, table, stream, format)
+            except BaseException:
+                target.unlink(missing_ok=True)
+                raise
+    return counts
+
+
+def dump_to_stream(
+    path: str | os.PathLike[str], table: str, stream: IO[str], format: DumpFormat = "csv"
+) -> int:
+    """One table of an artifact, written to a text stream."""
+    with open_artifact(path) as connection:
+        present = data_tables(connection)
+        if table not in present:
+            raise DumpError(f"no table named {table!r} (tables: {', '.join(present)})")
+        return dump_table(connection, table, stream, format)
+
+
+# --- the graph's dumper ---------------------------------------------------------------------
+
+
+class StoreDump:
+    """A pending dump of one Store's table: call `dump(fileobj)`."""
+
+    def __init__(self, graph: Any, store: Any, format: DumpFormat) -> None:
+        self.graph = graph
+        self.model: Any = store.model_class
+        self.format = format
+
+    def dump(self, fileobj: IO[str] | IO[bytes]) -> int:
+        """Write every row of the store's table as a source `build` accepts; returns the count."""
+        engine = self.graph.sqlite(self.model.__dataset__)
+        table: str = self.model.__table__.name
+        stream: Any = fileobj
+        with engine.translating_errors(), engine.engine.connect() as connection:
+            raw: sqlite3.Connection = connection.connection.driver_connection
+            if isinstance(stream, io.TextIOBase):
+                return dump_table(raw, table, stream, self.format)  # type: ignore[arg-type]
+            text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+            try:
+                return dump_table(raw, table, text, self.format)
+            finally:
+                text.flush()
+                text.detach()
+
+
+class SQLiteDumper:
+    """
+    The graph's `sqlite_dumper`: writes a Store's rows as sources.
+
+        graph.sqlite_dumper.csv(CountryStore(graph)).dump(fileobj)
+
+    """
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    def csv(self, store: Any) -> StoreDump:
+        """A CSV dump of a Store's table (a Store instance or class)."""
+        return StoreDump(self.graph, store, "csv")
+
+    def jsonl(self, store: Any) -> StoreDump:
+        """A JSON Lines dump of a Store's table (a Store instance or class)."""
+        return StoreDump(self.graph, store, "jsonl")
