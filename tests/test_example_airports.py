@@ -17,9 +17,11 @@ from types import GeneratorType
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from microcosm.api import create_object_graph, load_from_dict
 
 from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.cli import cli
 from microcosm_sqlite.errors import (
     ModelNotFoundError,
     ReadOnlyDataSetError,
@@ -34,6 +36,7 @@ from microcosm_sqlite.examples.airports import (
 )
 
 SOURCES = Path(__file__).resolve().parent.parent / "datasets" / "airports"
+ARTIFACT = Path(str(files("microcosm_sqlite.examples") / "airports.sqlite"))
 
 
 def source_rows(table: str) -> list[dict[str, str]]:
@@ -64,8 +67,16 @@ def test_resolves_by_name_through_the_entry_point_with_no_config(graph: Any) -> 
         "entry point microcosm.sqlite:airports"
         " = microcosm_sqlite.examples.airports:airports_path"
     )
-    shipped = files("microcosm_sqlite.examples") / "airports.sqlite"
-    assert Path(graph.sqlite["airports"]).resolve() == Path(str(shipped)).resolve()
+    assert Path(graph.sqlite["airports"]).resolve() == ARTIFACT.resolve()
+
+
+def test_the_shipped_artifact_is_what_its_sources_build(tmp_path: Path) -> None:
+    """`microcosm-sqlite build` on datasets/airports gives the committed artifact, byte for byte."""
+    rebuilt = tmp_path / "airports.sqlite"
+    arguments = ["build", "--quiet", "microcosm_sqlite.examples.airports", str(SOURCES)]
+    result = CliRunner().invoke(cli, [*arguments, "-o", str(rebuilt)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert rebuilt.read_bytes() == ARTIFACT.read_bytes(), "stale artifact: run `make datasets`"
 
 
 def test_lookup_by_natural_key(airports: AirportStore) -> None:
