@@ -43,6 +43,10 @@ class Truthy(TypeDecorator[bool]):
     def process_result_value(self, value: Any, dialect: Dialect) -> bool | None:
         return None if value is None else bool(value)
 
+    @property
+    def python_type(self) -> type[bool]:
+        return bool
+
 
 class EnumType(TypeDecorator[Enum]):
     """Stores an enum member by name, so the artifact reads well and survives value changes."""
@@ -72,7 +76,8 @@ class EnumType(TypeDecorator[Enum]):
         return None if member is None else member.name
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Enum | None:
-        return None if value is None else self.enum_class[value]
+        # a name the enum no longer has is a ValueError naming the choices, as when writing
+        return None if value is None else self.to_member(value)
 
     @property
     def python_type(self) -> type[Enum]:
