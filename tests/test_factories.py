@@ -1,0 +1,89 @@
+"""
+The graph components: the `sqlite` bind factory as microcosm finds it, its defaults, and the
+logging component it relies on.
+
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pytest
+from runtime_models import Base, CityStore
+
+from microcosm_sqlite.engines import DataSetEngine
+from microcosm_sqlite.factories import SQLiteBindFactory, configure_sqlite
+from microcosm_sqlite.paths import ENTRY_POINT_GROUP
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The logging component configures the root logger; put it back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_sqlite_factory_is_registered_for_microcosm() -> None:
+    """microcosm finds `sqlite` through the microcosm.factories entry point group."""
+    (entry_point,) = [ep for ep in entry_points(group="microcosm.factories") if ep.name == "sqlite"]
+    assert entry_point.load() is configure_sqlite
+    assert ENTRY_POINT_GROUP == "microcosm.sqlite"
+
+
+def test_defaults_are_safe(make_graph: Any) -> None:
+    """With no config: read-only, immutable, foreign keys on, no paths, in-memory fallback."""
+    graph = make_graph()
+    config = graph.config.sqlite
+    assert config.read_only is True
+    assert config.immutable is True
+    assert config.use_foreign_keys is True
+    assert config.echo is False
+    assert config.mmap_size == 0
+    assert dict(config.paths) == {}
+    assert config.path == ":memory:"
+    assert isinstance(graph.sqlite, SQLiteBindFactory)
+
+
+def test_read_only_accepts_environment_spellings(make_graph: Any) -> None:
+    """read_only given as text, as environment config gives it, converts to a boolean."""
+    assert make_graph(read_only="false").sqlite.options.read_only is False
+    assert make_graph(read_only="true").sqlite.options.read_only is True
+
+
+def test_calling_the_factory_gives_one_engine_per_name(graph: Any, artifact: Path) -> None:
+    """graph.sqlite(name) gives the data set's engine and session maker, the same each time."""
+    engine = graph.sqlite("runtime")
+    assert isinstance(engine, DataSetEngine)
+    assert engine is graph.sqlite("runtime") is Base.engine_for(graph)
+    assert (engine.dataset, engine.path, engine.read_only) == ("runtime", str(artifact), True)
+    session = engine.sessionmaker()
+    try:
+        assert session.bind is engine.engine
+    finally:
+        session.close()
+
+
+def test_the_logging_component_builds(make_graph: Any, restore_logging: None) -> None:
+    """graph.use("logging") and graph.logger work (guards the python-json-logger pin)."""
+    graph = make_graph()
+    graph.use("logging")
+    assert isinstance(graph.logger, logging.Logger)
+    graph.logger.info("logging works")
+
+
+def test_reads_work_with_the_logging_component_in_use(
+    graph: Any, restore_logging: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the logging component configured, reads work and the resolution is logged."""
+    graph.use("logging")
+    # configuring logging replaced the root logger's handlers, caplog's among them
+    logging.getLogger().addHandler(caplog.handler)
+    assert CityStore(graph).get(1).name == "city-001"
+    assert [record.name for record in caplog.records] == ["SQLiteBindFactory"]
+    assert "resolved to" in caplog.records[0].getMessage()
