@@ -1,0 +1,133 @@
+"""
+The error tree: one root, a status code on every error, context in attributes and messages.
+
+"""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+from microcosm_sqlite import errors
+from microcosm_sqlite.errors import (
+    BuildError,
+    BuildInputError,
+    DataSetError,
+    DataSetNotConfiguredError,
+    DataSetNotFoundError,
+    DuplicateModelError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    MultipleModelsFoundError,
+    NotADatabaseError,
+    ReadOnlyDataSetError,
+    SchemaMismatchError,
+    SQLiteError,
+    UnknownFilterError,
+)
+
+ERROR_CLASSES = [
+    value
+    for value in vars(errors).values()
+    if inspect.isclass(value) and issubclass(value, BaseException)
+    and value.__module__ == errors.__name__
+]
+
+STATUS_CODES = {
+    SQLiteError: 500,
+    ModelNotFoundError: 404,
+    MultipleModelsFoundError: 409,
+    ModelIntegrityError: 409,
+    DuplicateModelError: 409,
+    UnknownFilterError: 400,
+    DataSetError: 500,
+    DataSetNotConfiguredError: 500,
+    DataSetNotFoundError: 500,
+    NotADatabaseError: 500,
+    ReadOnlyDataSetError: 405,
+    SchemaMismatchError: 500,
+    BuildError: 400,
+    BuildInputError: 400,
+}
+
+
+@pytest.mark.parametrize("error_class", ERROR_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_error_is_a_sqlite_error_with_a_status_code(error_class: type[Exception]) -> None:
+    """Each error subclasses SQLiteError and carries an integer status_code."""
+    assert issubclass(error_class, SQLiteError)
+    assert isinstance(error_class.status_code, int)  # type: ignore[attr-defined]
+
+
+def test_status_codes_are_as_documented() -> None:
+    """Each error's status code is the one the design lists, and every error is listed."""
+    assert set(ERROR_CLASSES) == set(STATUS_CODES)
+    assert {cls: cls.status_code for cls in ERROR_CLASSES} == STATUS_CODES  # type: ignore[attr-defined]
+
+
+def test_the_module_docstring_draws_every_error() -> None:
+    """The tree in the docstring names every error class, so it cannot drift."""
+    for error_class in ERROR_CLASSES:
+        assert error_class.__name__ in (errors.__doc__ or "")
+
+
+def test_tree_shape() -> None:
+    """Duplicates are integrity errors; data set errors share one parent."""
+    assert issubclass(DuplicateModelError, ModelIntegrityError)
+    assert issubclass(BuildInputError, SQLiteError)
+    for error_class in (DataSetNotConfiguredError, DataSetNotFoundError, NotADatabaseError,
+                        ReadOnlyDataSetError, SchemaMismatchError):
+        assert issubclass(error_class, DataSetError)
+
+
+def test_unknown_filter_error_is_also_a_type_error() -> None:
+    """An unexpected keyword is a TypeError too, as Python's own would be."""
+    error = UnknownFilterError("CityStore", ["b", "a"], ["name"])
+    assert isinstance(error, TypeError)
+    assert (error.store, error.keywords, error.accepted) == ("CityStore", ("b", "a"), ("name",))
+    assert str(error) == "CityStore does not accept the keyword(s) b, a; it accepts: name"
+
+
+def test_data_set_error_names_data_set_path_and_origin() -> None:
+    """Context is kept as attributes and written into the message."""
+    error = NotADatabaseError(
+        "corrupt", dataset="airports", path=Path("/data/a.sqlite"), origin="config sqlite.paths"
+    )
+    assert (error.reason, error.dataset, error.path, error.origin) == (
+        "corrupt", "airports", "/data/a.sqlite", "config sqlite.paths"
+    )
+    assert str(error) == (
+        "data set 'airports' at /data/a.sqlite (path from config sqlite.paths): corrupt"
+    )
+
+
+def test_data_set_error_context_is_keyword_only() -> None:
+    """Context cannot be passed positionally by mistake."""
+    with pytest.raises(TypeError):
+        DataSetError("reason", "airports")  # type: ignore[misc]
+    assert str(DataSetNotConfiguredError("no path", dataset="x")) == "data set 'x': no path"
+
+
+def test_schema_mismatch_lists_every_difference() -> None:
+    """SchemaMismatchError keeps the differences and names the data set."""
+    error = SchemaMismatchError(["table a missing", "column b.c missing"], dataset="x", path="p")
+    assert error.differences == ("table a missing", "column b.c missing")
+    assert str(error) == (
+        "data set 'x' at p: schema does not match its models: table a missing; column b.c missing"
+    )
+
+
+def test_build_input_error_locates_the_problem() -> None:
+    """File, line and column appear in the message and as attributes."""
+    error = BuildInputError("not an integer", file=Path("src/city.csv"), line=3, column="id")
+    assert (error.file, error.line, error.column) == ("src/city.csv", 3, "id")
+    assert str(error) == "src/city.csv:3: column 'id' not an integer"
+    assert str(BuildInputError("empty", file="a.csv")) == "a.csv: empty"
+
+
+def test_build_error_keeps_its_problems() -> None:
+    """A failed build names its data set and output, and keeps every input problem."""
+    problem = BuildInputError("bad", file="a.csv", line=2)
+    error = BuildError("2 bad rows", dataset="x", output="out.sqlite", problems=[problem])
+    assert error.problems == (problem,)
+    assert str(error) == "build of data set 'x' into out.sqlite failed: 2 bad rows"
