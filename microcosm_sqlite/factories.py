@@ -69,9 +69,9 @@ class SQLiteBindFactory:
 
     def dispose(self) -> None:
         """Close every connection this graph opened; data sets reopen on next use."""
+        # the engines stay: Stores that hold one keep reading, and the next dispose reaches them
         with self.lock:
             engines = list(self.engines.values())
-            self.engines.clear()
         for engine in engines:
             engine.dispose()
 

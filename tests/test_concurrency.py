@@ -121,7 +121,7 @@ def test_threads_opening_a_data_set_together_share_one_engine(
     assert len({id(engine) for engine in engines}) == 1
 
 
-def run_child(check: Any) -> int:
+def run_child(check: Any) -> tuple[int, int]:
     """Fork a child that runs `check()`; its exit status and anything it wrote come back."""
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -140,7 +140,7 @@ def run_child(check: Any) -> int:
         os.write(write_end, report)
         os._exit(status)
     os.close(write_end)
-    return pid, read_end  # type: ignore[return-value]
+    return pid, read_end
 
 
 def wait_for(pid: int, read_end: int) -> tuple[int, str]:
@@ -209,6 +209,21 @@ def test_dispose_sqlite_connections_closes_them_and_reads_reopen(graph: Any) -> 
         driver_connection.execute("SELECT 1")  # type: ignore[union-attr]
     assert CityStore(graph).get(2).country.name == "France"
     assert CountryStore(graph).count() == len(COUNTRIES)
+
+
+def test_a_store_kept_across_dispose_stays_under_the_graphs_control(graph: Any) -> None:
+    """A long-lived Store reads after dispose through connections the next dispose closes."""
+    store = CityStore(graph)
+    assert store.get(1).name == "city-001"
+    dispose_sqlite_connections(graph)
+    assert store.get(2).name == "city-002"
+    pooled = store._engine.engine.raw_connection()
+    driver_connection = pooled.driver_connection
+    pooled.close()
+    dispose_sqlite_connections(graph)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        driver_connection.execute("SELECT 1")  # type: ignore[union-attr]
+    assert store.get(3).name == "city-003"
 
 
 def test_dispose_sqlite_connections_on_a_graph_that_never_read(make_graph: Any) -> None:
