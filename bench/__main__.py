@@ -1,0 +1,112 @@
+"""
+`python -m bench`: generate the data, build the artifact, measure every section, print a table.
+
+Exit status is 0 whether targets pass or miss (this is a report), 2 when some figure's two
+sides returned different results (then the benchmark itself is broken, and says which).
+
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import build, concurrency, iterate, reads, startup
+from bench.data import build_raw, generate_csv
+from bench.report import Figure, header, table
+
+SECTIONS = ("build", "reads", "iterate", "startup", "concurrency")
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure microcosm-sqlite against raw SQLite on generated data (issue 5).",
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000,
+                        help="rows in the generated table (default: 1,000,000)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds per figure, each figure being the median (default: 5)")
+    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    options = parser.parse_args(argv)
+    if options.rows < 1 or options.rounds < 1:
+        parser.error("--rows and --rounds must be positive")
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = arguments(argv)
+    sections = options.only or list(SECTIONS)
+    rows, rounds = options.rows, options.rounds
+    print(header(rows, rounds), flush=True)
+    started = time.perf_counter()
+    figures: list[Figure] = []
+
+    def report(*measured: Figure) -> None:
+        for figure in measured:
+            figures.append(figure)
+            print(f"  {figure.line()}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="microcosm-sqlite-bench-") as workdir:
+        work = Path(workdir)
+        sources = work / "sources"
+        sources.mkdir()
+        csv_path = sources / "items.csv"
+        step = time.perf_counter()
+        generate_csv(csv_path, rows)
+        print(f"\nsetup: {rows:,} rows generated in {time.perf_counter() - step:.1f} s"
+              f" ({csv_path.stat().st_size / 2**20:.0f} MB of CSV)", flush=True)
+        artifact = work / "bench.sqlite"
+        if set(sections) - {"build"}:
+            step = time.perf_counter()
+            problem = build.build_artifact(csv_path, artifact)
+            if problem:
+                build_raw(csv_path, artifact)
+                print(f"setup: {problem}; reads use an artifact built with raw sqlite3", flush=True)
+            else:
+                print(f"setup: artifact built with microcosm-sqlite build"
+                      f" in {time.perf_counter() - step:.1f} s", flush=True)
+
+        steps: dict[str, Callable[[], None]] = {
+            "build": lambda: report(*build.build(csv_path, work, rounds)),
+            "reads": lambda: report(
+                reads.get_random(artifact, rows, rounds),
+                reads.get_hot(artifact, rows, rounds),
+                reads.get_many(artifact, rows, rounds),
+                reads.search(artifact, rows, rounds),
+            ),
+            "iterate": lambda: report(
+                iterate.iterate_time(artifact, rounds), iterate.iterate_memory(artifact)
+            ),
+            "startup": lambda: report(startup.cold_start(artifact, 2 * rounds)),
+            "concurrency": lambda: report(
+                concurrency.threads(artifact, rows, rounds),
+                concurrency.processes(artifact, rows, rounds),
+            ),
+        }
+        for section in SECTIONS:
+            if section in sections:
+                step = time.perf_counter()
+                print(f"\n{section}:", flush=True)
+                steps[section]()
+                print(f"  ({time.perf_counter() - step:.1f} s)", flush=True)
+
+    print(f"\nsummary ({time.perf_counter() - started:.0f} s in all):\n")
+    print(table(figures))
+    by_status: dict[str, list[str]] = {}
+    for figure in figures:
+        by_status.setdefault(figure.status, []).append(figure.name)
+    print(f"\n{len(by_status.get('PASS', []))} of {len(figures)} figures pass", end="")
+    for status, label in (("MISS", "missed"), ("SKIP", "skipped"),
+                          ("WRONG", "RESULTS DIFFER, so the benchmark is broken")):
+        if status in by_status:
+            print(f"; {label}: {' | '.join(by_status[status])}", end="")
+    print()
+    return 2 if "WRONG" in by_status else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
