@@ -5,15 +5,17 @@ The offline build: sources in, a checked, reproducible, ready-to-serve SQLite ar
 
 1. Models: the data set's tables, loaded in foreign-key order. Foreign keys are checked once
    every table is loaded, so tables that reference each other (a cycle) load too.
-2. A temporary file beside the output, `.<output name>.<pid>.tmp`, with build-time pragmas
+2. A temporary file beside the output, `.<output name>.<pid>.load.tmp`, with build-time pragmas
    (no sync, in-memory journal); tables and their unique indexes first, then every source
    streams through batched `executemany` in one transaction, then the other indexes.
 3. Problems (bad values, missing or unknown columns, duplicate keys, foreign keys with no
    target, malformed lines) are collected up to a limit and fail the build as one `BuildError`.
-4. The manifest table, `ANALYZE`, `VACUUM`, rollback-journal mode, `integrity_check`, fsync,
-   and only then `os.replace` over the output. On any error or interrupt the temporary file is
-   removed and the old artifact is untouched; a build that was killed leaves its temporary file,
-   which the next build of that output removes once its process is gone.
+4. The manifest table, `ANALYZE`, then `VACUUM INTO` the temporary file
+   `.<output name>.<pid>.tmp` (the load file is removed), rollback-journal mode,
+   `integrity_check` and `foreign_key_check`, fsync, and only then `os.replace` over the
+   output. On any error or interrupt the temporary files are removed and the old artifact is
+   untouched; a build that was killed leaves its temporary files, which the next build of that
+   output removes once their process is gone.
 
 No clock time goes into the file, and every step runs in a fixed order, so the same sources
 and models give the same bytes.
@@ -32,9 +34,10 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Protocol
@@ -64,6 +67,12 @@ PAGE_SIZE = 4096
 # page cache of the build connection, in KiB: room for index building, within the memory budget
 BUILD_CACHE_KIB = 32768
 TEMP_SUFFIX = ".tmp"
+# what follows `.<output name>.<pid>.` in the names of a build's temporary files
+STAGES = frozenset(
+    stage + journal for stage in ("tmp", "load.tmp") for journal in ("", "-journal")
+)
+# rows per INSERT statement: far fewer calls into SQLite than one statement per row
+ROWS_PER_STATEMENT = 150
 UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
 
 
@@ -318,10 +327,11 @@ class Loader:
     """
     Streams table sources into one open transaction of a sqlite3 connection.
 
-    Rows go in through `executemany` over a generator, so memory stays flat whatever the size
-    of a source. SQLite itself finds duplicate keys; the row it refused is the one the source
-    read last, so the problem names its line, and a second pass over the source names the
-    line that came first.
+    Rows go in through `executemany`, one batch at a time, so memory stays flat whatever the
+    size of a source. SQLite itself finds duplicate keys: when it refuses a row, the rows
+    before it went in (`total_changes` says how many), so the refused row and its line are
+    known, and the rest of the batch carries on. A second pass over the source names the line
+    where a duplicated key came first.
 
     """
 
@@ -329,46 +339,106 @@ class Loader:
         self.connection = connection
         self.problems = problems
         self.sources: dict[str, TableSource] = {}
+        self._multi_sql = ""
+        self._single_sql = ""
 
     def load(self, source: TableSource, progress: ProgressCallback | None = None) -> int:
         """Load one table's rows; returns how many went in."""
         table = source.table.name
         self.sources[table] = source
+        width = len(source.columns)
         columns = ", ".join(quote(column.name) for column in source.columns)
-        marks = ", ".join("?" for _ in source.columns)
-        sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({marks})"
-        last: list[tuple[Any, ...]] = [()]
-
-        def tracked(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-            for row in rows:
-                last[0] = row
-                yield row
-
+        marks = "(" + ", ".join("?" for _ in source.columns) + ")"
+        insert = f"INSERT INTO {quote(table)} ({columns}) VALUES "
+        limit = self.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per_statement = max(1, min(ROWS_PER_STATEMENT, limit // width))
+        self._multi_sql = insert + ", ".join([marks] * per_statement)
+        self._single_sql = insert + marks
         connection = self.connection
-        before = connection.total_changes
-        rows = tracked(source.rows(self.problems, server_defaults(connection, table), progress))
+        first = connection.total_changes
         duplicates: list[_Duplicate] = []
+        defaults = server_defaults(connection, table)
         try:
-            while True:
-                try:
-                    connection.executemany(sql, rows)
-                    break
-                except sqlite3.IntegrityError as error:
-                    self._refused(source, error, last[0], duplicates)
+            for rows, lines in source.batches(self.problems, defaults, progress):
+                self._insert(source, rows, lines, per_statement, width, duplicates)
         finally:
             if duplicates:
                 self._locate_firsts(source, duplicates)
-        return connection.total_changes - before
+        return connection.total_changes - first
+
+    def _insert(
+        self,
+        source: TableSource,
+        rows: list[tuple[Any, ...]],
+        lines: list[int],
+        per_statement: int,
+        width: int,
+        duplicates: list[_Duplicate],
+    ) -> None:
+        """
+        One batch, `per_statement` rows to a statement (far fewer calls than one per row).
+
+        SQLite backs out a statement it refuses and `total_changes` counts the ones before it,
+        so only the refused statement's rows go again, one by one, to find the bad one.
+
+        """
+        connection = self.connection
+        whole = len(rows) // per_statement * per_statement
+        if whole:
+            step = per_statement * width
+            flat = list(chain.from_iterable(rows[:whole] if whole < len(rows) else rows))
+            statements = [flat[start:start + step] for start in range(0, len(flat), step)]
+            start = 0
+            while start < len(statements):
+                before = connection.total_changes
+                try:
+                    connection.executemany(
+                        self._multi_sql, statements[start:] if start else statements
+                    )
+                    break
+                except sqlite3.IntegrityError:
+                    refused = start + (connection.total_changes - before) // per_statement
+                    first = refused * per_statement
+                    self._insert_each(
+                        source,
+                        rows[first:first + per_statement],
+                        lines[first:first + per_statement],
+                        duplicates,
+                    )
+                    start = refused + 1
+        if whole < len(rows):
+            self._insert_each(source, rows[whole:], lines[whole:], duplicates)
+
+    def _insert_each(
+        self,
+        source: TableSource,
+        rows: list[tuple[Any, ...]],
+        lines: list[int],
+        duplicates: list[_Duplicate],
+    ) -> None:
+        """Rows one statement each; every row SQLite refuses becomes a problem at its line."""
+        connection = self.connection
+        start = 0
+        while start < len(rows):
+            before = connection.total_changes
+            try:
+                connection.executemany(self._single_sql, rows[start:] if start else rows)
+                break
+            except sqlite3.IntegrityError as error:
+                # every row before the refused one went in
+                refused = start + connection.total_changes - before
+                self._refused(source, error, rows[refused], lines[refused], duplicates)
+                start = refused + 1
 
     def _refused(
         self,
         source: TableSource,
         error: sqlite3.IntegrityError,
         row: tuple[Any, ...],
+        line: int,
         duplicates: list[_Duplicate],
     ) -> None:
-        """Report the row SQLite refused, at the line the source read last."""
-        line = source.position.line
+        """Report a row SQLite refused."""
         message = str(error)
         match = UNIQUE_FAILED.search(message)
         if match is None:
@@ -392,17 +462,14 @@ class Loader:
         keys = {columns: [positions[name] for name in columns] for columns, _ in wanted}
         last_line = max(duplicate.line for duplicate in duplicates)
         remaining = len(wanted)
-        for row in source.rows(_DiscardedProblems()):
-            line = source.position.line
-            if line >= last_line:
+        for line, row in source.rows(_DiscardedProblems()):
+            if line >= last_line or not remaining:
                 break
             for columns, indexes in keys.items():
                 key = (columns, tuple(row[index] for index in indexes))
                 if key in wanted and wanted[key] is None:
                     wanted[key] = line
                     remaining -= 1
-            if not remaining:
-                break
         for duplicate in duplicates:
             first = wanted[(duplicate.columns, duplicate.values)]
             if first is not None and duplicate.index < len(self.problems.found):
@@ -470,15 +537,12 @@ class Loader:
             return
         positions = {column.name: index for index, column in enumerate(source.columns)}
         indexes = {key_id: [positions[name] for name in keys[key_id][0]] for key_id in missing}
-        for row in source.rows(_DiscardedProblems()):
+        for line, row in source.rows(_DiscardedProblems()):
             for key_id, found in missing.items():
                 values = tuple(row[index] for index in indexes[key_id])
                 if values in found:
-                    self.problems.add(
-                        source.problem(
-                            reason(key_id, values), source.position.line, keys[key_id][0][0]
-                        )
-                    )
+                    column = keys[key_id][0][0]
+                    self.problems.add(source.problem(reason(key_id, values), line, column))
 
 
 def _foreign_keys(
@@ -508,9 +572,15 @@ def _duplicate_reason(columns: Sequence[str], values: Sequence[Any], primary: bo
 # --- the artifact ---------------------------------------------------------------------------
 
 
-def temp_path(output: Path, pid: int | None = None) -> Path:
-    """Where a build of `output` by process `pid` writes before moving into place."""
-    return output.with_name(f".{output.name}.{os.getpid() if pid is None else pid}{TEMP_SUFFIX}")
+def temp_path(output: Path, pid: int | None = None, stage: str = "") -> Path:
+    """
+    Where a build of `output` by process `pid` works: `.<name>.<pid>.tmp` is the finished
+    file before its move into place, `.<name>.<pid>.load.tmp` the one rows load into.
+
+    """
+    pid = os.getpid() if pid is None else pid
+    middle = f".{stage}" if stage else ""
+    return output.with_name(f".{output.name}.{pid}{middle}{TEMP_SUFFIX}")
 
 
 def process_alive(pid: int) -> bool:
@@ -533,14 +603,13 @@ def remove_stale_temp_files(output: Path) -> list[Path]:
         name = candidate.name
         if not name.startswith(prefix):
             continue
-        middle = name[len(prefix):]
-        for suffix in (TEMP_SUFFIX, TEMP_SUFFIX + "-journal"):
-            if middle.endswith(suffix) and middle[: -len(suffix)].isdigit():
-                pid = int(middle[: -len(suffix)])
-                if pid != os.getpid() and not process_alive(pid):
-                    candidate.unlink(missing_ok=True)
-                    removed.append(candidate)
-                    logger.info("removed %s, left by build process %d", candidate, pid)
+        pid, _, rest = name[len(prefix):].partition(".")
+        if not pid.isdigit() or rest not in STAGES:
+            continue
+        if int(pid) != os.getpid() and not process_alive(int(pid)):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+            logger.info("removed %s, left by build process %s", candidate, pid)
     return removed
 
 
@@ -632,24 +701,36 @@ def build_artifact(
 
     remove_stale_temp_files(output)
     temp = temp_path(output)
+    loading = temp_path(output, stage="load")
     _remove(temp)
+    _remove(loading)
+    clock = _Clock()
     try:
-        connection = sqlite3.connect(temp, isolation_level=None)
+        connection = sqlite3.connect(loading, isolation_level=None)
         try:
             reports = _load(
                 connection, tables, files, dialect, problems, context,
                 ignore_unknown_columns=ignore_unknown_columns,
                 progress=progress,
             )
+            clock.lap("loaded sources and created indexes")
             fingerprint = schema_fingerprint(connection)
             write_manifest(connection, manifest_entries(dataset, fingerprint, reports))
             connection.execute("COMMIT")
-            _finish(connection, context)
+            connection.execute("ANALYZE")
+            clock.lap("analyzed")
+            # the compacted copy is the artifact: one copy, where VACUUM in place makes two
+            connection.execute("VACUUM INTO ?", (os.fspath(temp),))
+            clock.lap("vacuumed")
         finally:
             connection.close()
+            _remove(loading)
+        _check(temp, context)
+        clock.lap("checked")
         _sync(temp)
         os.replace(temp, output)
         _sync_directory(output.parent)
+        clock.lap("synced and moved into place")
     except sqlite3.Error as error:
         _remove(temp)
         raise BuildError(f"SQLite failed: {error}", **context) from error
@@ -693,6 +774,7 @@ def _load(
     progress: BuildProgress | None,
 ) -> list[TableReport]:
     """Schema, rows and indexes in one transaction; raises with the problems found."""
+    # the load file is thrown away after `VACUUM INTO`: no sync, and no journal kept on disk
     for pragma in (
         f"PRAGMA page_size = {PAGE_SIZE}",
         "PRAGMA journal_mode = MEMORY",
@@ -744,16 +826,30 @@ def _load(
     return reports
 
 
-def _finish(connection: sqlite3.Connection, context: dict[str, Any]) -> None:
-    """Statistics, compaction and serving mode; then SQLite's own check of the result."""
-    connection.execute("ANALYZE")
-    # no journal for VACUUM: an in-memory one would hold a copy of every page
-    connection.execute("PRAGMA journal_mode = OFF")
-    connection.execute("VACUUM")
-    connection.execute("PRAGMA journal_mode = DELETE")
-    result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
-    if result != ["ok"]:
-        raise BuildError("integrity check failed: " + "; ".join(result), **context)
+def _check(path: Path, context: dict[str, Any]) -> None:
+    """Serving mode (rollback journal), then SQLite's own checks of the finished file."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode = DELETE")
+        result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            raise BuildError("integrity check failed: " + "; ".join(result), **context)
+        if connection.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise BuildError("foreign key check failed on the finished file", **context)
+    finally:
+        connection.close()
+
+
+class _Clock:
+    """Debug-level timings of a build's steps."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def lap(self, step: str) -> None:
+        now = time.monotonic()
+        logger.debug("%s in %.2fs", step, now - self.last)
+        self.last = now
 
 
 def _sync(path: Path) -> None:

@@ -114,7 +114,7 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
     return SQLiteBindFactory(graph, options, resolver)
 
 
-@defaults(
+@defaults(  # type: ignore[untyped-decorator, no-untyped-call]
     # stop a load after this many problems with its input
     max_errors=typed(int, default_value=20),
     # skip source columns that the models do not have, instead of failing

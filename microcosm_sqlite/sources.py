@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
@@ -61,6 +61,8 @@ SourceFormat = Literal["csv", "jsonl"]
 SOURCE_FORMATS: tuple[SourceFormat, ...] = ("csv", "jsonl")
 # the line that problems with a CSV header (or with a whole file) point at
 HEADER_LINE = 1
+# rows per executemany: large enough to keep Python out of the way, small enough for memory
+BATCH_SIZE = 6000
 UNKNOWN_COLUMN = (
     "unknown column: table {table!r} has no such column (--ignore-unknown-columns skips it)"
 )
@@ -329,12 +331,11 @@ def find_sources(source_dir: Path) -> tuple[dict[str, SourceFile], list[BuildInp
     return sources, problems
 
 
-@dataclass
-class Position:
-    """Where reading stands: the line of the row last read (for problems found by SQLite)."""
+class Batch(NamedTuple):
+    """Converted rows in source order, and the line each starts on."""
 
-    line: int = 0
-    bytes_read: int = 0
+    rows: list[tuple[Any, ...]]
+    lines: list[int]
 
 
 ProgressCallback = Callable[[int], None]
@@ -344,9 +345,9 @@ class TableSource:
     """
     One table's rows from one CSV or JSON Lines stream, converted, in source order.
 
-    `rows()` is a generator: it yields each good row as a tuple in `columns` order and sends
-    each bad one to `problems`. It can run again (for locating duplicates after a failed load)
-    when the source is a path or a seekable stream.
+    `batches()` yields the good rows as tuples in `columns` order, a list at a time, with the
+    line each starts on, and sends each bad row to `problems`. It can run again (to locate
+    duplicates after a failed load) when the source is a path or a seekable stream.
 
     """
 
@@ -367,7 +368,6 @@ class TableSource:
         self.ignore_unknown_columns = ignore_unknown_columns
         self.columns: tuple[Column[Any], ...] = tuple(table.columns)
         self.converters = tuple(ColumnConverter(column, dialect) for column in self.columns)
-        self.position = Position()
 
     @property
     def size(self) -> int | None:
@@ -434,41 +434,41 @@ class TableSource:
                 fills[index] = fill
         return fills if complete else None
 
-    def rows(
+    def batches(
         self,
         problems: Problems,
         server_defaults: dict[str, Any] | None = None,
         progress: ProgressCallback | None = None,
-    ) -> Iterator[tuple[Any, ...]]:
-        """Every good row, converted; bad rows go to `problems`."""
+        size: int = BATCH_SIZE,
+    ) -> Iterator[Batch]:
+        """Every good row, converted, in lists of up to `size`; bad rows go to `problems`."""
         server_defaults = server_defaults or {}
-        self.position = Position()
         with self._open() as (stream, tell):
-            try:
-                if self.format == "csv":
-                    yield from self._csv_rows(stream, tell, problems, server_defaults, progress)
-                else:
-                    yield from self._jsonl_rows(stream, tell, problems, server_defaults, progress)
-            except UnicodeDecodeError as error:
-                problems.add(
-                    self.problem(f"not UTF-8 text ({error.reason})", self.position.line + 1)
-                )
+            read = self._csv_batches if self.format == "csv" else self._jsonl_batches
+            yield from read(stream, tell, problems, server_defaults, progress, size)
+
+    def rows(
+        self, problems: Problems, server_defaults: dict[str, Any] | None = None
+    ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """Every good row with its line: for second passes, where speed matters less."""
+        for batch in self.batches(problems, server_defaults):
+            yield from zip(batch.lines, batch.rows, strict=True)
 
     # --- CSV ------------------------------------------------------------------------------
 
-    def _csv_rows(
+    def _csv_batches(
         self,
         stream: IO[str],
         tell: Callable[[], int],
         problems: Problems,
         server_defaults: dict[str, Any],
         progress: ProgressCallback | None,
-    ) -> Iterator[tuple[Any, ...]]:
+        size: int,
+    ) -> Iterator[Batch]:
         reader = csv.reader(stream, strict=True)
-        position = self.position
         try:
             header = next(reader, None)
-        except csv.Error as error:
+        except (csv.Error, UnicodeDecodeError) as error:
             problems.add(self.problem(f"malformed CSV header: {error}", HEADER_LINE))
             return
         if header is None:
@@ -480,48 +480,32 @@ class TableSource:
         fills = self.fills(set(positions), problems, server_defaults)
         if fills is None:
             return
-        convert = self._compile_csv(positions, fills)
+        loop = self._compile_csv(positions, fills)
         slow = self._slow_csv(positions, fills)
         width = len(header)
-        previous = reader.line_num
+        failure: list[tuple[str, int]] = []
+
+        def malformed(fields: list[str], line: int) -> None:
+            if fields:  # a blank line is no row at all
+                reason = f"malformed CSV: {len(fields)} fields where the header has {width}"
+                problems.add(self.problem(reason, line))
+
+        def failed(error: Exception, line: int) -> None:
+            if isinstance(error, UnicodeDecodeError):
+                failure.append((f"not UTF-8 text ({error.reason})", line))
+            else:
+                failure.append((f"malformed CSV: {error}", line))
+
         last_tell = 0
-        count = 0
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                problems.add(self.problem(f"malformed CSV: {error}", previous + 1))
-                return
-            line = previous + 1
-            previous = reader.line_num
-            if len(fields) != width:
-                if not fields:
-                    continue
-                position.line = line
-                problems.add(
-                    self.problem(
-                        f"malformed CSV: {len(fields)} fields where the header has {width}", line
-                    )
-                )
-                continue
-            position.line = line
-            try:
-                row = convert(fields)
-            except Exception:
-                checked = slow(fields, line, problems)
-                if checked is None:
-                    continue
-                row = checked
-            yield row
-            count += 1
-            if progress is not None and not count & 0x3FFF:
+        for batch in loop(reader, width, size, slow, problems, malformed, failed):
+            if batch.rows:
+                yield batch
+            if progress is not None:
                 now = tell()
                 progress(now - last_tell)
                 last_tell = now
-        if progress is not None:
-            progress(tell() - last_tell)
+        for reason, line in failure:
+            problems.add(self.problem(reason, line))
 
     def _csv_header(self, header: list[str], problems: Problems) -> dict[str, int] | None:
         """Column name -> field position, or None after reporting a bad header."""
@@ -541,17 +525,20 @@ class TableSource:
                 )
         return positions if good else None
 
-    def _compile_csv(
-        self, positions: dict[str, int], fills: dict[int, Fill]
-    ) -> Callable[[list[str]], tuple[Any, ...]]:
+    def _compile_csv(self, positions: dict[str, int], fills: dict[int, Fill]) -> CsvLoop:
         """
-        One generated function converting a whole row: the hot loop of every build.
+        A generated loop over a CSV reader's records: the hot path of every build.
 
-        Plain text, integer and float columns convert inline; others call their converter.
-        Any exception sends the row to the slow path, which says what was wrong.
+        Plain text, integer and float columns convert inline, others call their converter,
+        and a row whose conversion raises anything goes to the slow path, which says what was
+        wrong. Every `size` rows the loop yields a batch, with the line each row starts on.
 
         """
-        namespace: dict[str, Any] = {"_required": _required}
+        namespace: dict[str, Any] = {
+            "_required": _required,
+            "Batch": Batch,
+            "reader_error": csv.Error,
+        }
         parts: list[str] = []
         for index, converter in enumerate(self.converters):
             if index in fills:
@@ -576,10 +563,11 @@ class TableSource:
                 parts.append(f"({expression} if {field_} else _required())")
             else:
                 parts.append(expression)
-        source = "def convert(r):\n    return (" + "".join(f"{part}, " for part in parts) + ")\n"
-        exec(compile(source, f"<convert {self.table.name}>", "exec"), namespace)
-        convert: Callable[[list[str]], tuple[Any, ...]] = namespace["convert"]
-        return convert
+        row = "(" + "".join(f"{part}, " for part in parts) + ")"
+        source = CSV_LOOP.replace("ROW", row)
+        exec(compile(source, f"<load {self.table.name}>", "exec"), namespace)
+        loop: CsvLoop = namespace["loop"]
+        return loop
 
     def _slow_csv(
         self, positions: dict[str, int], fills: dict[int, Fill]
@@ -609,63 +597,88 @@ class TableSource:
 
     # --- JSON Lines -----------------------------------------------------------------------
 
-    def _jsonl_rows(
+    def _jsonl_batches(
         self,
         stream: IO[str],
         tell: Callable[[], int],
         problems: Problems,
         server_defaults: dict[str, Any],
         progress: ProgressCallback | None,
-    ) -> Iterator[tuple[Any, ...]]:
-        position = self.position
+        size: int,
+    ) -> Iterator[Batch]:
         # per set of keys: the fills and the problems with those keys (unknown, missing),
         # so a file whose lines agree on their keys works them out once
         plans: dict[frozenset[str], tuple[dict[int, Fill] | None, list[BuildInputError]]] = {}
         last_tell = 0
-        for line, text in enumerate(stream, start=1):
-            position.line = line
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as error:
-                problems.add(self.problem(f"malformed JSON: {error}", line))
-                continue
-            if not isinstance(record, dict):
-                kind = type(record).__name__
-                problems.add(self.problem(f"a JSON Lines row is an object, not {kind}", line))
-                continue
-            keys = frozenset(record)
-            plan = plans.get(keys)
-            if plan is None:
-                plan = self._jsonl_plan(keys, server_defaults)
-                if len(plans) < 256:
-                    plans[keys] = plan
-            fills, key_problems = plan
-            for problem in key_problems:
-                problems.add(self.problem(problem.reason, line, problem.column))
-            if fills is None:
-                continue
-            values: list[Any] = []
-            good = True
-            for index, converter in enumerate(self.converters):
-                try:
-                    fill = fills.get(index)
-                    if fill is None:
-                        values.append(converter.from_json(record[converter.name]))
-                    else:
-                        values.append(fill.value if fill.call is None else fill.call())
-                except Exception as error:
-                    good = False
-                    problems.add(self.problem(str(error), line, converter.name))
-            if good:
-                yield tuple(values)
-                if progress is not None and not line & 0x3FFF:
-                    now = tell()
-                    progress(now - last_tell)
-                    last_tell = now
+        rows: list[tuple[Any, ...]] = []
+        lines: list[int] = []
+        line = 0
+        try:
+            for line, text in enumerate(stream, start=1):
+                row = self._jsonl_row(text, line, problems, server_defaults, plans)
+                if row is None:
+                    continue
+                rows.append(row)
+                lines.append(line)
+                if len(rows) >= size:
+                    yield Batch(rows, lines)
+                    rows = []
+                    lines = []
+                    if progress is not None:
+                        now = tell()
+                        progress(now - last_tell)
+                        last_tell = now
+        except UnicodeDecodeError as error:
+            problems.add(self.problem(f"not UTF-8 text ({error.reason})", line + 1))
+        if rows:
+            yield Batch(rows, lines)
         if progress is not None:
             progress(tell() - last_tell)
+
+    def _jsonl_row(
+        self,
+        text: str,
+        line: int,
+        problems: Problems,
+        server_defaults: dict[str, Any],
+        plans: dict[frozenset[str], tuple[dict[int, Fill] | None, list[BuildInputError]]],
+    ) -> tuple[Any, ...] | None:
+        """One line's row, or None (blank, or bad: its problems reported)."""
+        if not text.strip():
+            return None
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            problems.add(self.problem(f"malformed JSON: {error}", line))
+            return None
+        if not isinstance(record, dict):
+            kind = type(record).__name__
+            problems.add(self.problem(f"a JSON Lines row is an object, not {kind}", line))
+            return None
+        keys = frozenset(record)
+        plan = plans.get(keys)
+        if plan is None:
+            plan = self._jsonl_plan(keys, server_defaults)
+            if len(plans) < 256:
+                plans[keys] = plan
+        fills, key_problems = plan
+        for problem in key_problems:
+            problems.add(self.problem(problem.reason, line, problem.column))
+        if fills is None:
+            return None
+        values: list[Any] = []
+        good = True
+        for index, converter in enumerate(self.converters):
+            try:
+                fill = fills.get(index)
+                if fill is None:
+                    values.append(converter.from_json(record[converter.name]))
+                else:
+                    values.append(fill.value if fill.call is None else fill.call())
+            except Exception as error:
+                good = False
+                problems.add(self.problem(str(error), line, converter.name))
+        return tuple(values) if good else None
 
     def _jsonl_plan(
         self, keys: frozenset[str], server_defaults: dict[str, Any]
@@ -687,6 +700,45 @@ def source_name(source: Path | IO[str] | IO[bytes], fallback: str) -> str:
         return str(source)
     name = getattr(source, "name", None)
     return name if isinstance(name, str) else fallback
+
+
+CsvLoop = Callable[..., Iterator[Batch]]
+
+# the generated CSV loop; ROW becomes the tuple expression converting record `r`
+CSV_LOOP = """
+def loop(reader, width, size, slow, problems, malformed, failed):
+    previous = reader.line_num
+    rows = []
+    lines = []
+    append = rows.append
+    mark = lines.append
+    try:
+        for r in reader:
+            line = previous + 1
+            previous = reader.line_num
+            if len(r) != width:
+                malformed(r, line)
+                continue
+            try:
+                append(ROW)
+            except Exception:
+                checked = slow(r, line, problems)
+                if checked is None:
+                    continue
+                append(checked)
+            mark(line)
+            if len(lines) == size:
+                yield Batch(rows, lines)
+                rows = []
+                lines = []
+                append = rows.append
+                mark = lines.append
+    except Exception as error:
+        if not isinstance(error, (UnicodeDecodeError, reader_error)):
+            raise
+        failed(error, previous + 1)
+    yield Batch(rows, lines)
+"""
 
 
 def _required() -> None:
