@@ -468,8 +468,11 @@ class TableSource:
         reader = csv.reader(stream, strict=True)
         try:
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as error:
+        except csv.Error as error:
             problems.add(self.problem(f"malformed CSV header: {error}", HEADER_LINE))
+            return
+        except UnicodeDecodeError as error:
+            problems.add(self.problem(_not_utf8(error), HEADER_LINE))
             return
         if header is None:
             problems.add(self.problem("empty file: a CSV source needs a header row", HEADER_LINE))
@@ -492,7 +495,7 @@ class TableSource:
 
         def failed(error: Exception, line: int) -> None:
             if isinstance(error, UnicodeDecodeError):
-                failure.append((f"not UTF-8 text ({error.reason})", line))
+                failure.append((_not_utf8(error), line))
             else:
                 failure.append((f"malformed CSV: {error}", line))
 
@@ -629,7 +632,7 @@ class TableSource:
                         progress(now - last_tell)
                         last_tell = now
         except UnicodeDecodeError as error:
-            problems.add(self.problem(f"not UTF-8 text ({error.reason})", line + 1))
+            problems.add(self.problem(_not_utf8(error), line + 1))
         if rows:
             yield Batch(rows, lines)
         if progress is not None:
@@ -739,6 +742,12 @@ def loop(reader, width, size, slow, problems, malformed, failed):
         failed(error, previous + 1)
     yield Batch(rows, lines)
 """
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    # text decodes a block at a time, so the line is where the block with the bad byte starts
+    bad = error.object[error.start:error.end].hex(" ")
+    return f"not UTF-8 text: {error.reason} (bytes {bad}, on this line or a few after it)"
 
 
 def _required() -> None:

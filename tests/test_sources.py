@@ -1,0 +1,315 @@
+"""
+Tests for `microcosm_sqlite.sources`: reading CSV and JSON Lines, converting values, locating
+bad rows.
+
+"""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.library import Author, Base, Book, Genre
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
+
+from microcosm_sqlite.errors import BuildInputError
+from microcosm_sqlite.sources import (
+    ColumnConverter,
+    Problems,
+    TableSource,
+    TooManyProblems,
+    find_sources,
+)
+
+DIALECT = sqlite.dialect()
+BOOK_HEADER = "isbn,title,author_id,genre,published,added_at,price,rating,tags,in_print,pages"
+BOOK_ROW = (
+    '9780441478125,The Left Hand,1,fiction,1969-03-01,2024-01-02T03:04:05.5,9.99,4.5,'
+    '"[""a"", 1]",yes,304'
+)
+
+
+def read(table: Table, content: str, format: str = "csv", **options: Any) -> tuple[
+    list[tuple[int, tuple[Any, ...]]], list[str]
+]:
+    """Rows (with lines) and problem lines from a source held in a string."""
+    problems = Problems(limit=100)
+    source = TableSource(
+        table, DIALECT, io.StringIO(content), format, name=f"t.{format}", **options
+    )
+    rows = list(source.rows(problems))
+    return rows, [str(problem) for problem in problems.found]
+
+
+def converter(model: Any, name: str) -> ColumnConverter:
+    return ColumnConverter(model.__table__.columns[name], DIALECT)
+
+
+def test_a_row_stores_exactly_what_the_orm_stores() -> None:
+    """A CSV row converts to the very values the ORM writes for the same Python values."""
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Author(id=1, name="Le Guin", active=True))
+        session.add(
+            Book(
+                isbn="9780441478125",
+                title="The Left Hand",
+                author_id=1,
+                genre=Genre.fiction,
+                published=date(1969, 3, 1),
+                added_at=datetime(2024, 1, 2, 3, 4, 5, 500000),
+                price=Decimal("9.99"),
+                rating=4.5,
+                tags=["a", 1],
+                in_print=True,
+                language="en",
+                shelf="main",
+                pages=304,
+            )
+        )
+        session.commit()
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT * FROM books")).one()
+
+    rows, problems = read(Book.__table__, f"{BOOK_HEADER}\n{BOOK_ROW}\n")
+
+    assert problems == []
+    assert rows == [(2, tuple(stored))]
+
+
+@pytest.mark.parametrize(
+    ("model", "column", "given", "stored"),
+    [
+        (Author, "active", "Yes", 1),
+        (Author, "active", "f", 0),
+        (Author, "born", "1929-10-21", "1929-10-21"),
+        (Book, "in_print", "true", 1),
+        (Book, "genre", "poetry", "poetry"),
+        (Book, "added_at", "2024-02-29T23:59:59", "2024-02-29 23:59:59.000000"),
+        (Book, "price", "12.5", 12.5),
+        (Book, "pages", " 42 ", 42),
+        (Book, "tags", '{"b": [1, 2]}', '{"b": [1, 2]}'),
+        (Book, "title", "  spaces kept  ", "  spaces kept  "),
+    ],
+)
+def test_text_converts_by_column_type(model: Any, column: str, given: str, stored: Any) -> None:
+    """Each column type turns CSV text into the value SQLite should store."""
+    assert converter(model, column).from_text(given) == stored
+
+
+@pytest.mark.parametrize(
+    ("model", "column", "given", "reason"),
+    [
+        (Book, "pages", "many", "'many' is not an integer"),
+        (Book, "rating", "high", "'high' is not a number"),
+        (Book, "price", "1,5", "'1,5' is not a number"),
+        (Book, "published", "1969-13-01", "'1969-13-01' is not an ISO 8601 date"),
+        (Book, "added_at", "yesterday", "'yesterday' is not an ISO 8601 datetime"),
+        (Book, "genre", "novel", "'novel' is not a Genre (choose from: fiction, essay, poetry)"),
+        (Book, "in_print", "maybe", "'maybe' is not a boolean"),
+        (Author, "active", "maybe", "'maybe' is not a boolean"),
+        (Book, "tags", "{oops", "not a JSON document"),
+    ],
+)
+def test_text_that_does_not_convert_says_why(
+    model: Any, column: str, given: str, reason: str
+) -> None:
+    """A value that does not fit its column raises ValueError saying what was wrong."""
+    with pytest.raises(ValueError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        converter(model, column).from_text(given)
+
+
+def test_an_empty_field_is_null_in_a_nullable_column() -> None:
+    """An empty CSV field stores NULL where the column allows it."""
+    assert converter(Book, "pages").from_text("") is None
+    assert converter(Book, "tags").from_text("") is None
+
+
+def test_an_empty_field_is_refused_by_a_column_that_is_not_nullable() -> None:
+    """An empty CSV field in a NOT NULL column is an error, not an empty string."""
+    with pytest.raises(ValueError, match="not nullable"):
+        converter(Book, "title").from_text("")
+
+
+def test_an_autoincrement_key_may_be_empty() -> None:
+    """An empty integer primary key lets SQLite number the row."""
+    assert converter(Author, "id").from_text("") is None
+
+
+def test_bad_fields_are_reported_with_file_line_and_column() -> None:
+    """Each bad field of each row is one problem naming file, line and column; good rows stay."""
+    content = "id,name,born\n1,A,1900-01-01\n2,,1900-13-01\n3,C,\n"
+
+    rows, problems = read(Author.__table__, content)
+
+    assert [line for line, _ in rows] == [2, 4]
+    assert problems == [
+        "t.csv:3: column 'name' empty value, but the column is not nullable"
+        " (an empty CSV field is NULL)",
+        "t.csv:3: column 'born' '1900-13-01' is not an ISO 8601 date",
+    ]
+
+
+def test_lines_count_quoted_line_breaks() -> None:
+    """A quoted field spanning lines moves the line numbers of the rows after it."""
+    content = 'id,name\n1,"two\nlines"\n2,x\n3,\n'
+
+    rows, problems = read(Author.__table__, content)
+
+    assert [line for line, _ in rows] == [2, 4]
+    assert problems[0].startswith("t.csv:5: column 'name'")
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_malformed() -> None:
+    """A CSV row with more or fewer fields than the header is a malformed line."""
+    rows, problems = read(Author.__table__, "id,name\n1,A\n2,B,extra\n3\n\n4,D\n")
+
+    assert [row[1][1] for row in rows] == ["A", "D"]
+    assert problems == [
+        "t.csv:3: malformed CSV: 3 fields where the header has 2",
+        "t.csv:4: malformed CSV: 1 fields where the header has 2",
+    ]
+
+
+def test_bad_quoting_is_malformed() -> None:
+    """Text after a closing quote is malformed CSV, reported at its line."""
+    _, problems = read(Author.__table__, 'id,name\n1,"A"B\n')
+
+    assert len(problems) == 1
+    assert problems[0].startswith("t.csv:2: malformed CSV:")
+
+
+def test_unknown_columns_are_errors_unless_ignored() -> None:
+    """A header naming a column the table lacks fails, unless unknown columns are ignored."""
+    content = "id,name,nickname\n1,A,a\n"
+
+    _, problems = read(Author.__table__, content)
+    rows, ignored = read(Author.__table__, content, ignore_unknown_columns=True)
+
+    assert problems == [
+        "t.csv:1: column 'nickname' unknown column: table 'authors' has no such column"
+        " (--ignore-unknown-columns skips it)"
+    ]
+    assert ignored == []
+    assert rows[0][1][:2] == (1, "A")
+
+
+def test_a_required_column_left_out_is_reported_on_the_header_line() -> None:
+    """A header without a NOT NULL column that has no default fails at line 1."""
+    _, problems = read(Author.__table__, "id\n1\n")
+
+    assert problems == [
+        "t.csv:1: column 'name' missing column: the column is required:"
+        " not nullable and no default"
+    ]
+
+
+def test_columns_left_out_take_their_defaults() -> None:
+    """Omitted columns take scalar defaults, callable defaults, or NULL when nullable."""
+    content = (
+        "isbn,title,author_id,genre,published,added_at\n"
+        "1,T,1,essay,2000-01-01,2000-01-01T00:00:00\n"
+    )
+    rows, problems = read(Book.__table__, content)
+
+    assert problems == []
+    stored = dict(zip(Book.__table__.columns.keys(), rows[0][1], strict=True))
+    assert stored["in_print"] == 0
+    assert stored["language"] == "en"
+    assert stored["shelf"] == "main"
+    assert stored["pages"] is None
+
+
+def test_a_server_default_applies_as_sqlite_evaluates_it() -> None:
+    """A column with only a server_default takes the value SQLite gave it."""
+    table = Table(
+        "things", MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("kind", String, nullable=False, server_default="plain"),
+    )
+    problems = Problems()
+    source = TableSource(table, DIALECT, io.StringIO("id\n1\n"), "csv")
+
+    rows = list(source.rows(problems, {"kind": "plain"}))
+
+    assert rows == [(2, (1, "plain"))]
+
+
+def test_json_lines_keep_their_types() -> None:
+    """JSON Lines values convert by column type; strings still parse as text for dates and enums."""
+    content = (
+        '{"isbn": "1", "title": "T", "author_id": 1, "genre": "essay", "published": "2000-01-02",'
+        ' "added_at": "2000-01-02T03:04:05", "tags": {"k": [1]}, "in_print": 1, "pages": 7}\n'
+    )
+    rows, problems = read(Book.__table__, content, "jsonl")
+
+    assert problems == []
+    stored = dict(zip(Book.__table__.columns.keys(), rows[0][1], strict=True))
+    assert stored["author_id"] == 1
+    assert stored["published"] == "2000-01-02"
+    assert stored["tags"] == '{"k": [1]}'
+    assert stored["in_print"] == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"id": 1, "name": "A"', "t.jsonl:1: malformed JSON:"),
+        ('[1, "A"]', "t.jsonl:1: a JSON Lines row is an object, not list"),
+        ('{"id": "x", "name": "A"}', "t.jsonl:1: column 'id' 'x' is not an integer"),
+        ('{"id": 1, "name": 5}', "t.jsonl:1: column 'name' 5 does not fit a String() column"),
+        ('{"id": 1, "name": "A", "age": 3}', "t.jsonl:1: column 'age' unknown column"),
+        ('{"id": 1}', "t.jsonl:1: column 'name' missing column"),
+        ('{"id": 1, "name": null}', "t.jsonl:1: column 'name' a value is required"),
+    ],
+)
+def test_bad_json_lines_are_reported(line: str, problem: str) -> None:
+    """Each kind of bad JSON line is one problem at its line."""
+    rows, problems = read(Author.__table__, line + "\n", "jsonl")
+
+    assert rows == []
+    assert len(problems) == 1
+    assert problems[0].startswith(problem)
+
+
+def test_problems_stop_reading_at_the_limit() -> None:
+    """Reading stops with TooManyProblems once the limit of problems is reached."""
+    problems = Problems(limit=3)
+    content = "id,name\n" + "x,A\n" * 10
+    source = TableSource(Author.__table__, DIALECT, io.StringIO(content), "csv")
+
+    with pytest.raises(TooManyProblems):
+        list(source.rows(problems))
+
+    assert len(problems) == 3
+    assert all(isinstance(problem, BuildInputError) for problem in problems.found)
+
+
+def test_not_utf8_is_reported(tmp_path: Path) -> None:
+    """A source that is not UTF-8 text is a problem, not a crash."""
+    path = tmp_path / "authors.csv"
+    path.write_bytes(b"id,name\n1,\xff\xfe\n")
+    problems = Problems()
+    source = TableSource(Author.__table__, DIALECT, path, "csv")
+
+    assert list(source.rows(problems)) == []
+    assert "authors.csv:1: not UTF-8 text: invalid start byte (bytes ff" in str(problems.found[0])
+
+
+def test_sources_are_found_by_table_name(tmp_path: Path) -> None:
+    """Each `<table>.csv` or `<table>.jsonl` is a source; other files are not; two for one fail."""
+    for name in ("authors.csv", "books.jsonl", "books.csv", "README.md", "prepare.py"):
+        (tmp_path / name).write_text("")
+
+    found, problems = find_sources(tmp_path)
+
+    assert sorted(found) == ["authors", "books"]
+    assert [str(problem) for problem in problems] == [
+        f"{tmp_path / 'books.jsonl'}: two sources for table 'books': also books.csv"
+    ]
