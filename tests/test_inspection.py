@@ -1,0 +1,261 @@
+"""
+Tests for `microcosm_sqlite.inspection`: inspect, verify and dump artifacts, and the graph's
+`sqlite_dumper`.
+
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures import cycle, library
+from fixtures.library import AuthorStore, BookStore
+from fixtures.tools import SOURCES, graph_for, rows
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
+from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.builder import build_artifact
+from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
+from microcosm_sqlite.inspection import (
+    DumpError,
+    describe,
+    dump_artifact,
+    inspect_artifact,
+    schema_differences,
+    verify_artifact,
+)
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """The library data set built from its fixture sources."""
+    output = tmp_path / "library.sqlite"
+    build_artifact(library.Base, SOURCES, output)
+    return output
+
+
+def tamper(path: Path, *statements: str) -> None:
+    """Change an artifact behind the manifest's back."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        for statement in statements:
+            connection.execute(statement)
+    finally:
+        connection.close()
+
+
+# --- inspect --------------------------------------------------------------------------------
+
+
+def test_inspect_shows_tables_columns_counts_indexes_and_manifest(built: Path) -> None:
+    """Inspecting an artifact lists its tables with columns, rows and indexes, and the manifest."""
+    info = inspect_artifact(built)
+
+    tables = {table.name: table for table in info.tables}
+    assert sorted(tables) == ["authors", "books"]
+    assert tables["books"].rows == 4
+    assert [column.name for column in tables["authors"].columns] == [
+        "id", "name", "born", "active", "country",
+    ]
+    isbn = tables["books"].columns[0]
+    assert (isbn.type, isbn.nullable, isbn.primary_key) == ("VARCHAR(13)", False, 1)
+    assert [index.name for index in tables["books"].indexes if not index.unique] == [
+        "ix_books_author_id"
+    ]
+    assert info.size == built.stat().st_size
+    assert info.journal_mode == "delete"
+    assert info.manifest is not None and info.manifest["dataset"] == "library"
+    assert json.loads(json.dumps(info.as_dict()))["tables"][0]["name"] == "authors"
+    text = describe(info)
+    assert "table books: 4 rows" in text
+    assert "  isbn VARCHAR(13) NOT NULL PRIMARY KEY" in text
+    assert "  dataset = library" in text
+
+
+def test_looking_at_a_missing_path_creates_nothing(tmp_path: Path) -> None:
+    """A path with no file is an error naming it, and no empty database appears there."""
+    missing = tmp_path / "missing.sqlite"
+
+    with pytest.raises(DataSetNotFoundError, match=str(missing)):
+        inspect_artifact(missing)
+    with pytest.raises(DataSetNotFoundError):
+        verify_artifact(missing)
+
+    assert not missing.exists()
+
+
+def test_a_file_that_is_not_sqlite_is_an_error(tmp_path: Path) -> None:
+    """A file that is not a SQLite database is refused with its path named."""
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_text("id,name\n" * 50)
+
+    with pytest.raises(NotADatabaseError, match="not a SQLite database"):
+        inspect_artifact(bogus)
+
+
+def test_looking_never_changes_the_file(built: Path) -> None:
+    """Inspect, verify and dump leave the artifact's bytes as they were."""
+    before = built.read_bytes()
+
+    inspect_artifact(built)
+    verify_artifact(built, library.Base)
+    dump_artifact(built, built.parent / "dump")
+
+    assert built.read_bytes() == before
+
+
+# --- verify ---------------------------------------------------------------------------------
+
+
+def test_a_fresh_build_verifies(built: Path) -> None:
+    """A built artifact passes every check, with and without its models."""
+    assert verify_artifact(built) == []
+    assert verify_artifact(built, library.Base) == []
+
+
+def test_rows_changed_behind_the_manifest_are_found(built: Path) -> None:
+    """Rows added or removed after the build differ from the manifest's counts."""
+    tamper(built, "DELETE FROM books WHERE author_id = 2")
+
+    assert verify_artifact(built) == ["manifest: table books should hold 4 rows, holds 2"]
+
+
+def test_a_changed_schema_is_found(built: Path) -> None:
+    """A schema changed after the build differs from its fingerprint and from the models."""
+    tamper(built, "CREATE INDEX ix_extra ON books (title)", "ALTER TABLE authors ADD COLUMN x INT")
+
+    differences = verify_artifact(built, library.Base)
+
+    assert differences[0].startswith("manifest: schema sha256 ")
+    assert differences[1:] == ["table authors: column x is not in the models"]
+
+
+def test_foreign_keys_with_no_target_are_found(built: Path) -> None:
+    """A row whose foreign key has no target fails verification."""
+    tamper(built, "PRAGMA foreign_keys = OFF", "UPDATE books SET author_id = 99 WHERE pages = 304")
+
+    differences = verify_artifact(built)
+
+    assert differences[0] == "foreign key: table books row 1 references a missing row of authors"
+
+
+def test_an_artifact_without_a_manifest_fails(built: Path) -> None:
+    """A SQLite file that `build` did not write has no manifest, and says so."""
+    tamper(built, "DROP TABLE _microcosm_manifest")
+
+    assert verify_artifact(built) == [
+        "manifest: no _microcosm_manifest table (not built by microcosm-sqlite build)"
+    ]
+
+
+def test_models_that_differ_are_listed_one_difference_a_line(built: Path) -> None:
+    """Names, types, nullability and primary keys are compared with the models."""
+    metadata = MetaData()
+    Table(
+        "authors", metadata,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(40), nullable=False),
+        Column("born", String, nullable=False),
+        Column("active", Integer),
+        Column("birthplace", String),
+    )
+    Table("readers", metadata, Column("id", Integer, primary_key=True))
+    connection = sqlite3.connect(built)
+    try:
+        differences = schema_differences(connection, metadata)
+    finally:
+        connection.close()
+
+    assert differences == [
+        "table books: in the artifact but not in the models",
+        "table authors: column country is not in the models",
+        "table authors: column name is VARCHAR, the models say VARCHAR(40)",
+        "table authors: column born is DATE, the models say VARCHAR",
+        "table authors: column born should be NOT NULL",
+        "table authors: column active is BOOLEAN, the models say INTEGER",
+        "table authors: column active should be nullable",
+        "table authors: column birthplace is missing from the artifact",
+        "table readers: in the models but not in the artifact",
+    ]
+
+
+def test_the_wrong_models_are_found(built: Path) -> None:
+    """Verifying against another data set's models names the mismatch."""
+    differences = verify_artifact(built, cycle.Base)
+
+    assert differences[0] == "manifest: data set 'library', but the models are of 'cycle'"
+    assert "table cities: in the models but not in the artifact" in differences
+
+
+# --- dump -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_dump_then_build_gives_the_same_rows(tmp_path: Path, built: Path, format: Any) -> None:
+    """Dumped sources build an artifact holding exactly the rows of the original."""
+    dumped = tmp_path / "dumped"
+    rebuilt = tmp_path / "rebuilt.sqlite"
+
+    counts = dump_artifact(built, dumped, format=format)
+    build_artifact(library.Base, dumped, rebuilt)
+
+    assert counts == {"authors": 4, "books": 4}
+    assert sorted(path.name for path in dumped.iterdir()) == [
+        f"authors.{format}", f"books.{format}",
+    ]
+    for table in ("authors", "books"):
+        assert rows(rebuilt, table) == rows(built, table)
+
+
+def test_a_dump_is_readable_source(built: Path, tmp_path: Path) -> None:
+    """A CSV dump writes NULL as empty, booleans as true/false and JSON as its text."""
+    dump_artifact(built, tmp_path, tables=["books"])
+
+    with (tmp_path / "books.csv").open(newline="") as books:
+        records = list(csv.DictReader(books))
+    assert records[0]["isbn"] == "9780000000001"
+    assert records[0]["in_print"] == "false"
+    assert records[0]["price"] == ""
+    assert records[0]["tags"] == '"a plain JSON string"'
+    assert records[0]["added_at"] == "2024-03-01 00:00:00.000000"
+
+
+def test_csv_refuses_empty_strings_that_json_lines_keep(built: Path, tmp_path: Path) -> None:
+    """An empty string would come back as NULL from CSV, so CSV refuses and JSON Lines keeps it."""
+    tamper(built, "UPDATE authors SET country = '' WHERE id = 1")
+
+    with pytest.raises(DumpError, match=r"empty string.*--format jsonl"):
+        dump_artifact(built, tmp_path / "csv", tables=["authors"])
+    dump_artifact(built, tmp_path / "jsonl", tables=["authors"], format="jsonl")
+
+    assert not (tmp_path / "csv" / "authors.csv").exists()
+    first = json.loads((tmp_path / "jsonl" / "authors.jsonl").read_text().splitlines()[0])
+    assert first["country"] == ""
+
+
+def test_dumping_an_unknown_table_names_the_tables(built: Path, tmp_path: Path) -> None:
+    """Asking for a table the artifact lacks is an error listing the ones it has."""
+    with pytest.raises(DumpError, match="no table named 'readers' \\(tables: authors, books\\)"):
+        dump_artifact(built, tmp_path, tables=["readers"])
+
+
+def test_the_graph_dumper_writes_a_stores_rows(built: Path, tmp_path: Path) -> None:
+    """`graph.sqlite_dumper.csv(store).dump(fileobj)` writes what a CSV dump of the table holds."""
+    graph = graph_for(built)
+    text = io.StringIO()
+    binary = io.BytesIO()
+    try:
+        count = graph.sqlite_dumper.csv(AuthorStore(graph)).dump(text)
+        graph.sqlite_dumper.jsonl(BookStore).dump(binary)
+    finally:
+        dispose_sqlite_connections(graph)
+    dump_artifact(built, tmp_path, tables=["authors"])
+
+    assert count == 4
+    assert text.getvalue() == (tmp_path / "authors.csv").read_text()
+    assert len(binary.getvalue().decode().splitlines()) == 4
