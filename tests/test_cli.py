@@ -1,0 +1,274 @@
+"""
+Tests for the `microcosm-sqlite` command line, in-process through click's CliRunner and as the
+installed console script.
+
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from fixtures.tools import (
+    MODELS,
+    SOURCES,
+    console_script,
+    copy_sources,
+    leftovers,
+    rows,
+    subprocess_env,
+)
+
+from microcosm_sqlite.cli import cli
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    return subprocess.run(
+        [str(console_script()), *map(str, args)],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    output = tmp_path / "library.sqlite"
+    result = invoke("build", MODELS, SOURCES, "-o", output, "-q")
+    assert result.exit_code == 0, result.output
+    return output
+
+
+# --- help -----------------------------------------------------------------------------------
+
+
+def commands() -> list[str]:
+    return sorted(cli.commands)  # type: ignore[attr-defined]
+
+
+def test_there_are_the_four_commands() -> None:
+    """The group offers build, inspect, verify and dump."""
+    assert commands() == ["build", "dump", "inspect", "verify"]
+
+
+@pytest.mark.parametrize("command", [[], *([name] for name in sorted(cli.commands))])  # type: ignore[attr-defined]
+def test_every_command_has_help_from_its_docstring(command: list[str]) -> None:
+    """`--help` works everywhere and shows the command's docstring."""
+    result = invoke(*command, "--help")
+
+    target = cli if not command else cli.commands[command[0]]  # type: ignore[attr-defined]
+    first_line = (target.help or "").strip().splitlines()[0]
+    assert result.exit_code == 0
+    assert " ".join(first_line.split()) in " ".join(result.output.split())
+
+
+def test_the_console_script_is_installed() -> None:
+    """The console script runs and lists its commands."""
+    result = run("--help")
+
+    assert result.returncode == 0
+    for name in commands():
+        assert name in result.stdout
+
+
+# --- build ----------------------------------------------------------------------------------
+
+
+def test_build_writes_the_artifact_and_says_so(tmp_path: Path) -> None:
+    """A successful build exits 0 and logs what it wrote to stderr; --quiet logs nothing."""
+    output = tmp_path / "out.sqlite"
+
+    loud = invoke("build", MODELS, SOURCES, "-o", output)
+    quiet = invoke("build", MODELS, SOURCES, "-o", output, "--quiet")
+
+    assert loud.exit_code == 0
+    assert "built data set 'library' into" in loud.stderr
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""
+    assert len(rows(output, "books")) == 4
+
+
+def test_verbose_build_logs_each_step(tmp_path: Path) -> None:
+    """--verbose logs the steps of the build and their timings."""
+    result = invoke("build", MODELS, SOURCES, "-o", tmp_path / "out.sqlite", "-v")
+
+    assert "loaded 4 rows into books" in result.stderr
+    assert "vacuumed in" in result.stderr
+
+
+def test_bad_input_exits_1_with_one_line_per_problem(tmp_path: Path, built: Path) -> None:
+    """Bad sources exit 1, print each problem on its own line, and keep the old artifact."""
+    sources = copy_sources(tmp_path / "sources")
+    (sources / "authors.csv").write_text("id,name,born\n1,A,soon\n1,B,\n")
+    old = built.read_bytes()
+
+    result = invoke("build", MODELS, sources, "-o", built)
+
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1
+    assert lines[0] == f"{sources / 'authors.csv'}:2: column 'born' 'soon' is not an ISO 8601 date"
+    assert lines[-1].startswith("Error: build of data set 'library' into")
+    assert built.read_bytes() == old
+    assert leftovers(built.parent) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fixtures.nowhere"], "Invalid value for MODELS: cannot import models module"),
+        (["fixtures.two_datasets"], "holds models of several data sets"),
+    ],
+)
+def test_bad_models_are_a_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
+    """MODELS that name no single data set exit 2 with a usage message."""
+    result = invoke("build", *args, SOURCES, "-o", tmp_path / "out.sqlite")
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_build_options_are_passed_on(tmp_path: Path) -> None:
+    """--allow-missing, --ignore-unknown-columns and --max-errors reach the build."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "authors.csv").write_text("id,name,alias\n1,A,a\n")
+    output = tmp_path / "out.sqlite"
+
+    strict = invoke("build", MODELS, sources, "-o", output, "--max-errors", "1")
+    lenient = invoke(
+        "build", MODELS, sources, "-o", output, "--allow-missing", "--ignore-unknown-columns"
+    )
+
+    assert strict.exit_code == 1
+    assert "stopped there" in strict.stderr
+    assert lenient.exit_code == 0
+    assert rows(output, "authors") == [(1, "A", None, 1, None)]
+
+
+def test_build_as_a_subprocess_is_reproducible(tmp_path: Path, built: Path) -> None:
+    """The console script builds the same bytes as the in-process command."""
+    output = tmp_path / "again.sqlite"
+
+    result = run("build", MODELS, SOURCES, "-o", output)
+
+    assert result.returncode == 0, result.stderr
+    assert "built data set 'library'" in result.stderr
+    assert output.read_bytes() == built.read_bytes()
+
+
+def test_bad_input_as_a_subprocess_exits_1(tmp_path: Path) -> None:
+    """The console script exits 1 and names the bad line on stderr."""
+    sources = copy_sources(tmp_path / "sources")
+    (sources / "authors.csv").write_text("id,name\n1,A\n1,B\n")
+
+    result = run("build", MODELS, sources, "-o", tmp_path / "out.sqlite")
+
+    assert result.returncode == 1
+    assert "authors.csv:3: column 'id' duplicate primary key (id=1), first on line 2" in (
+        result.stderr
+    )
+    assert not (tmp_path / "out.sqlite").exists()
+
+
+# --- inspect, verify, dump ------------------------------------------------------------------
+
+
+def test_inspect_prints_text_or_json(built: Path) -> None:
+    """inspect prints a readable summary, or JSON with --json."""
+    text = invoke("inspect", built)
+    as_json = invoke("inspect", built, "--json")
+
+    assert text.exit_code == 0
+    assert "table authors: 4 rows" in text.stdout
+    assert json.loads(as_json.stdout)["manifest"]["dataset"] == "library"
+
+
+def test_inspect_of_a_missing_file_exits_1(tmp_path: Path) -> None:
+    """A missing path is an error naming it, and nothing is created."""
+    missing = tmp_path / "missing.sqlite"
+
+    result = invoke("inspect", missing)
+
+    assert result.exit_code == 1
+    assert f"{missing}" in result.stderr and "no file exists" in result.stderr
+    assert not missing.exists()
+
+
+def test_verify_exits_0_when_all_holds_and_1_otherwise(built: Path) -> None:
+    """verify passes a fresh build and fails, one line a difference, against other models."""
+    good = invoke("verify", built, "--models", MODELS)
+    bad = invoke("verify", built, "--models", "fixtures.cycle")
+
+    assert good.exit_code == 0
+    assert bad.exit_code == 1
+    lines = bad.stderr.splitlines()
+    assert lines[0] == "manifest: data set 'library', but the models are of 'cycle'"
+    assert lines[-1].endswith("problem(s) found")
+
+
+def test_dump_writes_sources_that_build_back(tmp_path: Path, built: Path) -> None:
+    """dump -o DIR writes sources; building them gives the same rows."""
+    dumped = tmp_path / "dumped"
+    rebuilt = tmp_path / "rebuilt.sqlite"
+
+    dump = invoke("dump", built, "-o", dumped, "--format", "jsonl")
+    build = invoke("build", MODELS, dumped, "-o", rebuilt)
+
+    assert dump.exit_code == 0 and build.exit_code == 0
+    assert rows(rebuilt, "books") == rows(built, "books")
+
+
+def test_dump_of_one_table_goes_to_stdout(built: Path) -> None:
+    """dump --table T without -o writes that table's CSV to stdout."""
+    result = invoke("dump", built, "--table", "authors")
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "id,name,born,active,country"
+    assert len(result.stdout.splitlines()) == 5
+
+
+def test_dump_without_a_destination_is_a_usage_error(built: Path) -> None:
+    """dump of several tables needs -o DIR."""
+    result = invoke("dump", built)
+
+    assert result.exit_code == 2
+    assert "give -o DIR" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["inspect", "verify", "dump"])
+def test_commands_run_as_subprocesses(tmp_path: Path, built: Path, command: str) -> None:
+    """inspect, verify and dump work from the installed console script."""
+    extra = {"inspect": ["--json"], "verify": ["--models", MODELS], "dump": ["-o", tmp_path / "d"]}
+
+    result = run(command, built, *extra[command])
+
+    assert result.returncode == 0, result.stderr
+    if command == "inspect":
+        assert json.loads(result.stdout)["tables"][1]["rows"] == 4
+    if command == "dump":
+        assert (tmp_path / "d" / "books.csv").exists()
+
+
+def test_verify_of_a_broken_file_exits_1_as_a_subprocess(tmp_path: Path) -> None:
+    """verify of a file that is not SQLite exits 1 from the console script."""
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"\0" * 4096)
+
+    result = run("verify", bogus)
+
+    assert result.returncode == 1
+    assert "not a SQLite database" in result.stderr
+
+
+def test_the_group_is_a_click_group() -> None:
+    """`cli` is the click group the console script's `main` runs."""
+    assert isinstance(cli, click.Group)
