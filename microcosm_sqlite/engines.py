@@ -13,8 +13,9 @@ import os
 import sqlite3
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool, StaticPool
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool, StaticPool
 
 from microcosm_sqlite.errors import (
     DataSetNotFoundError,
@@ -50,6 +51,7 @@ class EngineOptions:
     use_foreign_keys: bool = True
     mmap_size: int = 0
     cache_size_kib: int = 8192
+    instance_cache_size: int = 4096
     echo: bool = False
 
 
@@ -158,10 +160,14 @@ class DataSetEngine:
 
     def session(self) -> Session:
         """This thread's session: threads never share a connection."""
-        session: Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = self.sessionmaker()
-        return session
+        return self.thread_reads().session
+
+    def thread_reads(self) -> ThreadReads:
+        """This thread's session, raw connection and cache, made on its first read."""
+        reads: ThreadReads | None = getattr(self._local, "reads", None)
+        if reads is None:
+            reads = self._local.reads = ThreadReads(self)
+        return reads
 
     def new_session(self) -> Session:
         return self.sessionmaker()
@@ -177,9 +183,9 @@ class DataSetEngine:
         iterates read side by side, share its connection and leave it to the last one to end.
 
         """
-        local = self._local
-        session = self.session()
-        local.depth = getattr(local, "depth", 0) + 1
+        local = self.thread_reads()
+        session = local.session
+        local.depth += 1
         try:
             yield session
         except BaseException:
@@ -213,9 +219,9 @@ class DataSetEngine:
 
     def dispose(self) -> None:
         """Close this process's connections; the next read opens fresh ones."""
-        session: Session | None = getattr(self._local, "session", None)
-        if session is not None:
-            session.close()
+        reads: ThreadReads | None = getattr(self._local, "reads", None)
+        if reads is not None:
+            reads.close()
         self._local = threading.local()
         self.engine.dispose()
 
@@ -301,3 +307,57 @@ class DataSetEngine:
                 engine.after_fork_in_child()
 
         os.register_at_fork(after_in_child=after_in_child)
+
+
+class ThreadReads:
+    """
+    One thread's reading state for one data set: its session, and for read-only data sets a
+    raw connection and a bounded cache of loaded instances, for `Store.get`'s fast path.
+
+    The data cannot change while the process runs, so cached instances stay true. All of it
+    goes when the thread ends (the connection back to the pool) or when the process forks
+    (the child keeps the parent's handles referenced but never uses them).
+
+    """
+
+    def __init__(self, engine: DataSetEngine) -> None:
+        self.session = engine.sessionmaker()
+        self.depth = 0
+        self.cache_size = engine.options.instance_cache_size if engine.read_only else 0
+        self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}
+        self.pool = engine.engine.pool
+        self.proxied: PoolProxiedConnection | None = None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """A connection of this thread's own, held until the thread ends."""
+        if self.proxied is None:
+            self.proxied = self.pool.connect()
+        driver: sqlite3.Connection = self.proxied.driver_connection  # type: ignore[assignment]
+        return driver
+
+    def cache(self, model: type[Any]) -> OrderedDict[Any, Any]:
+        try:
+            return self.caches[model]
+        except KeyError:
+            return self.caches.setdefault(model, OrderedDict())
+
+    def remember(self, model: type[Any], identifier: Any, instance: Any) -> None:
+        if not self.cache_size:
+            return
+        cache = self.cache(model)
+        cache[identifier] = instance
+        if len(cache) > self.cache_size:
+            cache.popitem(last=False)
+
+    def close(self) -> None:
+        self.caches.clear()
+        if self.proxied is not None:
+            self.proxied.close()
+            self.proxied = None
+        self.session.close()
+
+    def __del__(self) -> None:
+        # the thread ended: give the connection back, or the pool warns when it is collected
+        with suppress(Exception):  # at interpreter shutdown there is nothing to report to
+            self.close()

@@ -91,6 +91,8 @@ class SQLiteBindFactory:
     mmap_size=typed(int, default_value=0),
     # page cache per connection, in KiB
     cache_size_kib=typed(int, default_value=8192),
+    # instances each thread keeps per model for repeated `Store.get`s (0 turns it off)
+    instance_cache_size=typed(int, default_value=4096),
     # log every SQL statement
     echo=typed(boolean, default_value=False),
 )
@@ -103,6 +105,7 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         use_foreign_keys=config.use_foreign_keys,
         mmap_size=config.mmap_size,
         cache_size_kib=config.cache_size_kib,
+        instance_cache_size=config.instance_cache_size,
         echo=config.echo,
     )
     resolver = PathResolver(

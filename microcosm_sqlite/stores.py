@@ -22,6 +22,7 @@ from microcosm_sqlite.errors import (
     SQLiteError,
     UnknownFilterError,
 )
+from microcosm_sqlite.rowloading import RowLoader
 
 ModelT = TypeVar("ModelT")
 
@@ -50,8 +51,11 @@ class Store(Generic[ModelT]):
 
     def get(self, identifier: Any) -> ModelT:
         """The model with this primary key (a tuple for composite keys)."""
-        with self._session() as session:
-            instance = session.get(self.model_class, identifier)
+        if self._fast_get:
+            instance = self._get_fast(identifier)
+        else:
+            with self._session() as session:
+                instance = session.get(self.model_class, identifier)
         if instance is None:
             raise ModelNotFoundError(
                 f"{self.model_class.__name__} {identifier!r} not found"
@@ -69,7 +73,8 @@ class Store(Generic[ModelT]):
             for start in range(0, len(unique), self.batch_size):
                 batch = unique[start:start + self.batch_size]
                 values = batch if len(self._primary_key) > 1 else [ids[0] for ids in batch]
-                for instance in session.scalars(select(self.model_class).where(key.in_(values))):
+                matching = select(self.model_class).where(key.in_(values))
+                for instance in self._instances(session, matching):
                     found[self._identity_of(instance)] = instance
         return [found[identity] for identity in wanted if identity in found]
 
@@ -79,7 +84,7 @@ class Store(Generic[ModelT]):
         """Every match, ordered by `_order_by`, one page of them when offset or limit is set."""
         statement = self._ordered(**filters).offset(offset).limit(limit)
         with self._session() as session:
-            return list(session.scalars(statement))
+            return list(self._instances(session, statement))
 
     def count(self, **filters: Any) -> int:
         matches = self._filtered(**filters).subquery()
@@ -208,7 +213,51 @@ class Store(Generic[ModelT]):
 
     def _stream(self, statement: Select[Any]) -> Iterator[ModelT]:
         with self._session() as session:
+            yield from self._instances(session, statement)
+
+    # --- the fast read path (read-only data sets, plain mappers) -------------------------
+
+    @cached_property
+    def _row_loader(self) -> RowLoader | None:
+        """A loader for this model's rows when they can skip the ORM's query machinery."""
+        if self.graph is None or not self._engine.read_only:
+            return None
+        if not RowLoader.supports(self.model_class):
+            return None
+        return RowLoader(self.model_class, self._engine.engine.dialect)
+
+    @cached_property
+    def _fast_get(self) -> bool:
+        return self._row_loader is not None
+
+    def _get_fast(self, identifier: Any) -> ModelT | None:
+        """A cached instance, or one row by primary key on this thread's own connection."""
+        loader = self._row_loader
+        assert loader is not None
+        engine = self._engine
+        reads = engine.thread_reads()
+        key = tuple(identifier) if isinstance(identifier, list) else identifier
+        cache = reads.cache(self.model_class)
+        instance: ModelT | None = cache.get(key)
+        if instance is not None:
+            cache.move_to_end(key)
+            return instance
+        with engine.translating_errors():
+            row = reads.connection.execute(loader.get_sql, loader.key_parameters(key)).fetchone()
+        if row is None:
+            return None
+        instance = loader.instance(reads.session, loader.process(row))
+        reads.remember(self.model_class, key, instance)
+        return instance
+
+    def _instances(self, session: Session, statement: Select[Any]) -> Iterator[ModelT]:
+        """The statement's models: rows straight into instances when the loader allows it."""
+        loader = self._row_loader
+        if loader is None or statement._with_options:
             yield from session.scalars(statement)
+            return
+        rows = session.connection().execute(statement.with_only_columns(*loader.columns))
+        yield from loader.instances(session, rows)
 
     @contextmanager
     def _session(self, write: str | None = None) -> Iterator[Session]:

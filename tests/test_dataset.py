@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -194,12 +195,15 @@ def test_dispose_closes_and_the_next_read_reopens(graph: Any) -> None:
     """Base.dispose closes the data set's connections; the next read opens fresh ones."""
     engine = Base.engine_for(graph)
     assert CityStore(graph).get(1).name == "city-001"
+    held = engine.thread_reads().connection
     pool = engine.engine.pool
-    assert pool.checkedin() == 1
     Base.dispose(graph)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        held.execute("SELECT 1")
     assert pool.checkedin() == 0
     assert engine.engine.pool is not pool
     assert CityStore(graph).get(2).name == "city-002"
+    assert engine.thread_reads().connection is not held
 
 
 def test_writable_data_set_falls_back_to_an_in_memory_database(make_graph: Any) -> None:

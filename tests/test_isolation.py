@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runtime_models import Base, CityStore, Country, CountryStore, sample_rows
+from runtime_models import COUNTRIES, Base, CityStore, Country, CountryStore, sample_rows
 
 
 def test_two_graphs_map_one_name_to_two_files(
@@ -57,7 +57,8 @@ def test_disposing_one_graph_leaves_the_other_open(
     CountryStore(left_graph).get("US")
     CountryStore(right_graph).get("US")
     right_pool = Base.engine_for(right_graph).engine.pool
+    right_connection = Base.engine_for(right_graph).thread_reads().connection
     Base.dispose(left_graph)
-    assert right_pool.checkedin() == 1
+    assert right_connection.execute("SELECT count(*) FROM country").fetchone() == (len(COUNTRIES),)
     assert Base.engine_for(right_graph).engine.pool is right_pool
     assert CountryStore(right_graph).get("US").name == "United States (right)"
