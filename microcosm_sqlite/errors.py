@@ -13,8 +13,9 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     │   ├── NotADatabaseError: the file is not SQLite, is corrupt, or was left in WAL mode
     │   ├── ReadOnlyDataSetError (405): a write on a read-only data set
     │   └── SchemaMismatchError: the artifact's schema differs from its models
-    └── BuildError (400): a build failed; `problems` lists every BuildInputError found
-        └── BuildInputError (400): one bad input, with file, line and column
+    ├── BuildError (400): a build failed; `problems` lists every BuildInputError found
+    │   └── BuildInputError (400): one bad input, with file, line and column
+    └── DumpError (400): a table that cannot be dumped in the chosen format unchanged
 
 """
 from __future__ import annotations
@@ -123,7 +124,7 @@ class BuildInputError(SQLiteError):
         self.line = line
         self.column = column
         location = self.file if line is None else f"{self.file}:{line}"
-        field = "" if column is None else f" column {column!r}"
+        field = "" if column is None else f" column {column!r}:"
         super().__init__(f"{location}:{field} {reason}")
 
 
@@ -147,3 +148,9 @@ class BuildError(SQLiteError):
         subject = f"build of data set {dataset!r}" if dataset else "build"
         target = f" into {self.output}" if self.output else ""
         super().__init__(f"{subject}{target} failed: {reason}")
+
+
+class DumpError(SQLiteError):
+    """A table that cannot be written in the chosen format without changing its data."""
+
+    status_code = 400

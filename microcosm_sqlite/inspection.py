@@ -34,7 +34,7 @@ from microcosm_sqlite.builder import (
     schema_fingerprint,
 )
 from microcosm_sqlite.engines import check_artifact, read_only_uri
-from microcosm_sqlite.errors import SQLiteError
+from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.sources import quote
 
@@ -42,10 +42,6 @@ DumpFormat = Literal["csv", "jsonl"]
 DUMP_FORMATS: tuple[DumpFormat, ...] = ("csv", "jsonl")
 # how many foreign key violations `verify` lists before it only counts them
 MAX_LISTED = 20
-
-
-class DumpError(SQLiteError):
-    """A table that cannot be written in the chosen format without changing its data."""
 
 
 # --- opening --------------------------------------------------------------------------------

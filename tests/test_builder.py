@@ -184,7 +184,7 @@ def test_unknown_columns_can_be_ignored(tmp_path: Path) -> None:
     build_artifact(library.Base, sources, output, ignore_unknown_columns=True)
 
     assert problems[0].endswith(
-        "authors.csv:1: column 'nickname' unknown column: table 'authors' has no such column"
+        "authors.csv:1: column 'nickname': unknown column: table 'authors' has no such column"
         " (--ignore-unknown-columns skips it)"
     )
     assert rows(output, "authors") == [
@@ -220,29 +220,29 @@ BAD_SOURCES: dict[str, tuple[str, str, list[str]]] = {
     "value": (
         "authors.csv",
         "id,name,born\n1,A,1900-01-01\n2,B,1900-02-30\n",
-        ["authors.csv:3: column 'born' '1900-02-30' is not an ISO 8601 date"],
+        ["authors.csv:3: column 'born': '1900-02-30' is not an ISO 8601 date"],
     ),
     "missing column": (
         "authors.csv",
         "id,born\n1,1900-01-01\n",
-        ["authors.csv:1: column 'name' missing column: the column is required:"
+        ["authors.csv:1: column 'name': missing column: the column is required:"
          " not nullable and no default"],
     ),
     "unknown column": (
         "authors.csv",
         "id,name,shoe_size\n1,A,9\n",
-        ["authors.csv:1: column 'shoe_size' unknown column"],
+        ["authors.csv:1: column 'shoe_size': unknown column"],
     ),
     "duplicate primary key": (
         "authors.csv",
         "id,name\n1,A\n2,B\n3,C\n2,D\n",
-        ["authors.csv:5: column 'id' duplicate primary key (id=2), first on line 3"],
+        ["authors.csv:5: column 'id': duplicate primary key (id=2), first on line 3"],
     ),
     "foreign key with no target": (
         "authors.csv",
         "id,name\n1,Le Guin\n3,Szymborska\n",
-        ["books.jsonl:2: column 'author_id' 2 has no match in authors.id",
-         "books.jsonl:4: column 'author_id' 2 has no match in authors.id"],
+        ["books.jsonl:2: column 'author_id': 2 has no match in authors.id",
+         "books.jsonl:4: column 'author_id': 2 has no match in authors.id"],
     ),
     "malformed CSV": (
         "authors.csv",
@@ -286,7 +286,7 @@ def test_a_unique_column_names_both_lines(tmp_path: Path) -> None:
     problems = failing_build(sources, tmp_path / "out.sqlite")
 
     assert problems == [
-        f"{sources / 'books.jsonl'}:5: column 'isbn' duplicate primary key"
+        f"{sources / 'books.jsonl'}:5: column 'isbn': duplicate primary key"
         " (isbn='9780142437889'), first on line 2"
     ]
 
@@ -480,7 +480,7 @@ def test_the_graph_builder_keeps_nothing_when_any_row_is_bad(writable: Any) -> N
         )
 
     assert [str(problem) for problem in raised.value.problems] == [
-        "<books.csv>:2: column 'author_id' 9 has no match in authors.id"
+        "<books.csv>:2: column 'author_id': 9 has no match in authors.id"
     ]
     assert AuthorStore(writable).count() == 0
 

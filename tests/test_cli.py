@@ -115,7 +115,7 @@ def test_bad_input_exits_1_with_one_line_per_problem(tmp_path: Path, built: Path
 
     lines = result.stderr.splitlines()
     assert result.exit_code == 1
-    assert lines[0] == f"{sources / 'authors.csv'}:2: column 'born' 'soon' is not an ISO 8601 date"
+    assert lines[0] == f"{sources / 'authors.csv'}:2: column 'born': 'soon' is not an ISO 8601 date"
     assert lines[-1].startswith("Error: build of data set 'library' into")
     assert built.read_bytes() == old
     assert leftovers(built.parent) == []
@@ -173,7 +173,7 @@ def test_bad_input_as_a_subprocess_exits_1(tmp_path: Path) -> None:
     result = run("build", MODELS, sources, "-o", tmp_path / "out.sqlite")
 
     assert result.returncode == 1
-    assert "authors.csv:3: column 'id' duplicate primary key (id=1), first on line 2" in (
+    assert "authors.csv:3: column 'id': duplicate primary key (id=1), first on line 2" in (
         result.stderr
     )
     assert not (tmp_path / "out.sqlite").exists()

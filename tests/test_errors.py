@@ -16,6 +16,7 @@ from microcosm_sqlite.errors import (
     DataSetError,
     DataSetNotConfiguredError,
     DataSetNotFoundError,
+    DumpError,
     DuplicateModelError,
     ModelIntegrityError,
     ModelNotFoundError,
@@ -49,6 +50,7 @@ STATUS_CODES = {
     SchemaMismatchError: 500,
     BuildError: 400,
     BuildInputError: 400,
+    DumpError: 400,
 }
 
 
@@ -121,7 +123,7 @@ def test_build_input_error_locates_the_problem() -> None:
     """File, line and column appear in the message and as attributes."""
     error = BuildInputError("not an integer", file=Path("src/city.csv"), line=3, column="id")
     assert (error.file, error.line, error.column) == ("src/city.csv", 3, "id")
-    assert str(error) == "src/city.csv:3: column 'id' not an integer"
+    assert str(error) == "src/city.csv:3: column 'id': not an integer"
     assert str(BuildInputError("empty", file="a.csv")) == "a.csv: empty"
 
 

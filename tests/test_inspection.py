@@ -20,9 +20,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.builder import build_artifact
-from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
+from microcosm_sqlite.errors import DataSetNotFoundError, DumpError, NotADatabaseError
 from microcosm_sqlite.inspection import (
-    DumpError,
     describe,
     dump_artifact,
     inspect_artifact,

@@ -150,9 +150,9 @@ def test_bad_fields_are_reported_with_file_line_and_column() -> None:
 
     assert [line for line, _ in rows] == [2, 4]
     assert problems == [
-        "t.csv:3: column 'name' empty value, but the column is not nullable"
+        "t.csv:3: column 'name': empty value, but the column is not nullable"
         " (an empty CSV field is NULL)",
-        "t.csv:3: column 'born' '1900-13-01' is not an ISO 8601 date",
+        "t.csv:3: column 'born': '1900-13-01' is not an ISO 8601 date",
     ]
 
 
@@ -193,7 +193,7 @@ def test_unknown_columns_are_errors_unless_ignored() -> None:
     rows, ignored = read(Author.__table__, content, ignore_unknown_columns=True)
 
     assert problems == [
-        "t.csv:1: column 'nickname' unknown column: table 'authors' has no such column"
+        "t.csv:1: column 'nickname': unknown column: table 'authors' has no such column"
         " (--ignore-unknown-columns skips it)"
     ]
     assert ignored == []
@@ -205,7 +205,7 @@ def test_a_required_column_left_out_is_reported_on_the_header_line() -> None:
     _, problems = read(Author.__table__, "id\n1\n")
 
     assert problems == [
-        "t.csv:1: column 'name' missing column: the column is required:"
+        "t.csv:1: column 'name': missing column: the column is required:"
         " not nullable and no default"
     ]
 
@@ -262,11 +262,11 @@ def test_json_lines_keep_their_types() -> None:
     [
         ('{"id": 1, "name": "A"', "t.jsonl:1: malformed JSON:"),
         ('[1, "A"]', "t.jsonl:1: a JSON Lines row is an object, not list"),
-        ('{"id": "x", "name": "A"}', "t.jsonl:1: column 'id' 'x' is not an integer"),
-        ('{"id": 1, "name": 5}', "t.jsonl:1: column 'name' 5 does not fit a String() column"),
-        ('{"id": 1, "name": "A", "age": 3}', "t.jsonl:1: column 'age' unknown column"),
-        ('{"id": 1}', "t.jsonl:1: column 'name' missing column"),
-        ('{"id": 1, "name": null}', "t.jsonl:1: column 'name' a value is required"),
+        ('{"id": "x", "name": "A"}', "t.jsonl:1: column 'id': 'x' is not an integer"),
+        ('{"id": 1, "name": 5}', "t.jsonl:1: column 'name': 5 does not fit a String() column"),
+        ('{"id": 1, "name": "A", "age": 3}', "t.jsonl:1: column 'age': unknown column"),
+        ('{"id": 1}', "t.jsonl:1: column 'name': missing column"),
+        ('{"id": 1, "name": null}', "t.jsonl:1: column 'name': a value is required"),
     ],
 )
 def test_bad_json_lines_are_reported(line: str, problem: str) -> None:
