@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench import build, concurrency, iterate, reads, startup
 from bench.data import build_raw, generate_csv
-from bench.report import Figure, header, table
+from bench.report import Figure, header, load, table
 
 SECTIONS = ("build", "reads", "iterate", "startup", "concurrency")
 
@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         for section in SECTIONS:
             if section in sections:
                 step = time.perf_counter()
-                print(f"\n{section}:", flush=True)
+                print(f"\n{section}:" + (f" ({load()})" if section == "concurrency" else ""),
+                      flush=True)
                 steps[section]()
                 print(f"  ({time.perf_counter() - step:.1f} s)", flush=True)
 

@@ -164,7 +164,11 @@ def scaling(
                 rates.setdefault((side, workers), []).append(throughput(spans))
 
     def ratio(side: str) -> float:
-        return statistics.median(rates[side, 2]) / statistics.median(rates[side, 1])
+        # each round's 2-worker rate over the same round's 1-worker rate, measured moments
+        # apart, so load that comes and goes on a shared machine hits both halves of a ratio
+        return statistics.median(
+            two / one for one, two in zip(rates[side, 1], rates[side, 2], strict=True)
+        )
 
     return ratio("ours"), ratio("raw"), equal
 

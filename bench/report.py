@@ -96,7 +96,7 @@ def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "s":
-        return f"{value * 1000:.1f} ms" if value < 10 else f"{value:.2f} s"
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
     if unit == "x":
         return f"{value:.2f}x"
     return f"{value:.1f} {unit}"
@@ -135,6 +135,13 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def load() -> str:
+    """The 1-minute load average against the cores: a busy machine cannot scale to 2 workers."""
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    return f"1-minute load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+
+
 def header(rows: int, rounds: int) -> str:
     """The machine and versions, so a figure can be read against where it was measured."""
     import sqlalchemy
@@ -155,6 +162,8 @@ def header(rows: int, rounds: int) -> str:
         f"  sqlite:     library {sqlite3.sqlite_version}, command line {cli_version}",
         f"  sqlalchemy: {sqlalchemy.__version__}",
         f"  data:       {rows:,} rows x 6 columns, {rounds} rounds",
+        f"  load:       {load()} (other work on the machine skews every figure,"
+        " concurrency most)",
     ]
     return "\n".join(lines)
 
