@@ -7,6 +7,7 @@ load, CPU frequency, the page cache) lands on both; each side's figure is its me
 """
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import shutil
@@ -113,7 +114,14 @@ def rounds_of(
         # alternate which side goes first, so neither always runs on a warmer machine
         order = ((ours, ours_times), (raw, raw_times))
         for setup, times in order if index % 2 == 0 else reversed(order):
+            # drop this side's last result and collect first: each round starts from the same
+            # heap, so the collector's cost in a round is that round's own allocations
+            if setup is ours:
+                ours_result = None
+            else:
+                raw_result = None
             work = setup()
+            gc.collect()
             start = time.perf_counter()
             result = work()
             times.append(time.perf_counter() - start)
