@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -151,8 +152,9 @@ def test_a_rebuild_from_changed_sources_changes_only_what_changed(tmp_path: Path
 
     build_artifact(library.Base, sources, second)
 
-    one = read_manifest(sqlite3.connect(first)) or {}
-    two = read_manifest(sqlite3.connect(second)) or {}
+    with closing(sqlite3.connect(first)) as left, closing(sqlite3.connect(second)) as right:
+        one = read_manifest(left) or {}
+        two = read_manifest(right) or {}
     changed = {key for key in one if one[key] != two[key]}
     assert changed == {"table.authors.rows", "table.authors.source_sha256"}
 

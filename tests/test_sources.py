@@ -76,6 +76,7 @@ def test_a_row_stores_exactly_what_the_orm_stores() -> None:
         session.commit()
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT * FROM books")).one()
+    engine.dispose()
 
     rows, problems = read(Book.__table__, f"{BOOK_HEADER}\n{BOOK_ROW}\n")
 
