@@ -78,10 +78,10 @@ def check_artifact(resolved: ResolvedPath) -> None:
         )
 
 
-def translate_error(error: DBAPIError, context: dict[str, str]) -> SQLiteError:
-    """The one place SQLite's errors become this library's."""
-    message = str(error.orig)
-    if isinstance(error, IntegrityError):
+def translate_error(error: DBAPIError | sqlite3.Error, context: dict[str, str]) -> SQLiteError:
+    """The one place SQLite's errors (raw, or wrapped by SQLAlchemy) become this library's."""
+    message = str(error.orig if isinstance(error, DBAPIError) else error)
+    if isinstance(error, IntegrityError | sqlite3.IntegrityError):
         if "UNIQUE" in message or "PRIMARY KEY" in message:
             return DuplicateModelError(f"data set {context['dataset']!r}: {message}")
         return ModelIntegrityError(f"data set {context['dataset']!r}: {message}")
@@ -206,7 +206,7 @@ class DataSetEngine:
         """SQLite's errors as this library's, naming the data set, its path and origin."""
         try:
             yield
-        except DBAPIError as error:
+        except (DBAPIError, sqlite3.Error) as error:
             raise translate_error(error, self.context()) from error
 
     def refuse_write(self, action: str) -> None:
@@ -327,14 +327,15 @@ class ThreadReads:
         self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}
         self.pool = engine.engine.pool
         self.proxied: PoolProxiedConnection | None = None
+        self.driver: sqlite3.Connection | None = None
 
     @property
     def connection(self) -> sqlite3.Connection:
         """A connection of this thread's own, held until the thread ends."""
-        if self.proxied is None:
+        if self.driver is None:
             self.proxied = self.pool.connect()
-        driver: sqlite3.Connection = self.proxied.driver_connection  # type: ignore[assignment]
-        return driver
+            self.driver = self.proxied.driver_connection
+        return self.driver  # type: ignore[return-value]
 
     def cache(self, model: type[Any]) -> OrderedDict[Any, Any]:
         try:
@@ -354,7 +355,7 @@ class ThreadReads:
         self.caches.clear()
         if self.proxied is not None:
             self.proxied.close()
-            self.proxied = None
+            self.proxied = self.driver = None
         self.session.close()
 
     def __del__(self) -> None:

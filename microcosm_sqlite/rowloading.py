@@ -13,6 +13,7 @@ is kept small, checked against ORM-loaded instances by tests, and used only for 
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -57,7 +58,8 @@ class RowLoader:
             column.type.dialect_impl(dialect).bind_processor(dialect)
             for column in mapper.primary_key
         )
-        self.composite = len(self.key_processors) > 1
+        # keys whose types store values as given (integers, strings) skip per-value processing
+        self.plain_key = not any(self.key_processors)
 
     @staticmethod
     def supports(model: type[Any]) -> bool:
@@ -79,14 +81,21 @@ class RowLoader:
             and not mapper.class_manager.dispatch.refresh
         )
 
+    def get(self, session: Session, connection: sqlite3.Connection, identifier: Any) -> Any:
+        """The instance with this primary key, read on a DB-API connection, or None."""
+        row = connection.execute(self.get_sql, self.key_parameters(identifier)).fetchone()
+        return None if row is None else self.instance(session, self.process(row))
+
     def key_parameters(self, identifier: Any) -> tuple[Any, ...]:
         """`get_sql`'s parameters for a primary key, as the column types store them."""
-        values = tuple(identifier) if self.composite else (identifier,)
+        values = tuple(identifier) if isinstance(identifier, tuple | list) else (identifier,)
         if len(values) != len(self.key_processors):
             raise ValueError(
                 f"{self.model.__name__} has a primary key of {len(self.key_processors)}"
                 f" column(s); got {identifier!r}"
             )
+        if self.plain_key:
+            return values
         return tuple(
             value if processor is None or value is None else processor(value)
             for processor, value in zip(self.key_processors, values, strict=True)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import inspect
+import sqlite3
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -15,7 +16,7 @@ from sqlalchemy import inspect as inspect_model
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite.dataset import context_session
-from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
+from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine, translate_error
 from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
@@ -232,8 +233,6 @@ class Store(Generic[ModelT]):
 
     def _get_fast(self, identifier: Any) -> ModelT | None:
         """A cached instance, or one row by primary key on this thread's own connection."""
-        loader = self._row_loader
-        assert loader is not None
         engine = self._engine
         reads = engine.thread_reads()
         key = tuple(identifier) if isinstance(identifier, list) else identifier
@@ -242,12 +241,12 @@ class Store(Generic[ModelT]):
         if instance is not None:
             cache.move_to_end(key)
             return instance
-        with engine.translating_errors():
-            row = reads.connection.execute(loader.get_sql, loader.key_parameters(key)).fetchone()
-        if row is None:
-            return None
-        instance = loader.instance(reads.session, loader.process(row))
-        reads.remember(self.model_class, key, instance)
+        try:
+            instance = self._row_loader.get(reads.session, reads.connection, key)  # type: ignore[union-attr]
+        except sqlite3.Error as error:
+            raise translate_error(error, engine.context()) from error
+        if instance is not None:
+            reads.remember(self.model_class, key, instance)
         return instance
 
     def _instances(self, session: Session, statement: Select[Any]) -> Iterator[ModelT]:

@@ -144,6 +144,17 @@ def test_corruption_met_while_iterating_is_translated(
         list(CityStore(make_graph({"runtime": str(path)})).iterate())
 
 
+def test_corruption_met_by_get_is_translated(
+    make_graph: Any, big_artifact: Path, data_dir: Path
+) -> None:
+    """A primary-key lookup that lands on a corrupt page raises NotADatabaseError, in context."""
+    path = corrupt_copy(big_artifact, data_dir / "corrupt.sqlite", 4096, b"\xa5")
+    store = CityStore(make_graph({"runtime": str(path)}))
+    with pytest.raises(NotADatabaseError, match=r"malformed|not a database") as caught:
+        store.get(1)
+    assert_names_context(caught.value, path)
+
+
 def test_wal_mode_artifact_is_refused(make_graph: Any, artifact: Path, data_dir: Path) -> None:
     """An artifact left in WAL mode fails with advice to rebuild it."""
     path = data_dir / "wal.sqlite"
