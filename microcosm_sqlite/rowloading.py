@@ -14,7 +14,7 @@ is kept small, checked against ORM-loaded instances by tests, and used only for 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Column, inspect
@@ -111,23 +111,38 @@ class RowLoader:
         return values
 
     def instance(self, session: Session, values: Sequence[Any]) -> Any:
-        """The session's instance for these column values, created and registered if new."""
-        identity = (self.model, tuple(values[index] for index in self.key_positions), None)
-        identity_map = session.identity_map
-        existing = identity_map.get(identity)
-        if existing is not None:
-            return existing
-        instance = self.mapper.class_manager.new_instance()
-        state = instance_state(instance)
-        state.key = identity
-        state.identity_token = None
-        state.session_id = session.hash_key
-        instance.__dict__.update(zip(self.keys, values, strict=True))
-        identity_map._add_unpresent(state, identity)
-        return instance
+        """The session's instance for one row of processed column values."""
+        return next(self.instances(session, (values,)))
 
-    def instances(self, session: Session, rows: Iterable[Sequence[Any]]) -> Iterable[Any]:
-        """Instances for already-processed rows (from a Core result), in row order."""
-        instance = self.instance
-        for row in rows:
-            yield instance(session, row)
+    def instances(self, session: Session, rows: Iterable[Sequence[Any]]) -> Iterator[Any]:
+        """
+        The session's instances for processed rows, in row order: the one already in its
+        identity map, or a new one registered there just as the ORM's loader would.
+
+        This is the hot loop of every bulk read, so everything it needs is bound up front.
+
+        """
+        model = self.model
+        keys = self.keys
+        positions = self.key_positions
+        single = positions[0] if len(positions) == 1 else None
+        new_instance = self.mapper.class_manager.new_instance
+        identity_map = session.identity_map
+        existing = identity_map.get
+        register = identity_map._add_unpresent
+        session_id = session.hash_key
+        for values in rows:
+            if single is not None:
+                identity = (model, (values[single],), None)
+            else:
+                identity = (model, tuple(values[index] for index in positions), None)
+            instance = existing(identity)
+            if instance is None:
+                instance = new_instance()
+                state = instance_state(instance)
+                state.key = identity
+                state.identity_token = None
+                state.session_id = session_id
+                instance.__dict__.update(zip(keys, values, strict=True))
+                register(state, identity)
+            yield instance

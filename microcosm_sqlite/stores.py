@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy import inspect as inspect_model
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.base import instance_state
 
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine, translate_error
@@ -76,7 +77,7 @@ class Store(Generic[ModelT]):
                 values = batch if len(self._primary_key) > 1 else [ids[0] for ids in batch]
                 matching = select(self.model_class).where(key.in_(values))
                 for instance in self._instances(session, matching):
-                    found[self._identity_of(instance)] = instance
+                    found[instance_state(instance).identity] = instance
         return [found[identity] for identity in wanted if identity in found]
 
     def search(
@@ -209,9 +210,6 @@ class Store(Generic[ModelT]):
             return tuple(identifier)
         return (identifier,)
 
-    def _identity_of(self, instance: Any) -> tuple[Any, ...]:
-        return tuple(self._mapper.primary_key_from_instance(instance))
-
     def _stream(self, statement: Select[Any]) -> Iterator[ModelT]:
         with self._session() as session:
             yield from self._instances(session, statement)
@@ -255,8 +253,9 @@ class Store(Generic[ModelT]):
         if loader is None or statement._with_options:
             yield from session.scalars(statement)
             return
-        rows = session.connection().execute(statement.with_only_columns(*loader.columns))
-        yield from loader.instances(session, rows)
+        result = session.connection().execute(statement.with_only_columns(*loader.columns))
+        for rows in result.partitions(self.batch_size):
+            yield from loader.instances(session, rows)
 
     @contextmanager
     def _session(self, write: str | None = None) -> Iterator[Session]:
