@@ -254,8 +254,7 @@ class Store(Generic[ModelT]):
             yield from session.scalars(statement)
             return
         result = session.connection().execute(statement.with_only_columns(*loader.columns))
-        for rows in result.partitions(self.batch_size):
-            yield from loader.instances(session, rows)
+        yield from loader.instances(session, result)
 
     @contextmanager
     def _session(self, write: str | None = None) -> Iterator[Session]:
