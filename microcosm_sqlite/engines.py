@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool, StaticPool
@@ -31,6 +31,7 @@ from microcosm_sqlite.errors import (
     ModelIntegrityError,
     NotADatabaseError,
     ReadOnlyDataSetError,
+    SchemaMismatchError,
     SQLiteError,
 )
 from microcosm_sqlite.paths import ResolvedPath
@@ -142,6 +143,7 @@ class DataSetEngine:
             event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
         self._local = threading.local()
         self._inherited: list[object] = []
+        self.checked_models: set[type[Any]] = set()
         self._register_fork_hook()
         if self.read_only:
             self._check_schema_readable()
@@ -208,6 +210,37 @@ class DataSetEngine:
             yield
         except (DBAPIError, sqlite3.Error) as error:
             raise translate_error(error, self.context()) from error
+
+    def check_model(self, model: type[Any]) -> None:
+        """
+        Once per model: the artifact has the model's tables and every column it maps.
+
+        A stale artifact then fails at first use with the differences listed, not with
+        "no such column" in the middle of a request. `microcosm-sqlite verify --models`
+        checks types and keys as well.
+
+        """
+        if model in self.checked_models:
+            return
+        differences: list[str] = []
+        with self.engine.connect() as connection:
+            for table in inspect(model).tables:
+                quoted = self.engine.dialect.identifier_preparer.quote(table.name)
+                present = {
+                    row[1]
+                    for row in connection.exec_driver_sql(f"PRAGMA table_info({quoted})")
+                }
+                if not present:
+                    differences.append(f"table {table.name} is missing from the artifact")
+                    continue
+                differences.extend(
+                    f"table {table.name}: column {column.name} is missing from the artifact"
+                    for column in table.columns
+                    if column.name not in present
+                )
+        if differences:
+            raise SchemaMismatchError(differences, **self.context())
+        self.checked_models.add(model)
 
     def refuse_write(self, action: str) -> None:
         """Raise before anything is touched when the data set cannot be written."""

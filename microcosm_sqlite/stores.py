@@ -286,6 +286,10 @@ class Store(Generic[ModelT]):
 
     @cached_property
     def _engine(self) -> DataSetEngine:
+        """The graph's engine for the data set, once the artifact is known to fit the model."""
         engine: DataSetEngine = self.graph.sqlite(self.dataset)
+        if engine.read_only:
+            with engine.translating_errors():
+                engine.check_model(self.model_class)
         return engine
 

@@ -14,11 +14,14 @@ from typing import Any
 
 import pytest
 from runtime_models import CITY_COUNT, Base, City, CityStore, CountryStore, sample_rows
+from sqlalchemy.orm import Mapped, mapped_column
 
+from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import (
     DataSetError,
     DataSetNotFoundError,
     NotADatabaseError,
+    SchemaMismatchError,
     SQLiteError,
 )
 
@@ -226,3 +229,44 @@ def test_writable_connections_can_write(make_graph: Any, tmp_path: Path) -> None
     """Writable data sets are not query_only."""
     graph = make_graph({"runtime": str(tmp_path / "w.sqlite")}, read_only=False)
     assert pragma(graph, "query_only") == 0
+
+
+StaleBase = DataSet.create("runtime")
+
+
+class StaleCity(StaleBase):
+    """The `city` table as a newer model sees it: one column the artifact lacks."""
+
+    __tablename__ = "city"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    mayor: Mapped[str | None]
+
+
+class Airline(StaleBase):
+    __tablename__ = "airline"
+
+    code: Mapped[str] = mapped_column(primary_key=True)
+
+
+@pytest.mark.parametrize(
+    ("model", "difference"),
+    [
+        (StaleCity, "table city: column mayor is missing from the artifact"),
+        (Airline, "table airline is missing from the artifact"),
+    ],
+)
+def test_a_model_the_artifact_does_not_fit_fails_at_first_use(
+    graph: Any, artifact: Path, model: type[Any], difference: str
+) -> None:
+    """A stale artifact is named with each difference, rather than failing mid-query."""
+
+    class StaleStore(Store[Any]):
+        model_class = model
+
+    with pytest.raises(SchemaMismatchError) as caught:
+        StaleStore(graph).search()
+    assert difference in str(caught.value)
+    assert caught.value.differences == (difference,)
+    assert_names_context(caught.value, artifact)
