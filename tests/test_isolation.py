@@ -7,17 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from runtime_models import COUNTRIES, Base, CityStore, Country, CountryStore, sample_rows
 
 
-def test_two_graphs_map_one_name_to_two_files(
-    make_graph: Any, build: Any, data_dir: Path
-) -> None:
-    """Interleaved reads through two graphs each see their own file."""
+@pytest.fixture
+def two_graphs(make_graph: Any, build: Any, data_dir: Path) -> tuple[Any, Any]:
+    """Two read-only graphs mapping the name `runtime` to two files told apart by name."""
     left = build(data_dir / "left.sqlite", rows=sample_rows(" (left)"))
     right = build(data_dir / "right.sqlite", rows=sample_rows(" (right)"))
-    left_graph = make_graph({"runtime": str(left)})
-    right_graph = make_graph({"runtime": str(right)})
+    return make_graph({"runtime": str(left)}), make_graph({"runtime": str(right)})
+
+
+def test_two_graphs_map_one_name_to_two_files(
+    two_graphs: tuple[Any, Any],
+) -> None:
+    """Interleaved reads through two graphs each see their own file."""
+    left_graph, right_graph = two_graphs
     for _ in range(3):
         assert CountryStore(left_graph).get("FR").name == "France (left)"
         assert CountryStore(right_graph).get("FR").name == "France (right)"
@@ -31,13 +37,10 @@ def test_two_graphs_map_one_name_to_two_files(
 
 
 def test_contexts_of_two_graphs_read_their_own_files(
-    make_graph: Any, build: Any, data_dir: Path
+    two_graphs: tuple[Any, Any],
 ) -> None:
     """Store() inside each graph's new_context reads that graph's file, nested or not."""
-    left = build(data_dir / "left.sqlite", rows=sample_rows(" (left)"))
-    right = build(data_dir / "right.sqlite", rows=sample_rows(" (right)"))
-    left_graph = make_graph({"runtime": str(left)})
-    right_graph = make_graph({"runtime": str(right)})
+    left_graph, right_graph = two_graphs
     with Base.new_context(left_graph) as left_session:
         assert CountryStore().get("JP").name == "Japan (left)"
         with Base.new_context(right_graph):
@@ -47,13 +50,10 @@ def test_contexts_of_two_graphs_read_their_own_files(
 
 
 def test_disposing_one_graph_leaves_the_other_open(
-    make_graph: Any, build: Any, data_dir: Path
+    two_graphs: tuple[Any, Any],
 ) -> None:
     """Closing one graph's connections does not touch another graph's."""
-    left = build(data_dir / "left.sqlite", rows=sample_rows(" (left)"))
-    right = build(data_dir / "right.sqlite", rows=sample_rows(" (right)"))
-    left_graph = make_graph({"runtime": str(left)})
-    right_graph = make_graph({"runtime": str(right)})
+    left_graph, right_graph = two_graphs
     CountryStore(left_graph).get("US")
     CountryStore(right_graph).get("US")
     right_pool = Base.engine_for(right_graph).engine.pool
