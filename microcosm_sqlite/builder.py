@@ -64,8 +64,13 @@ logger = logging.getLogger(__name__)
 MANIFEST_TABLE = "_microcosm_manifest"
 MANIFEST_VERSION = "1"
 PAGE_SIZE = 4096
-# page cache of the build connection, in KiB: room for index building, within the memory budget
+# page cache of the build connection while rows load, in KiB: room for the unique indexes
+# that fill as rows go in, within the memory budget
 BUILD_CACHE_KIB = 32768
+# page cache while the other indexes are created, in KiB: CREATE INDEX sorts in runs of this
+# size merged from temporary files, and small runs merge far faster than one large sort in
+# memory (1,000,000 keys: 0.3 s at 2 MiB against 0.9 s at 32 MiB)
+INDEX_CACHE_KIB = 2048
 TEMP_SUFFIX = ".tmp"
 # what follows `.<output name>.<pid>.` in the names of a build's temporary files
 STAGES = frozenset(
@@ -819,6 +824,7 @@ def _load(
     if problems:
         raise _failed(problems, context)
 
+    connection.execute(f"PRAGMA cache_size = -{INDEX_CACHE_KIB}")
     for table in tables:
         for index in sorted_indexes(table):
             if not index.unique:

@@ -28,7 +28,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -55,7 +55,7 @@ from sqlalchemy.types import (
 )
 
 from microcosm_sqlite.errors import BuildInputError
-from microcosm_sqlite.types import to_bool
+from microcosm_sqlite.types import FALSE_SPELLINGS, TRUE_SPELLINGS, to_bool
 
 SourceFormat = Literal["csv", "jsonl"]
 SOURCE_FORMATS: tuple[SourceFormat, ...] = ("csv", "jsonl")
@@ -201,6 +201,31 @@ def json_accepts(type_: TypeEngine[Any], value: Any) -> bool:
     return False
 
 
+class Spellings(dict[str, Any]):
+    """
+    Text -> stored value for a column with few spellings (booleans), worked out once.
+
+    Text it does not hold (odd case or spacing, a bad value) takes the column's full
+    conversion, which converts it or raises; nothing is added, so memory stays flat.
+
+    """
+
+    def __init__(self, convert: Callable[[str], Any], spellings: Iterable[str]) -> None:
+        super().__init__((spelling, convert(spelling)) for spelling in spellings)
+        self.convert = convert
+
+    def __missing__(self, text: str) -> Any:
+        return self.convert(text)
+
+
+def _boolean_spellings() -> list[str]:
+    """The spellings of `to_bool`, as written and in the usual capitalisations."""
+    spellings = sorted(TRUE_SPELLINGS | FALSE_SPELLINGS)
+    return sorted({variant for spelling in spellings for variant in (
+        spelling, spelling.upper(), spelling.capitalize()
+    )})
+
+
 class ColumnConverter:
     """Source values -> stored values for one column; `ValueError` says what is wrong."""
 
@@ -219,6 +244,10 @@ class ColumnConverter:
         # SQLite numbers a NULL INTEGER PRIMARY KEY itself (the rowid), so NULL is fine there
         self.autoincrement = column is column.table.autoincrement_column and compiled == "INTEGER"
         self.accepts_null = bool(column.nullable) or self.autoincrement
+        # a plain boolean's text has a dozen spellings: look the stored value up, not convert it
+        self.spellings: Spellings | None = None
+        if self.plain and self.parse is to_bool:
+            self.spellings = Spellings(self.from_text, _boolean_spellings())
 
     def null(self) -> None:
         if not self.accepts_null:
@@ -532,9 +561,10 @@ class TableSource:
         """
         A generated loop over a CSV reader's records: the hot path of every build.
 
-        Plain text, integer and float columns convert inline, others call their converter,
-        and a row whose conversion raises anything goes to the slow path, which says what was
-        wrong. Every `size` rows the loop yields a batch, with the line each row starts on.
+        Plain text, integer and float columns convert inline, booleans look their spelling
+        up, others call their converter, and a row whose conversion raises anything goes to
+        the slow path, which says what was wrong. Every `size` rows the loop yields a batch,
+        with the line each row starts on.
 
         """
         namespace: dict[str, Any] = {
@@ -556,16 +586,22 @@ class TableSource:
             field_ = f"r[{positions[converter.name]}]"
             inline = _inline(converter)
             if inline is not None:
-                expression = inline.format(field_)
+                expression, refuses_empty = inline
+                expression = expression.format(field_)
+            elif converter.spellings is not None:
+                namespace[f"_s{index}"] = converter.spellings
+                # "" is no spelling: the lookup falls back to `from_text`, which refuses it
+                expression, refuses_empty = f"_s{index}[{field_}]", True
             else:
                 namespace[f"_c{index}"] = converter.from_text
-                expression = f"_c{index}({field_})"
+                expression, refuses_empty = f"_c{index}({field_})", True
             if converter.accepts_null:
                 parts.append(f"({expression} if {field_} else None)")
-            elif inline is not None:
-                parts.append(f"({expression} if {field_} else _required())")
-            else:
+            elif refuses_empty:
                 parts.append(expression)
+            else:
+                parts.append(f"({field_} or _required())" if expression == field_
+                             else f"({expression} if {field_} else _required())")
         row = "(" + "".join(f"{part}, " for part in parts) + ")"
         source = CSV_LOOP.replace("ROW", row)
         exec(compile(source, f"<load {self.table.name}>", "exec"), namespace)
@@ -754,15 +790,19 @@ def _required() -> None:
     raise ValueError("empty value in a column that is not nullable")
 
 
-def _inline(converter: ColumnConverter) -> str | None:
-    """A Python expression (with `{}` for the field) that converts text inline, if one fits."""
+def _inline(converter: ColumnConverter) -> tuple[str, bool] | None:
+    """
+    A Python expression (with `{}` for the field) that converts text inline, if one fits,
+    and whether it raises on empty text by itself (so a required column needs no check).
+
+    """
     if not converter.plain:
         return None
     if converter.bind is None and converter.parse is None and isinstance(converter.type, String):
-        return "{}"
+        return "{}", False
     if converter.bind is None and converter.parse is _parse_integer:
-        return "int({})"
+        return "int({})", True
     if converter.parse is _parse_float and isinstance(converter.type, Float):
         # the SQLite dialect's Float bind processor turns a float into the same float
-        return "float({})"
+        return "float({})", True
     return None

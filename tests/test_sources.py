@@ -13,7 +13,16 @@ from typing import Any
 
 import pytest
 from fixtures.library import Author, Base, Book, Genre
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    text,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -124,6 +133,37 @@ def test_text_that_does_not_convert_says_why(
     """A value that does not fit its column raises ValueError saying what was wrong."""
     with pytest.raises(ValueError, match=reason.replace("(", r"\(").replace(")", r"\)")):
         converter(model, column).from_text(given)
+
+
+def test_boolean_spellings_in_csv_store_what_the_full_conversion_stores() -> None:
+    """Looked-up boolean spellings, odd case and spacing included, match `from_text`; bad ones
+    and empty ones in a required column are reported at their line."""
+    table = Table(
+        "flags",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("flag", Boolean, nullable=False),
+        Column("maybe", Boolean),
+    )
+    given = ["1", "0", "true", "False", "YES", "n", " on ", "oFf", "T", "\tno"]
+    content = "id,flag,maybe\n" + "".join(
+        f'{number},"{spelling}","{spelling}"\n' for number, spelling in enumerate(given, start=1)
+    )
+    content += "90,,\n91,maybe,1\n92,1,\n"
+    full = ColumnConverter(table.columns["flag"], DIALECT)
+
+    rows, problems = read(table, content)
+
+    expected = [
+        (line, (number, full.from_text(spelling), full.from_text(spelling)))
+        for line, (number, spelling) in enumerate(enumerate(given, start=1), start=2)
+    ]
+    assert rows == [*expected, (len(given) + 4, (92, 1, None))]
+    assert [value for _, (_, value, _) in rows] == [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]
+    assert len(problems) == 2
+    assert f"t.csv:{len(given) + 2}" in problems[0] and "flag" in problems[0]
+    assert "not nullable" in problems[0]
+    assert f"t.csv:{len(given) + 3}" in problems[1] and "'maybe' is not a boolean" in problems[1]
 
 
 def test_an_empty_field_is_null_in_a_nullable_column() -> None:
