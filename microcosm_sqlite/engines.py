@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, inspect
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool, StaticPool
@@ -83,12 +84,18 @@ def translate_error(error: DBAPIError | sqlite3.Error, context: dict[str, str]) 
     """The one place SQLite's errors (raw, or wrapped by SQLAlchemy) become this library's."""
     message = str(error.orig if isinstance(error, DBAPIError) else error)
     if isinstance(error, IntegrityError | sqlite3.IntegrityError):
+        where = f"data set {context['dataset']!r} at {context['path']}"
         if "UNIQUE" in message or "PRIMARY KEY" in message:
-            return DuplicateModelError(f"data set {context['dataset']!r}: {message}")
-        return ModelIntegrityError(f"data set {context['dataset']!r}: {message}")
-    if "readonly" in message or "read-only" in message:
+            return DuplicateModelError(f"{where}: {message}")
+        return ModelIntegrityError(f"{where}: {message}")
+    name = getattr(error.orig if isinstance(error, DBAPIError) else error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_AUTH")) or any(
+        phrase in message for phrase in ("readonly", "read-only", "not authorized")
+    ):
         return ReadOnlyDataSetError(f"SQLite refused a write: {message}", **context)
-    if "malformed" in message or "not a database" in message:
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
+        "malformed" in message or "not a database" in message
+    ):
         return NotADatabaseError(f"the file is corrupt: {message}", **context)
     return SQLiteError(f"data set {context['dataset']!r} at {context['path']}: {message}")
 
@@ -193,15 +200,22 @@ class DataSetEngine:
         except BaseException:
             local.depth -= 1
             if local.depth == 0:
-                session.rollback()
+                # a read-only session has nothing to undo: ending it keeps every instance
+                # loaded (a rollback would expire them all, the cache's included)
+                self._end(session) if self.read_only else session.rollback()
             raise
         local.depth -= 1
         if local.depth == 0:
-            try:
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+            self._end(session)
+
+    @staticmethod
+    def _end(session: Session) -> None:
+        """Commit (give the connection back), or roll back when even that fails."""
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
     @contextmanager
     def translating_errors(self) -> Iterator[None]:
@@ -270,13 +284,13 @@ class DataSetEngine:
         options = self.options
         if self.resolved.in_memory:
             # one shared connection, or every connection would see its own empty database
-            return create_engine(
+            engine = create_engine(
                 "sqlite://",
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
                 echo=options.echo,
             )
-        if self.read_only:
+        elif self.read_only:
             uri = read_only_uri(self.path, options.immutable)
             engine = create_engine(
                 "sqlite://",
@@ -298,7 +312,14 @@ class DataSetEngine:
                 echo=options.echo,
             )
         event.listen(engine, "connect", self._configure_connection)
+        event.listen(engine, "handle_error", self._translate_error)
         return engine
+
+    def _translate_error(self, context: ExceptionContext) -> None:
+        """Every error SQLite raises through this engine, as this library's (lazy loads too)."""
+        original = context.original_exception
+        if isinstance(original, sqlite3.Error):
+            raise translate_error(original, self.context()) from original
 
     def _configure_connection(self, connection: sqlite3.Connection, record: Any) -> None:
         options = self.options
@@ -320,12 +341,12 @@ class DataSetEngine:
         try:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("SELECT count(*) FROM sqlite_schema").scalar()
-        except DBAPIError as error:
+        except SQLiteError as error:
             self.engine.dispose()
+            cause = error.__cause__ or error
             raise NotADatabaseError(
-                f"the file cannot be read as SQLite: {getattr(error, 'orig', error)}",
-                **self.context(),
-            ) from error
+                f"the file cannot be read as SQLite: {cause}", **self.context()
+            ) from cause
 
     def _refuse_flush(self, session: Session, *args: Any) -> None:
         self.refuse_write("flush changes")

@@ -261,15 +261,15 @@ class Store(Generic[ModelT]):
         """
         The session to use: this thread's for `Store(graph)`, the open context's for `Store()`.
 
-        Writes are refused up front on read-only data sets, and errors from SQLite come out
-        as `SQLiteError`s that name the data set.
+        Writes are refused up front on read-only data sets. (The engine itself turns SQLite's
+        errors into `SQLiteError`s that name the data set.)
 
         """
         if self.graph is not None:
             engine = self._engine
             if write is not None:
                 engine.refuse_write(write)
-            with engine.translating_errors(), engine.thread_session() as session:
+            with engine.thread_session() as session:
                 yield session
             return
         opened = context_session(self.dataset)
@@ -281,15 +281,13 @@ class Store(Generic[ModelT]):
         context_engine: DataSetEngine = opened.info[ENGINE_INFO_KEY]
         if write is not None:
             context_engine.refuse_write(write)
-        with context_engine.translating_errors():
-            yield opened
+        yield opened
 
     @cached_property
     def _engine(self) -> DataSetEngine:
         """The graph's engine for the data set, once the artifact is known to fit the model."""
         engine: DataSetEngine = self.graph.sqlite(self.dataset)
         if engine.read_only:
-            with engine.translating_errors():
-                engine.check_model(self.model_class)
+            engine.check_model(self.model_class)
         return engine
 

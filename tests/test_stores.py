@@ -28,6 +28,7 @@ from runtime_models import (
     city_values,
     route_distance,
 )
+from sqlalchemy import inspect
 
 from microcosm_sqlite import Store
 from microcosm_sqlite.errors import (
@@ -419,8 +420,33 @@ def test_create_with_a_duplicate_key_is_a_duplicate_model_error(writable: Any) -
     with pytest.raises(DuplicateModelError, match="'runtime'") as caught:
         store.create(City(id=1, name="again", country_code="FR", population=5))
     assert caught.value.status_code == 409
+    assert graph_path(writable) in str(caught.value)
     assert store.get(1).name == "city-001"
     assert store.create(City(id=4, name="after", country_code="FR", population=5)).id == 4
+
+
+def graph_path(graph: Any) -> str:
+    path: str = graph.sqlite["runtime"]
+    return path
+
+
+def test_foreign_keys_hold_in_an_in_memory_writable_data_set(make_graph: Any) -> None:
+    """The default writable database (in memory) enforces foreign keys like a file does."""
+    graph = make_graph(read_only=False)
+    Base.create_all(graph)
+    assert graph.sqlite["runtime"] == ":memory:"
+    with pytest.raises(ModelIntegrityError, match="FOREIGN KEY"):
+        CityStore(graph).create(City(id=50, name="x", country_code="XX", population=1))
+    assert CityStore(graph).count() == 0
+
+
+def test_abandoning_iterate_keeps_loaded_instances_loaded(cities: CityStore) -> None:
+    """Breaking out of a loop over iterate ends the read without expiring what it loaded."""
+    kept = cities.get(1)
+    for _ in cities.iterate():
+        break
+    assert not inspect(kept).expired_attributes
+    assert cities.get(1) is kept
 
 
 def test_create_breaking_a_foreign_key_is_an_integrity_error(writable: Any) -> None:
