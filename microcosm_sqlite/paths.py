@@ -40,11 +40,6 @@ def find_entry_point(name: str) -> EntryPoint | None:
     return None
 
 
-def registered_datasets() -> list[str]:
-    """Every data set name installed packages register, sorted."""
-    return sorted({entry_point.name for entry_point in entry_points(group=ENTRY_POINT_GROUP)})
-
-
 class PathResolver:
     """
     Resolves names for one graph.
@@ -74,7 +69,7 @@ class PathResolver:
 
     def resolve(self, name: str) -> ResolvedPath:
         if name in self.configured:
-            return ResolvedPath(name, fspath(self.configured[name]), "config sqlite.paths")
+            return ResolvedPath(name, os.fspath(self.configured[name]), "config sqlite.paths")
 
         entry_point = self.find(name)
         if entry_point is not None:
@@ -82,7 +77,7 @@ class PathResolver:
             located = entry_point.load()(self.graph)
             if isinstance(located, Traversable) and not isinstance(located, os.PathLike):
                 located = self.extracted.enter_context(as_file(located))
-            return ResolvedPath(name, fspath(located), origin)
+            return ResolvedPath(name, os.fspath(located), origin)
 
         if not self.read_only:
             return ResolvedPath(name, self.default_path, "default sqlite.path")
@@ -96,7 +91,3 @@ class PathResolver:
     def close(self) -> None:
         self.extracted.close()
 
-
-def fspath(value: str | os.PathLike[str]) -> str:
-    """A path given as str or os.PathLike, kept as given (":memory:" and relative paths too)."""
-    return os.fspath(value)

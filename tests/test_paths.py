@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import DataSetNotConfiguredError
-from microcosm_sqlite.paths import ENTRY_POINT_GROUP, registered_datasets
+from microcosm_sqlite.paths import ENTRY_POINT_GROUP, find_entry_point
 
 Installer = Callable[..., str]
 
@@ -110,7 +110,7 @@ def test_entry_point_locates_a_data_set(
 ) -> None:
     """A `microcosm.sqlite` entry point gives the path when config has none, and is named."""
     module = install(["runtime"], f"return {str(artifact)!r}")
-    assert "runtime" in registered_datasets()
+    assert find_entry_point("runtime") is not None
     graph = make_graph()
     assert graph.sqlite["runtime"] == str(artifact)
     assert graph.sqlite.origin("runtime") == (
