@@ -47,15 +47,18 @@ LOG_FORMAT = "{message}"
 BAD_INPUT = 1
 
 
-def verbosity(command: F) -> F:
-    """`--quiet` and `--verbose`, shared by every command."""
-    command = click.option(
-        "-v", "--verbose", is_flag=True, help="Log each step (debug level)."
-    )(command)
-    command = click.option(
-        "-q", "--quiet", is_flag=True, help="Log only warnings and errors; no progress bar."
-    )(command)
-    return command
+def verbosity(progress: bool = False) -> Callable[[F], F]:
+    """`--quiet` and `--verbose`, shared by every command; `progress` for those with a bar."""
+    quiet_help = "Log only warnings and errors" + ("; no progress bar." if progress else ".")
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "-v", "--verbose", is_flag=True, help="Log each step (debug level)."
+        )(command)
+        command = click.option("-q", "--quiet", is_flag=True, help=quiet_help)(command)
+        return command
+
+    return decorate
 
 
 def configure_logging(quiet: bool, verbose: bool) -> Any:
@@ -183,7 +186,7 @@ def cli() -> None:
     "--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
     help="Stop after this many problems.",
 )
-@verbosity
+@verbosity(progress=True)
 def build(
     models: str,
     source_dir: Path,
@@ -229,7 +232,7 @@ artifact_path = click.argument("path", type=click.Path(dir_okay=False, path_type
 @cli.command("inspect")
 @artifact_path
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@verbosity
+@verbosity()
 def inspect_command(path: Path, as_json: bool, quiet: bool, verbose: bool) -> None:
     """
     Show what the artifact at PATH holds.
@@ -254,7 +257,7 @@ def inspect_command(path: Path, as_json: bool, quiet: bool, verbose: bool) -> No
     "--models", metavar="MODELS",
     help="Also check the schema against these models (package.module or package.module:Base).",
 )
-@verbosity
+@verbosity()
 def verify(path: Path, models: str | None, quiet: bool, verbose: bool) -> None:
     """
     Check that the artifact at PATH is sound; exit 0 when it is, 1 otherwise.
@@ -292,7 +295,7 @@ def verify(path: Path, models: str | None, quiet: bool, verbose: bool) -> None:
     help="Directory to write <table>.<format> files into; without it, the one --table"
     " goes to stdout.",
 )
-@verbosity
+@verbosity()
 def dump(
     path: Path,
     tables: tuple[str, ...],

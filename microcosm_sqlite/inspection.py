@@ -8,7 +8,10 @@ and a missing path is an error, not a new empty database.
 Dumps write the stored values, so a dump then a build gives the same rows: CSV writes NULL as
 an empty field, booleans as true/false and binary as hexadecimal; JSON Lines writes JSON
 columns as nested JSON. CSV cannot tell an empty string from NULL, so a CSV dump of a table
-holding empty strings fails and names the row: dump it as JSON Lines instead.
+holding empty strings fails, naming the row by its primary key: dump it as JSON Lines instead.
+
+Every error names the artifact's path. A corrupt artifact (a sound header over damaged pages)
+is a `NotADatabaseError`, except in `verify`, which reports the damage as a difference.
 
 """
 from __future__ import annotations
@@ -33,7 +36,7 @@ from microcosm_sqlite.builder import (
     read_manifest,
     schema_fingerprint,
 )
-from microcosm_sqlite.engines import check_artifact, read_only_uri
+from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
 from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.sources import quote
@@ -49,13 +52,26 @@ MAX_LISTED = 20
 
 @contextmanager
 def open_artifact(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to an artifact; a clear error when the path holds none."""
+    """
+    A read-only connection to an artifact; a clear error when the path holds none.
+
+    The header check cannot see damaged pages, so SQLite's errors inside the block (such as
+    "database disk image is malformed") become this library's, naming the path.
+
+    """
     location = os.fspath(path)
-    check_artifact(ResolvedPath(Path(location).stem, location, "the command line"))
-    connection = sqlite3.connect(read_only_uri(location, immutable=False), uri=True)
+    resolved = ResolvedPath(Path(location).stem, location, "the command line")
+    check_artifact(resolved)
+    context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
+    try:
+        connection = sqlite3.connect(read_only_uri(location, immutable=False), uri=True)
+    except sqlite3.DatabaseError as error:
+        raise translate_error(error, context) from error
     try:
         connection.execute("PRAGMA query_only = ON")
         yield connection
+    except sqlite3.DatabaseError as error:
+        raise translate_error(error, context) from error
     finally:
         connection.close()
 
@@ -191,15 +207,12 @@ def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None)
     Every way the artifact is unsound or differs from its manifest (and models): one line each.
 
     An empty list means the artifact holds: integrity, foreign keys, manifest against content,
-    and, given the data set base, tables and columns against the models.
+    and, given the data set base, tables and columns against the models. Damage bad enough
+    that SQLite's integrity check itself fails is one difference too, not an exception.
 
     """
     with open_artifact(path) as connection:
-        differences = [
-            f"integrity: {line}"
-            for (line,) in connection.execute("PRAGMA integrity_check")
-            if line != "ok"
-        ]
+        differences = [f"integrity: {problem}" for problem in integrity_problems(connection)]
         if differences:
             return differences
         differences.extend(foreign_key_problems(connection))
@@ -213,6 +226,16 @@ def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None)
                 )
             differences.extend(schema_differences(connection, base.metadata))
     return differences
+
+
+def integrity_problems(connection: sqlite3.Connection) -> list[str]:
+    """What `PRAGMA integrity_check` finds, or the error that stopped it."""
+    try:
+        return [
+            line for (line,) in connection.execute("PRAGMA integrity_check") if line != "ok"
+        ]
+    except sqlite3.DatabaseError as error:
+        return [str(error)]
 
 
 def foreign_key_problems(connection: sqlite3.Connection) -> list[str]:
@@ -317,12 +340,22 @@ def _is(type_: str, *names: str) -> bool:
 
 
 def dump_table(
-    connection: sqlite3.Connection, table: str, stream: IO[str], format: DumpFormat = "csv"
+    connection: sqlite3.Connection,
+    table: str,
+    stream: IO[str],
+    format: DumpFormat = "csv",
+    *,
+    artifact: str,
 ) -> int:
-    """Write one table's rows to a text stream as a source `build` accepts; returns the count."""
+    """
+    Write one table's rows to a text stream as a source `build` accepts; returns the count.
+
+    `artifact` is the path errors name.
+
+    """
     columns = columns_of(connection, table)
     if not columns:
-        raise DumpError(f"no table named {table!r}")
+        raise DumpError(f"{artifact}: no table named {table!r}")
     names = [column.name for column in columns]
     selected = ", ".join(quote(name) for name in names)
     rows = connection.execute(
@@ -335,7 +368,9 @@ def dump_table(
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(names)
         for row in rows:
-            values = [_csv_value(table, names[index], value) for index, value in enumerate(row)]
+            if "" in row:
+                raise _empty_string(artifact, table, columns, row, count + 1)
+            values = [_csv_value(value) for value in row]
             for index in booleans:
                 if isinstance(row[index], int):
                     values[index] = "true" if row[index] else "false"
@@ -359,15 +394,30 @@ def dump_table(
     return count
 
 
-def _csv_value(table: str, column: str, value: Any) -> Any:
+def _empty_string(
+    artifact: str, table: str, columns: Sequence[ColumnInfo], row: Sequence[Any], number: int
+) -> DumpError:
+    """The error for a row a CSV dump cannot keep, naming it by primary key (or position)."""
+    column = columns[list(row).index("")].name
+    keys = sorted(
+        (index for index, info in enumerate(columns) if info.primary_key),
+        key=lambda index: columns[index].primary_key,
+    )
+    if keys:
+        shown = ", ".join(f"{columns[index].name}={row[index]!r}" for index in keys)
+        which = f"row ({shown})"
+    else:
+        which = f"row {number}"
+    return DumpError(
+        f"{artifact}: table {table} {which} column {column!r} holds an empty string, which a"
+        " CSV source cannot tell from NULL: dump as JSON Lines (--format jsonl)"
+    )
+
+
+def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        if value == "":
-            raise DumpError(
-                f"table {table} column {column!r} holds an empty string, which a CSV source"
-                " cannot tell from NULL: dump as JSON Lines (--format jsonl)"
-            )
         return value
     if isinstance(value, float):
         return repr(value)
@@ -383,19 +433,26 @@ def dump_artifact(
     tables: Sequence[str] = (),
     format: DumpFormat = "csv",
 ) -> dict[str, int]:
-    """Write `<table>.<format>` into `directory` for each table (all by default)."""
+    """
+    Write `<table>.<format>` into `directory` for each table (all by default).
+
+    The tables are checked before `directory` is made, so asking for one the artifact lacks
+    leaves no empty directory behind.
+
+    """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    artifact = os.fspath(path)
     counts: dict[str, int] = {}
     with open_artifact(path) as connection:
-        present = data_tables(connection)
-        for table in tables or present:
-            if table not in present:
-                raise DumpError(f"no table named {table!r} (tables: {', '.join(present)})")
+        chosen = _chosen_tables(connection, artifact, tables)
+        directory.mkdir(parents=True, exist_ok=True)
+        for table in chosen:
             target = directory / f"{table}.{format}"
             try:
                 with target.open("w", encoding="utf-8", newline="") as stream:
-                    counts[table] = dump_table(connection, table, stream, format)
+                    counts[table] = dump_table(
+                        connection, table, stream, format, artifact=artifact
+                    )
             except BaseException:
                 target.unlink(missing_ok=True)
                 raise
@@ -406,11 +463,24 @@ def dump_to_stream(
     path: str | os.PathLike[str], table: str, stream: IO[str], format: DumpFormat = "csv"
 ) -> int:
     """One table of an artifact, written to a text stream."""
+    artifact = os.fspath(path)
     with open_artifact(path) as connection:
-        present = data_tables(connection)
-        if table not in present:
-            raise DumpError(f"no table named {table!r} (tables: {', '.join(present)})")
-        return dump_table(connection, table, stream, format)
+        _chosen_tables(connection, artifact, [table])
+        return dump_table(connection, table, stream, format, artifact=artifact)
+
+
+def _chosen_tables(
+    connection: sqlite3.Connection, artifact: str, tables: Sequence[str]
+) -> list[str]:
+    """The tables to dump (all data tables when none are named); an error naming any missing."""
+    present = data_tables(connection)
+    missing = [table for table in tables if table not in present]
+    if missing:
+        raise DumpError(
+            f"{artifact}: no table named {', '.join(map(repr, missing))}"
+            f" (tables: {', '.join(present)})"
+        )
+    return list(tables) or present
 
 
 # --- the graph's dumper ---------------------------------------------------------------------
@@ -431,11 +501,13 @@ class StoreDump:
         stream: Any = fileobj
         with engine.translating_errors(), engine.engine.connect() as connection:
             raw: sqlite3.Connection = connection.connection.driver_connection
+            artifact = engine.path
             if isinstance(stream, io.TextIOBase):
-                return dump_table(raw, table, stream, self.format)  # type: ignore[arg-type]
+                text_stream: IO[str] = stream  # type: ignore[assignment]
+                return dump_table(raw, table, text_stream, self.format, artifact=artifact)
             text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
             try:
-                return dump_table(raw, table, text, self.format)
+                return dump_table(raw, table, text, self.format, artifact=artifact)
             finally:
                 text.flush()
                 text.detach()

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures import library
+from fixtures.tools import SOURCES
 from microcosm.api import create_object_graph, load_from_dict
 from runtime_models import Base, sample_rows
 
 from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.builder import build_artifact
 
 GraphMaker = Callable[..., Any]
 Builder = Callable[..., Path]
@@ -73,3 +76,22 @@ def graph(make_graph: GraphMaker, artifact: Path) -> Any:
     """A fresh read-only graph over the sample artifact."""
     return make_graph({"runtime": str(artifact)})
 
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """The library data set built from its fixture sources."""
+    output = tmp_path / "library.sqlite"
+    build_artifact(library.Base, SOURCES, output)
+    return output
+
+
+@pytest.fixture
+def corrupt(built: Path) -> Path:
+    """A copy of `built` with a sound header and schema page, and garbage on every other page."""
+    data = bytearray(built.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    data[page_size:] = bytes((index * 37 + 11) % 256 for index in range(len(data) - page_size))
+    path = built.with_name("corrupt.sqlite")
+    path.write_bytes(data)
+    return path

@@ -9,7 +9,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 from fixtures.tools import (
@@ -40,14 +39,6 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> Path:
-    output = tmp_path / "library.sqlite"
-    result = invoke("build", MODELS, SOURCES, "-o", output, "-q")
-    assert result.exit_code == 0, result.output
-    return output
-
-
 # --- help -----------------------------------------------------------------------------------
 
 
@@ -69,6 +60,17 @@ def test_every_command_has_help_from_its_docstring(command: list[str]) -> None:
     first_line = (target.help or "").strip().splitlines()[0]
     assert result.exit_code == 0
     assert " ".join(first_line.split()) in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))  # type: ignore[attr-defined]
+def test_only_build_promises_no_progress_bar(command: str) -> None:
+    """--quiet mentions a progress bar only on build, the one command that shows one."""
+    option = next(
+        param for param in cli.commands[command].params  # type: ignore[attr-defined]
+        if param.name == "quiet"
+    )
+
+    assert ("progress bar" in option.help) is (command == "build")
 
 
 def test_the_console_script_is_installed() -> None:
@@ -236,6 +238,19 @@ def test_dump_of_one_table_goes_to_stdout(built: Path) -> None:
     assert len(result.stdout.splitlines()) == 5
 
 
+def test_dump_of_an_unknown_table_names_the_artifact_and_makes_no_directory(
+    tmp_path: Path, built: Path
+) -> None:
+    """dump -o DIR -t nope exits 1 with the artifact named and leaves DIR uncreated."""
+    target = tmp_path / "d"
+
+    result = invoke("dump", built, "-o", target, "-t", "nope")
+
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {built}: no table named 'nope' (tables: authors, books)\n"
+    assert not target.exists()
+
+
 def test_dump_without_a_destination_is_a_usage_error(built: Path) -> None:
     """dump of several tables needs -o DIR."""
     result = invoke("dump", built)
@@ -269,6 +284,41 @@ def test_verify_of_a_broken_file_exits_1_as_a_subprocess(tmp_path: Path) -> None
     assert "not a SQLite database" in result.stderr
 
 
-def test_the_group_is_a_click_group() -> None:
-    """`cli` is the click group the console script's `main` runs."""
-    assert isinstance(cli, click.Group)
+def corrupt_args(command: str, tmp_path: Path) -> list[str | Path]:
+    """What each command needs besides the artifact."""
+    return {"inspect": [], "verify": ["--models", MODELS], "dump": ["-o", tmp_path / "d"]}[command]
+
+
+def check_corrupt_output(command: str, stderr: str, corrupt: Path) -> None:
+    """One clear error line naming the artifact (after verify's difference lines), no traceback."""
+    lines = stderr.splitlines()
+    assert "Traceback" not in stderr
+    if command == "verify":
+        assert lines[0].startswith("integrity: ")
+        assert lines[-1].startswith(f"Error: {corrupt}: ") and "problem(s) found" in lines[-1]
+    else:
+        assert len(lines) == 1
+        assert lines[0].startswith(f"Error: data set 'corrupt' at {corrupt} ")
+        assert "the file is corrupt: database disk image is malformed" in lines[0]
+
+
+@pytest.mark.parametrize("command", ["inspect", "verify", "dump"])
+def test_a_corrupt_artifact_exits_1_with_a_clear_error(
+    tmp_path: Path, corrupt: Path, command: str
+) -> None:
+    """inspect, verify and dump of a file with damaged pages exit 1 naming it, not crash."""
+    result = invoke(command, corrupt, *corrupt_args(command, tmp_path))
+
+    assert result.exit_code == 1
+    check_corrupt_output(command, result.stderr, corrupt)
+
+
+@pytest.mark.parametrize("command", ["inspect", "verify", "dump"])
+def test_a_corrupt_artifact_exits_1_as_a_subprocess(
+    tmp_path: Path, corrupt: Path, command: str
+) -> None:
+    """The console script reports a corrupt artifact in one line and exits 1, no traceback."""
+    result = run(command, corrupt, *corrupt_args(command, tmp_path))
+
+    assert result.returncode == 1
+    check_corrupt_output(command, result.stderr, corrupt)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from fixtures import cycle, library
 from fixtures.library import AuthorStore, BookStore
-from fixtures.tools import SOURCES, graph_for, rows
+from fixtures.tools import graph_for, rows
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from microcosm_sqlite import dispose_sqlite_connections
@@ -24,18 +25,11 @@ from microcosm_sqlite.errors import DataSetNotFoundError, DumpError, NotADatabas
 from microcosm_sqlite.inspection import (
     describe,
     dump_artifact,
+    dump_to_stream,
     inspect_artifact,
     schema_differences,
     verify_artifact,
 )
-
-
-@pytest.fixture
-def built(tmp_path: Path) -> Path:
-    """The library data set built from its fixture sources."""
-    output = tmp_path / "library.sqlite"
-    build_artifact(library.Base, SOURCES, output)
-    return output
 
 
 def tamper(path: Path, *statements: str) -> None:
@@ -97,6 +91,29 @@ def test_a_file_that_is_not_sqlite_is_an_error(tmp_path: Path) -> None:
         inspect_artifact(bogus)
 
 
+def test_a_corrupt_artifact_is_an_error_naming_its_path(corrupt: Path, tmp_path: Path) -> None:
+    """Damaged pages behind a sound header are a NotADatabaseError, not sqlite3's own error."""
+    with pytest.raises(NotADatabaseError, match=r"the file is corrupt: .*malformed") as inspected:
+        inspect_artifact(corrupt)
+    with pytest.raises(NotADatabaseError, match="the file is corrupt") as dumped:
+        dump_artifact(corrupt, tmp_path / "dump")
+
+    for raised in (inspected, dumped):
+        assert raised.value.path == str(corrupt)
+        assert isinstance(raised.value.__cause__, sqlite3.DatabaseError)
+
+
+def test_a_truncated_artifact_is_an_error_naming_its_path(built: Path) -> None:
+    """A file cut short after its header is corrupt, and says which file it is."""
+    truncated = built.with_name("truncated.sqlite")
+    truncated.write_bytes(built.read_bytes()[:5000])
+
+    with pytest.raises(NotADatabaseError, match="the file is corrupt") as raised:
+        inspect_artifact(truncated)
+
+    assert str(truncated) in str(raised.value)
+
+
 def test_looking_never_changes_the_file(built: Path) -> None:
     """Inspect, verify and dump leave the artifact's bytes as they were."""
     before = built.read_bytes()
@@ -115,6 +132,14 @@ def test_a_fresh_build_verifies(built: Path) -> None:
     """A built artifact passes every check, with and without its models."""
     assert verify_artifact(built) == []
     assert verify_artifact(built, library.Base) == []
+
+
+def test_verify_reports_a_corrupt_artifact_as_a_difference(corrupt: Path) -> None:
+    """Damage that stops SQLite's integrity check is reported as an integrity difference."""
+    differences = verify_artifact(corrupt, library.Base)
+
+    assert differences
+    assert all(line.startswith("integrity: ") for line in differences)
 
 
 def test_rows_changed_behind_the_manifest_are_found(built: Path) -> None:
@@ -237,10 +262,37 @@ def test_csv_refuses_empty_strings_that_json_lines_keep(built: Path, tmp_path: P
     assert first["country"] == ""
 
 
-def test_dumping_an_unknown_table_names_the_tables(built: Path, tmp_path: Path) -> None:
-    """Asking for a table the artifact lacks is an error listing the ones it has."""
-    with pytest.raises(DumpError, match="no table named 'readers' \\(tables: authors, books\\)"):
-        dump_artifact(built, tmp_path, tables=["readers"])
+def test_the_csv_empty_string_error_names_the_artifact_and_the_rows_key(
+    built: Path, tmp_path: Path
+) -> None:
+    """The refusal says which file, table, row (by primary key) and column hold the string."""
+    tamper(built, "UPDATE books SET shelf = '' WHERE isbn = '9780156011457'")
+
+    with pytest.raises(DumpError) as raised:
+        dump_artifact(built, tmp_path / "csv", tables=["books"])
+
+    assert str(raised.value).startswith(
+        f"{built}: table books row (isbn='9780156011457') column 'shelf' holds an empty string"
+    )
+
+
+def test_dumping_an_unknown_table_names_the_artifact_and_its_tables(
+    built: Path, tmp_path: Path
+) -> None:
+    """Asking for a table the artifact lacks lists the ones it has, and writes nothing."""
+    target = tmp_path / "out"
+
+    with pytest.raises(DumpError) as raised:
+        dump_artifact(built, target, tables=["authors", "readers"])
+
+    assert str(raised.value) == f"{built}: no table named 'readers' (tables: authors, books)"
+    assert not target.exists()
+
+
+def test_dumping_an_unknown_table_to_a_stream_names_the_artifact(built: Path) -> None:
+    """The single-table dump names the artifact too."""
+    with pytest.raises(DumpError, match=f"^{re.escape(str(built))}: no table named 'readers'"):
+        dump_to_stream(built, "readers", io.StringIO())
 
 
 def test_the_graph_dumper_writes_a_stores_rows(built: Path, tmp_path: Path) -> None:
