@@ -9,13 +9,24 @@ The offline build: sources in, a checked, reproducible, ready-to-serve SQLite ar
    (no sync, in-memory journal); tables and their unique indexes first, then every source
    streams through batched `executemany` in one transaction, then the other indexes.
 3. Problems (bad values, missing or unknown columns, duplicate keys, foreign keys with no
-   target, malformed lines) are collected up to a limit and fail the build as one `BuildError`.
+   match, malformed lines) are collected up to a limit and fail the build as one `BuildError`.
+   Foreign keys are checked whenever the limit was not reached, so one build reports them
+   with the other problems; a row that was refused is not loaded, so a key pointing at it
+   has no match too. Keys into a table that loaded nothing but problems (a bad header, say)
+   are left until it loads: every one of them would have no match.
 4. The manifest table, `ANALYZE`, then `VACUUM INTO` the temporary file
    `.<output name>.<pid>.tmp` (the load file is removed), rollback-journal mode,
    `integrity_check` and `foreign_key_check`, fsync, and only then `os.replace` over the
    output. On any error or interrupt the temporary files are removed and the old artifact is
    untouched; a build that was killed leaves its temporary files, which the next build of that
    output removes once their process is gone.
+
+Values are checked as strictly as sources are documented (`microcosm_sqlite.sources`):
+integers are `[+-]?[0-9]+`, floats and decimals that with a fraction and exponent, in ASCII,
+with no spaces around and no `_`; NaN and infinity are refused, since SQLite would store
+infinity and turn NaN into NULL, and a reference value is never either (NULL, an empty
+field, says a number is unknown); text longer than a `String(n)` column's `n` is refused,
+though SQLite would store it.
 
 No clock time goes into the file, and every step runs in a fixed order, so the same sources
 and models give the same bytes.
@@ -345,6 +356,8 @@ class Loader:
         self.connection = connection
         self.problems = problems
         self.sources: dict[str, TableSource] = {}
+        # tables that loaded no rows and had problems: keys into them wait for a good load
+        self.failed: set[str] = set()
         self._multi_sql = ""
         self._single_sql = ""
 
@@ -362,6 +375,7 @@ class Loader:
         self._single_sql = insert + marks
         connection = self.connection
         first = connection.total_changes
+        found = len(self.problems)
         duplicates: list[_Duplicate] = []
         defaults = server_defaults(connection, table)
         try:
@@ -370,7 +384,10 @@ class Loader:
         finally:
             if duplicates:
                 self._locate_firsts(source, duplicates)
-        return connection.total_changes - first
+        loaded = connection.total_changes - first
+        if not loaded and len(self.problems) > found:
+            self.failed.add(table)
+        return loaded
 
     def _insert(
         self,
@@ -485,15 +502,23 @@ class Loader:
                 )
 
     def check_foreign_keys(self, tables: Iterable[str]) -> None:
-        """Report every row whose foreign key has no target, at its source line if it can."""
+        """
+        Report every row whose foreign key has no match, at its source line if it can.
+
+        Rows refused for other problems were not loaded, so keys pointing at them have no
+        match either; keys into a table that loaded nothing but problems are not checked.
+
+        """
         connection = self.connection
         for table in tables:
             missing: dict[int, set[tuple[Any, ...]]] = {}
             without_line: dict[int, int] = {}
             keys = _foreign_keys(connection, table)
-            for _, rowid, _, key_id in connection.execute(
+            for _, rowid, parent, key_id in connection.execute(
                 f"PRAGMA foreign_key_check({quote(table)})"
             ):
+                if parent in self.failed:
+                    continue
                 children, _, _ = keys[key_id]
                 if rowid is None:
                     without_line[key_id] = without_line.get(key_id, 0) + 1
@@ -509,7 +534,7 @@ class Loader:
             for key_id, count in without_line.items():
                 self.problems.add(
                     BuildInputError(
-                        f"{count} rows have a foreign key with no target in {keys[key_id][1]}",
+                        f"{count} rows have a foreign key with no match in {keys[key_id][1]}",
                         file=source.name if source else table,
                         column=keys[key_id][0][0],
                     )
@@ -815,8 +840,8 @@ def _load(
             rows = loader.load(source, advance)
             logger.debug("loaded %d rows into %s from %s", rows, table.name, file.path)
             reports.append(TableReport(table.name, rows, file.path.name, file_sha256(file.path)))
-        if not problems:
-            loader.check_foreign_keys(table.name for table in tables)
+        # with the other problems, so one build reports them all
+        loader.check_foreign_keys(table.name for table in tables)
     except TooManyProblems:
         pass
     finally:
@@ -947,8 +972,7 @@ class ModelLoad:
                 try:
                     for table in load_order(tables):
                         counts[table.name] = loader.load(by_table[table.name])
-                    if not problems:
-                        loader.check_foreign_keys(table.name for table in tables)
+                    loader.check_foreign_keys(table.name for table in tables)
                 except TooManyProblems:
                     pass
                 if problems:

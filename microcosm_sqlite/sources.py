@@ -14,6 +14,12 @@ Conventions, the same for every column type:
   a scalar `default=`, a callable `default=` that takes no context (called per row), or the
   `server_default` (evaluated once by SQLite); a nullable column with no default is NULL; any
   other column is required.
+- Integers are ASCII digits with an optional sign (`[+-]?[0-9]+`); floats and decimals are
+  that with an optional fraction and exponent (`-1.5`, `.5`, `2e-3`). No surrounding spaces, no
+  `_` separators, no other scripts' digits, and no NaN or infinity (nor a float that overflows
+  to one): an unknown number is NULL, an empty field.
+- A `String(n)` (or `Unicode(n)`, `Text(n)`) column refuses text longer than `n` characters,
+  though SQLite itself would store it.
 - Booleans take the spellings of `microcosm_sqlite.types.to_bool`; dates, times and datetimes
   ISO 8601; `EnumType` and `Enum` columns the member's name; JSON columns a JSON document
   (in JSON Lines, any JSON value); binary columns hexadecimal.
@@ -27,6 +33,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -101,18 +109,34 @@ def quote(name: str) -> str:
 # --- one column's conversions ---------------------------------------------------------------
 
 
+# the number syntax sources use: `int()` and `float()` also take spaces around, `_` between
+# digits, other scripts' digits, and NaN and infinity
+INTEGER = re.compile(r"[+-]?[0-9]+")
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# every character of a number in NUMBER's syntax: the fast path's check before `float()`
+NUMBER_CHARACTERS = "0123456789.eE+-"
+NOT_FINITE = "NaN and infinity are refused; an unknown number is NULL"
+
+
 def _parse_integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an integer") from None
+    if INTEGER.fullmatch(text) is None:
+        raise ValueError(f"{text!r} is not an integer (digits 0-9, optionally signed)")
+    return int(text)
+
+
+def _check_number(text: str) -> None:
+    if NUMBER.fullmatch(text) is None:
+        if text.strip().lstrip("+-").lower() in {"nan", "inf", "infinity"}:
+            raise ValueError(f"{text!r} is not a number: {NOT_FINITE}")
+        raise ValueError(f"{text!r} is not a number")
 
 
 def _parse_float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+    _check_number(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is out of range for a float")
+    return value
 
 
 def _parse_uuid(text: str) -> uuid.UUID:
@@ -123,9 +147,10 @@ def _parse_uuid(text: str) -> uuid.UUID:
 
 
 def _parse_decimal(text: str) -> Decimal:
+    _check_number(text)
     try:
-        return Decimal(text.strip())
-    except InvalidOperation:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - NUMBER's syntax is Decimal's
         raise ValueError(f"{text!r} is not a number") from None
 
 
@@ -238,6 +263,10 @@ class ColumnConverter:
         self.is_json = affinity is not None and issubclass(affinity, JSON)
         # a TypeDecorator may add its own bind step, so only plain types convert inline
         self.plain = not isinstance(type_, TypeDecorator)
+        self.is_number = affinity is not None and issubclass(affinity, Float | Numeric)
+        stored = type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+        # the declared length of text, which SQLite does not enforce: the build does
+        self.length: int | None = stored.length if isinstance(stored, String) else None
         self.bind: Converter | None = type_.dialect_impl(dialect).bind_processor(dialect)
         self.parse = text_parser(type_)
         compiled = type_.compile(dialect=dialect).upper()
@@ -259,9 +288,12 @@ class ColumnConverter:
         if value is None:
             return self.null()
         try:
-            return value if self.bind is None else self.bind(value)
+            stored = value if self.bind is None else self.bind(value)
         except (TypeError, ValueError, LookupError, AttributeError) as error:
             raise ValueError(str(error) or f"{value!r} does not fit {self.type!r}") from None
+        if self.length is not None and isinstance(stored, str) and len(stored) > self.length:
+            raise ValueError(f"{stored!r} is longer than {self.length} characters")
+        return stored
 
     def from_text(self, text: str) -> Any:
         """The stored value for a CSV field: empty is NULL."""
@@ -282,6 +314,8 @@ class ColumnConverter:
             value = value if self.parse is None else self.parse(value)
         elif not isinstance(value, str) and not json_accepts(self.type, value):
             raise ValueError(f"{json.dumps(value)} does not fit a {self.type!r} column")
+        elif self.is_number and isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{json.dumps(value)} is not a number: {NOT_FINITE}")
         return self.from_python(value)
 
 
@@ -569,6 +603,9 @@ class TableSource:
         """
         namespace: dict[str, Any] = {
             "_required": _required,
+            "_refuse": _refuse,
+            "_int": _parse_integer,
+            "_float": _parse_float,
             "Batch": Batch,
             "reader_error": csv.Error,
         }
@@ -587,7 +624,7 @@ class TableSource:
             inline = _inline(converter)
             if inline is not None:
                 expression, refuses_empty = inline
-                expression = expression.format(field_)
+                expression = expression.format(field_, index)
             elif converter.spellings is not None:
                 namespace[f"_s{index}"] = converter.spellings
                 # "" is no spelling: the lookup falls back to `from_text`, which refuses it
@@ -790,19 +827,35 @@ def _required() -> None:
     raise ValueError("empty value in a column that is not nullable")
 
 
+def _refuse() -> None:
+    raise ValueError("refused inline: the slow path says why")
+
+
 def _inline(converter: ColumnConverter) -> tuple[str, bool] | None:
     """
-    A Python expression (with `{}` for the field) that converts text inline, if one fits,
-    and whether it raises on empty text by itself (so a required column needs no check).
+    A Python expression (with `{0}` for the field, `{1}` for the column's position) that
+    converts text inline, if one fits, and whether it raises on empty text by itself (so a
+    required column needs no check).
+
+    Each is `_parse_integer` or `_parse_float` made fast for the usual text: a quick check
+    that only the syntax's characters occur before the builtin conversion, which settles
+    the rest. Numbers it turns away take the full parser (negative integers, which pass
+    it) or raise, and the row takes the slow path, which says what is wrong.
 
     """
     if not converter.plain:
         return None
     if converter.bind is None and converter.parse is None and isinstance(converter.type, String):
-        return "{}", False
+        if converter.length is None:
+            return "{0}", False
+        return f"({{0}} if len({{0}}) <= {converter.length} else _refuse())", False
     if converter.bind is None and converter.parse is _parse_integer:
-        return "int({})", True
+        return "(int({0}) if {0}.isascii() and {0}.isdigit() else _int({0}))", True
     if converter.parse is _parse_float and isinstance(converter.type, Float):
-        # the SQLite dialect's Float bind processor turns a float into the same float
-        return "float({})", True
+        # the SQLite dialect's Float bind processor turns a float into the same float;
+        # `v - v` is 0 for every float but NaN and the infinities (an overflow)
+        return (
+            f"(_v{{1}} if not {{0}}.lstrip({NUMBER_CHARACTERS!r})"
+            " and (_v{1} := float({0})) - _v{1} == 0 else _float({0}))"
+        ), True
     return None

@@ -47,14 +47,6 @@ from microcosm_sqlite.builder import (
 from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> Path:
-    """The library data set built from its fixture sources."""
-    output = tmp_path / "library.sqlite"
-    build_artifact(library.Base, SOURCES, output)
-    return output
-
-
 def failing_build(sources: Path, output: Path, **options: Any) -> list[str]:
     """The problem lines of a build that must fail."""
     with pytest.raises(BuildError) as raised:
@@ -218,11 +210,28 @@ def test_tables_in_a_reference_cycle_build(tmp_path: Path) -> None:
 # --- bad input ------------------------------------------------------------------------------
 
 
+# the authors the books reference, for bad sources that keep every foreign key good
+AUTHORS = "id,name\n1,A\n2,B\n3,C\n"
+
 BAD_SOURCES: dict[str, tuple[str, str, list[str]]] = {
     "value": (
         "authors.csv",
-        "id,name,born\n1,A,1900-01-01\n2,B,1900-02-30\n",
-        ["authors.csv:3: column 'born': '1900-02-30' is not an ISO 8601 date"],
+        "id,name,born\n1,A,1900-01-01\n2,B,\n3,C,\n5,E,1900-02-30\n",
+        ["authors.csv:5: column 'born': '1900-02-30' is not an ISO 8601 date"],
+    ),
+    "text longer than its column": (
+        "authors.csv",
+        "id,name,country\n1,A,FR\n2,B,FRANCE\n3,C,\n",
+        ["authors.csv:3: column 'country': 'FRANCE' is longer than 2 characters",
+         "books.jsonl:2: column 'author_id': 2 has no match in authors.id",
+         "books.jsonl:4: column 'author_id': 2 has no match in authors.id"],
+    ),
+    "value and foreign key with no match": (
+        "authors.csv",
+        "id,name,born\n1,A,\n3,C,\n4,D,someday\n",
+        ["authors.csv:4: column 'born': 'someday' is not an ISO 8601 date",
+         "books.jsonl:2: column 'author_id': 2 has no match in authors.id",
+         "books.jsonl:4: column 'author_id': 2 has no match in authors.id"],
     ),
     "missing column": (
         "authors.csv",
@@ -237,7 +246,7 @@ BAD_SOURCES: dict[str, tuple[str, str, list[str]]] = {
     ),
     "duplicate primary key": (
         "authors.csv",
-        "id,name\n1,A\n2,B\n3,C\n2,D\n",
+        AUTHORS + "2,D\n",
         ["authors.csv:5: column 'id': duplicate primary key (id=2), first on line 3"],
     ),
     "foreign key with no target": (
@@ -248,8 +257,8 @@ BAD_SOURCES: dict[str, tuple[str, str, list[str]]] = {
     ),
     "malformed CSV": (
         "authors.csv",
-        "id,name\n1,A\n2,B,C\n",
-        ["authors.csv:3: malformed CSV: 3 fields where the header has 2"],
+        AUTHORS + "4,D,E\n",
+        ["authors.csv:5: malformed CSV: 3 fields where the header has 2"],
     ),
     "malformed JSON": (
         "books.jsonl",
@@ -277,6 +286,25 @@ def test_bad_input_fails_the_build_and_keeps_the_old_artifact(
         assert wanted in problem
     assert built.read_bytes() == old
     assert leftovers(built.parent) == []
+
+
+def test_a_table_that_loads_nothing_but_problems_leaves_its_keys_unchecked(
+    tmp_path: Path,
+) -> None:
+    """Keys into a table whose source failed as a whole are not each reported as missing."""
+    sources = copy_sources(tmp_path / "sources")
+    (sources / "authors.csv").write_text("id,born\n1,1900-01-01\n")
+    (sources / "books.jsonl").write_text(
+        (SOURCES / "books.jsonl").read_text().replace('"published": "1944-01-01"', '"published": 1')
+    )
+
+    problems = failing_build(sources, tmp_path / "out.sqlite")
+
+    assert problems == [
+        f"{sources / 'authors.csv'}:1: column 'name': missing column: the column is required:"
+        " not nullable and no default",
+        f"{sources / 'books.jsonl'}:2: column 'published': 1 does not fit a Date() column",
+    ]
 
 
 def test_a_unique_column_names_both_lines(tmp_path: Path) -> None:
@@ -483,6 +511,25 @@ def test_the_graph_builder_keeps_nothing_when_any_row_is_bad(writable: Any) -> N
 
     assert [str(problem) for problem in raised.value.problems] == [
         "<books.csv>:2: column 'author_id': 9 has no match in authors.id"
+    ]
+    assert AuthorStore(writable).count() == 0
+
+
+def test_the_graph_builder_reports_bad_values_and_foreign_keys_together(
+    writable: Any,
+) -> None:
+    """One load reports a bad value and a foreign key with no match, not one per round."""
+    books = BOOKS_CSV + '2,Labyrinths,9,fiction,1962-01-01,2024-01-01T00:00:00,\n'
+    authors = AUTHORS_CSV + "3,Szymborska,someday,yes,\n"
+
+    with pytest.raises(BuildError) as raised:
+        writable.sqlite_builder.csv(Author, Book).build(
+            io.StringIO(authors), io.StringIO(books)
+        )
+
+    assert [str(problem) for problem in raised.value.problems] == [
+        "<authors.csv>:4: column 'born': 'someday' is not an ISO 8601 date",
+        "<books.csv>:3: column 'author_id': 9 has no match in authors.id",
     ]
     assert AuthorStore(writable).count() == 0
 

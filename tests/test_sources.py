@@ -16,10 +16,13 @@ from fixtures.library import Author, Base, Book, Genre
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
+    Unicode,
     create_engine,
     text,
 )
@@ -103,7 +106,13 @@ def test_a_row_stores_exactly_what_the_orm_stores() -> None:
         (Book, "genre", "poetry", "poetry"),
         (Book, "added_at", "2024-02-29T23:59:59", "2024-02-29 23:59:59.000000"),
         (Book, "price", "12.5", 12.5),
-        (Book, "pages", " 42 ", 42),
+        (Book, "pages", "42", 42),
+        (Book, "pages", "-7", -7),
+        (Book, "pages", "+007", 7),
+        (Book, "rating", "-.5", -0.5),
+        (Book, "rating", "2E+3", 2000.0),
+        (Book, "price", "+3.", 3.0),
+        (Author, "country", "PL", "PL"),
         (Book, "tags", '{"b": [1, 2]}', '{"b": [1, 2]}'),
         (Book, "title", "  spaces kept  ", "  spaces kept  "),
     ],
@@ -133,6 +142,103 @@ def test_text_that_does_not_convert_says_why(
     """A value that does not fit its column raises ValueError saying what was wrong."""
     with pytest.raises(ValueError, match=reason.replace("(", r"\(").replace(")", r"\)")):
         converter(model, column).from_text(given)
+
+
+# columns of each number kind, and text with declared lengths: for both ways through a CSV
+CHECKED = Table(
+    "checked",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("count", Integer),
+    Column("ratio", Float),
+    Column("amount", Numeric(8, 2)),
+    Column("code", String(2)),
+    Column("name", Unicode(3), nullable=False),
+)
+CHECKED_HEADER = "id,count,ratio,amount,code,name"
+
+
+@pytest.mark.parametrize(
+    ("column", "given", "reason"),
+    [
+        ("count", " 7 ", "' 7 ' is not an integer"),
+        ("count", "7 ", "'7 ' is not an integer"),
+        ("count", "1_000", "'1_000' is not an integer"),
+        ("count", "\u0663", "'\u0663' is not an integer"),
+        ("count", "1.0", "'1.0' is not an integer"),
+        ("count", "+-1", "'+-1' is not an integer"),
+        ("ratio", "1_0.5", "'1_0.5' is not a number"),
+        ("ratio", " 1.5", "' 1.5' is not a number"),
+        ("ratio", "\u0663.5", "'\u0663.5' is not a number"),
+        ("ratio", "nan", "'nan' is not a number: NaN and infinity are refused"),
+        ("ratio", "-Infinity", "'-Infinity' is not a number: NaN and infinity are refused"),
+        ("ratio", "1e999", "'1e999' is out of range for a float"),
+        ("amount", " 1.5 ", "' 1.5 ' is not a number"),
+        ("amount", "1_000", "'1_000' is not a number"),
+        ("amount", "NaN", "'NaN' is not a number: NaN and infinity are refused"),
+        ("code", "FRANCE", "'FRANCE' is longer than 2 characters"),
+        ("name", "W\u0142adys", "'W\u0142adys' is longer than 3 characters"),
+    ],
+)
+def test_numbers_and_lengths_are_checked_in_both_ways_through_a_csv(
+    column: str, given: str, reason: str
+) -> None:
+    """Integers, floats and decimals take only the documented ASCII syntax and finite values,
+    and text no longer than its declared length, inline and in the careful conversion alike."""
+    values = {"id": "1", "count": "", "ratio": "", "amount": "", "code": "", "name": "abc"}
+    values[column] = given
+    content = f"{CHECKED_HEADER}\n" + ",".join(f'"{value}"' for value in values.values()) + "\n"
+
+    rows, problems = read(CHECKED, content)
+
+    assert rows == []
+    assert len(problems) == 1
+    assert problems[0].startswith(f"t.csv:2: column '{column}': {reason}")
+    with pytest.raises(ValueError) as raised:
+        ColumnConverter(CHECKED.columns[column], DIALECT).from_text(given)
+    assert problems[0].endswith(str(raised.value))
+
+
+def test_numbers_and_text_that_fit_read_the_same_inline_and_carefully() -> None:
+    """Signed, fractional and exponent numbers and text at its declared length pass inline,
+    with the values the careful conversion gives."""
+    content = (
+        f"{CHECKED_HEADER}\n1,-12,-1.5e-3,-0.25,FR,Wła\n2,+3,.5,7.,,abc\n3,0,2E3,1e2,x,ab\n"
+    )
+    converters = [ColumnConverter(column, DIALECT) for column in CHECKED.columns]
+
+    rows, problems = read(CHECKED, content)
+
+    assert problems == []
+    expected = [
+        tuple(
+            convert.from_text(value)
+            for convert, value in zip(converters, line.split(","), strict=True)
+        )
+        for line in content.splitlines()[1:]
+    ]
+    assert [row for _, row in rows] == expected
+    assert expected[0] == (1, -12, -0.0015, -0.25, "FR", "Wła")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"id": 1, "ratio": NaN, "name": "a"}', "column 'ratio': NaN is not a number"),
+        ('{"id": 1, "amount": -Infinity, "name": "a"}', "column 'amount': -Infinity is not a"),
+        ('{"id": 1, "ratio": " 1", "name": "a"}', "column 'ratio': ' 1' is not a number"),
+        ('{"id": 1, "count": "1_0", "name": "a"}', "column 'count': '1_0' is not an integer"),
+        ('{"id": 1, "code": "FRA", "name": "a"}', "column 'code': 'FRA' is longer than 2"),
+    ],
+)
+def test_json_lines_numbers_and_lengths_are_checked(line: str, problem: str) -> None:
+    """JSON Lines take the same number syntax in strings, refuse NaN and infinity, and check
+    declared lengths."""
+    rows, problems = read(CHECKED, line + "\n", "jsonl")
+
+    assert rows == []
+    assert len(problems) == 1
+    assert problems[0].startswith(f"t.jsonl:1: {problem}")
 
 
 def test_boolean_spellings_in_csv_store_what_the_full_conversion_stores() -> None:
