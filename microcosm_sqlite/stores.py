@@ -206,9 +206,24 @@ class Store(Generic[ModelT]):
         return self._order_by(self._filtered(**filters), **filters)
 
     def _identity(self, identifier: Any) -> tuple[Any, ...]:
-        if len(self._primary_key) > 1:
-            return tuple(identifier)
-        return (identifier,)
+        """An identifier as the identity map keys it: "1" for an integer key is 1, as for get."""
+        values = tuple(identifier) if len(self._primary_key) > 1 else (identifier,)
+        return tuple(
+            value if kind is None or isinstance(value, kind) else coerce(kind, value)
+            for kind, value in zip(self._key_kinds, values, strict=True)
+        )
+
+    @cached_property
+    def _key_kinds(self) -> tuple[type | None, ...]:
+        """Primary key columns' Python types, where a mismatched identifier can be converted."""
+        kinds: list[type | None] = []
+        for column in self._primary_key:
+            try:
+                kind = column.type.python_type
+            except NotImplementedError:
+                kind = None
+            kinds.append(kind if kind in (int, str, float) else None)
+        return tuple(kinds)
 
     def _stream(self, statement: Select[Any]) -> Iterator[ModelT]:
         with self._session() as session:
@@ -291,3 +306,10 @@ class Store(Generic[ModelT]):
             engine.check_model(self.model_class)
         return engine
 
+
+def coerce(kind: type, value: Any) -> Any:
+    """The value as `kind`, or unchanged when it does not convert (then it matches nothing)."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return value

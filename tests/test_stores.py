@@ -440,6 +440,12 @@ def test_foreign_keys_hold_in_an_in_memory_writable_data_set(make_graph: Any) ->
     assert CityStore(graph).count() == 0
 
 
+def test_get_many_finds_what_get_finds_for_ids_given_as_text(cities: CityStore) -> None:
+    """An integer key given as "2" matches in get_many as it does in get (SQLite's affinity)."""
+    assert cities.get("2").id == 2
+    assert [city.id for city in cities.get_many(["2", 1, "x", "3"])] == [2, 1, 3]
+
+
 def test_abandoning_iterate_keeps_loaded_instances_loaded(cities: CityStore) -> None:
     """Breaking out of a loop over iterate ends the read without expiring what it loaded."""
     kept = cities.get(1)
