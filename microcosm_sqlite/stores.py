@@ -53,8 +53,9 @@ class Store(Generic[ModelT]):
 
     def get(self, identifier: Any) -> ModelT:
         """The model with this primary key (a tuple for composite keys)."""
-        if self._fast_get:
-            instance = self._get_fast(identifier)
+        loader = self._row_loader
+        if loader is not None:
+            instance = self._get_fast(loader, identifier)
         else:
             with self._session() as session:
                 instance = session.get(self.model_class, identifier)
@@ -240,11 +241,7 @@ class Store(Generic[ModelT]):
             return None
         return RowLoader(self.model_class, self._engine.engine.dialect)
 
-    @cached_property
-    def _fast_get(self) -> bool:
-        return self._row_loader is not None
-
-    def _get_fast(self, identifier: Any) -> ModelT | None:
+    def _get_fast(self, loader: RowLoader, identifier: Any) -> ModelT | None:
         """A cached instance, or one row by primary key on this thread's own connection."""
         engine = self._engine
         reads = engine.thread_reads()
@@ -255,7 +252,7 @@ class Store(Generic[ModelT]):
             cache.move_to_end(key)
             return instance
         try:
-            instance = self._row_loader.get(reads.session, reads.connection, key)  # type: ignore[union-attr]
+            instance = loader.get(reads.session, reads.connection, key)
         except sqlite3.Error as error:
             raise translate_error(error, engine.context()) from error
         if instance is not None:
