@@ -37,7 +37,6 @@ graph's `sqlite_builder` component, which loads CSV into a writable data set.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import os
@@ -47,7 +46,6 @@ import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from itertools import chain
 from pathlib import Path
 from types import ModuleType
@@ -59,6 +57,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from microcosm_sqlite.errors import BuildError, BuildInputError
+from microcosm_sqlite.manifest import (
+    TableReport,
+    file_sha256,
+    manifest_entries,
+    schema_fingerprint,
+    write_manifest,
+)
 from microcosm_sqlite.sources import (
     Problems,
     ProgressCallback,
@@ -72,8 +77,6 @@ from microcosm_sqlite.sources import (
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_TABLE = "_microcosm_manifest"
-MANIFEST_VERSION = "1"
 PAGE_SIZE = 4096
 # page cache of the build connection while rows load, in KiB: room for the unique indexes
 # that fill as rows go in, within the memory budget
@@ -91,13 +94,6 @@ STAGES = frozenset(
 # rows per INSERT statement: far fewer calls into SQLite than one statement per row
 ROWS_PER_STATEMENT = 150
 UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
-
-
-def library_version() -> str:
-    try:
-        return version("microcosm-sqlite")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "unknown"
 
 
 # --- finding the models ---------------------------------------------------------------------
@@ -215,20 +211,6 @@ def sorted_indexes(table: Table) -> list[Index]:
     return sorted(table.indexes, key=lambda index: index.name or "")
 
 
-def schema_fingerprint(connection: sqlite3.Connection) -> str:
-    """The sha256 of the schema's CREATE statements, whitespace normalized, manifest left out."""
-    rows = connection.execute(
-        "SELECT type, name, sql FROM sqlite_schema"
-        " WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND tbl_name != ?"
-        " ORDER BY type, name",
-        (MANIFEST_TABLE,),
-    )
-    digest = hashlib.sha256()
-    for type_, name, sql in rows:
-        digest.update(f"{type_} {name}: {' '.join(sql.split())}\n".encode())
-    return digest.hexdigest()
-
-
 def server_defaults(connection: sqlite3.Connection, table: str) -> dict[str, Any]:
     """Each column's `server_default` as SQLite evaluates it, for sources that leave it out."""
     defaults: dict[str, Any] = {}
@@ -238,17 +220,7 @@ def server_defaults(connection: sqlite3.Connection, table: str) -> dict[str, Any
     return defaults
 
 
-# --- the manifest ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TableReport:
-    """One loaded table: its row count and where the rows came from."""
-
-    name: str
-    rows: int
-    source: str | None = None
-    sha256: str | None = None
+# --- what a build wrote ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -265,60 +237,6 @@ class BuildReport:
     @property
     def rows(self) -> int:
         return sum(table.rows for table in self.tables)
-
-
-def manifest_entries(
-    dataset: str, schema_sha256: str, tables: Sequence[TableReport]
-) -> list[tuple[str, str]]:
-    """The manifest's key/value rows, sorted by key."""
-    entries = {
-        "manifest_version": MANIFEST_VERSION,
-        "dataset": dataset,
-        "library_version": library_version(),
-        "sqlite_version": sqlite3.sqlite_version,
-        "schema_sha256": schema_sha256,
-    }
-    for table in tables:
-        entries[f"table.{table.name}.rows"] = str(table.rows)
-        entries[f"table.{table.name}.source"] = table.source or ""
-        entries[f"table.{table.name}.source_sha256"] = table.sha256 or ""
-    return sorted(entries.items())
-
-
-def write_manifest(connection: sqlite3.Connection, entries: Sequence[tuple[str, str]]) -> None:
-    connection.execute(
-        f"CREATE TABLE {MANIFEST_TABLE} (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"
-        " WITHOUT ROWID"
-    )
-    connection.executemany(f"INSERT INTO {MANIFEST_TABLE} (key, value) VALUES (?, ?)", entries)
-
-
-def read_manifest(connection: sqlite3.Connection) -> dict[str, str] | None:
-    """An artifact's manifest as a dict, or None when it has none."""
-    exists = connection.execute(
-        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
-    ).fetchone()
-    if not exists:
-        return None
-    rows = connection.execute(f"SELECT key, value FROM {MANIFEST_TABLE} ORDER BY key")
-    return {key: value for key, value in rows}
-
-
-def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int]:
-    """Table name -> row count, from a manifest."""
-    counts: dict[str, int] = {}
-    for key, value in manifest.items():
-        if key.startswith("table.") and key.endswith(".rows"):
-            counts[key[len("table."):-len(".rows")]] = int(value)
-    return counts
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- loading: shared by the command line and the graph's builder ----------------------------

@@ -30,14 +30,14 @@ from typing import IO, Any, Literal
 from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from microcosm_sqlite.builder import (
+from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
+from microcosm_sqlite.errors import DumpError
+from microcosm_sqlite.manifest import (
     MANIFEST_TABLE,
     manifest_tables,
     read_manifest,
     schema_fingerprint,
 )
-from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
-from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.sources import quote
 

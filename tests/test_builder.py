@@ -34,17 +34,19 @@ from fixtures.tools import (
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.builder import (
-    MANIFEST_TABLE,
     build_artifact,
     find_base,
-    library_version,
     load_order,
-    read_manifest,
     remove_stale_temp_files,
-    schema_fingerprint,
     temp_path,
 )
 from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
+from microcosm_sqlite.manifest import (
+    MANIFEST_TABLE,
+    library_version,
+    read_manifest,
+    schema_fingerprint,
+)
 
 
 def failing_build(sources: Path, output: Path, **options: Any) -> list[str]:
