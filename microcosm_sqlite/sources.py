@@ -508,7 +508,7 @@ class TableSource:
         server_defaults = server_defaults or {}
         with self._open() as (stream, tell):
             read = self._csv_batches if self.format == "csv" else self._jsonl_batches
-            yield from read(stream, tell, problems, server_defaults, progress, size)
+            yield from read(stream, problems, server_defaults, reporter(tell, progress), size)
 
     def rows(
         self, problems: Problems, server_defaults: dict[str, Any] | None = None
@@ -522,10 +522,9 @@ class TableSource:
     def _csv_batches(
         self,
         stream: IO[str],
-        tell: Callable[[], int],
         problems: Problems,
         server_defaults: dict[str, Any],
-        progress: ProgressCallback | None,
+        report: Callable[[], None],
         size: int,
     ) -> Iterator[Batch]:
         reader = csv.reader(stream, strict=True)
@@ -562,14 +561,10 @@ class TableSource:
             else:
                 failure.append((f"malformed CSV: {error}", line))
 
-        last_tell = 0
         for batch in loop(reader, width, size, slow, problems, malformed, failed):
             if batch.rows:
                 yield batch
-            if progress is not None:
-                now = tell()
-                progress(now - last_tell)
-                last_tell = now
+            report()
         for reason, line in failure:
             problems.add(self.problem(reason, line))
 
@@ -676,16 +671,14 @@ class TableSource:
     def _jsonl_batches(
         self,
         stream: IO[str],
-        tell: Callable[[], int],
         problems: Problems,
         server_defaults: dict[str, Any],
-        progress: ProgressCallback | None,
+        report: Callable[[], None],
         size: int,
     ) -> Iterator[Batch]:
         # per set of keys: the fills and the problems with those keys (unknown, missing),
         # so a file whose lines agree on their keys works them out once
         plans: dict[frozenset[str], tuple[dict[int, Fill] | None, list[BuildInputError]]] = {}
-        last_tell = 0
         rows: list[tuple[Any, ...]] = []
         lines: list[int] = []
         line = 0
@@ -700,16 +693,12 @@ class TableSource:
                     yield Batch(rows, lines)
                     rows = []
                     lines = []
-                    if progress is not None:
-                        now = tell()
-                        progress(now - last_tell)
-                        last_tell = now
+                    report()
         except UnicodeDecodeError as error:
             problems.add(self.problem(_not_utf8(error), line + 1))
         if rows:
             yield Batch(rows, lines)
-        if progress is not None:
-            progress(tell() - last_tell)
+        report()
 
     def _jsonl_row(
         self,
@@ -859,3 +848,19 @@ def _inline(converter: ColumnConverter) -> tuple[str, bool] | None:
             " and (_v{1} := float({0})) - _v{1} == 0 else _float({0}))"
         ), True
     return None
+
+
+def reporter(tell: Callable[[], int], progress: ProgressCallback | None) -> Callable[[], None]:
+    """Reports the bytes read since its last call to `progress`; does nothing without one."""
+    if progress is None:
+        return lambda: None
+    listener = progress
+    reported = 0
+
+    def report() -> None:
+        nonlocal reported
+        now = tell()
+        listener(now - reported)
+        reported = now
+
+    return report

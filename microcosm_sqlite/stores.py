@@ -251,7 +251,7 @@ class Store(Generic[ModelT]):
         if instance is not None:
             cache.move_to_end(key)
             return instance
-        try:
+        try:  # as engine.translating_errors(), without a context manager on the hot path
             instance = loader.get(reads.session, reads.connection, key)
         except sqlite3.Error as error:
             raise translate_error(error, engine.context()) from error

@@ -94,6 +94,36 @@ def test_the_same_sources_build_the_same_bytes(tmp_path: Path, built: Path) -> N
     assert built.read_bytes() == first
 
 
+class RecordedProgress:
+    """A build progress listener that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.advances: list[int] = []
+        self.ended = False
+
+    def begin(self, total_bytes: int) -> None:
+        self.total = total_bytes
+
+    def advance(self, bytes_read: int) -> None:
+        self.advances.append(bytes_read)
+
+    def end(self) -> None:
+        self.ended = True
+
+
+def test_progress_counts_every_source_byte_once(tmp_path: Path) -> None:
+    """A build reports the sources' total size, advances through all of it (CSV and JSON
+    Lines), and ends."""
+    progress = RecordedProgress()
+    build_artifact(library.Base, SOURCES, tmp_path / "out.sqlite", progress=progress)
+    sizes = sum(path.stat().st_size for path in SOURCES.iterdir() if path.is_file())
+    assert progress.total == sizes
+    assert sum(progress.advances) == sizes
+    assert all(step >= 0 for step in progress.advances)
+    assert progress.ended
+
+
 def test_the_artifact_is_ready_to_serve(built: Path) -> None:
     """Rollback journal, 4 KiB pages, no free pages, statistics and the models' indexes."""
     header = built.read_bytes()[:100]
