@@ -17,6 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from microcosm_sqlite.engines import DataSetEngine
+from microcosm_sqlite.rowloading import DeferredState
 
 # data set name -> the session of the innermost open `new_context` for it, in this context
 open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
@@ -34,6 +35,8 @@ class DataSetMethods:
 
     __dataset__: ClassVar[str]
     metadata: ClassVar[MetaData]
+    # lets the models' instances be read fast and get their ORM state only when asked
+    _sa_instance_state = DeferredState()
 
     @classmethod
     def engine_for(cls, graph: Any) -> DataSetEngine:

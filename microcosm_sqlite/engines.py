@@ -36,6 +36,7 @@ from microcosm_sqlite.errors import (
     SQLiteError,
 )
 from microcosm_sqlite.paths import ResolvedPath
+from microcosm_sqlite.rowloading import FastReadSession
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
@@ -142,6 +143,7 @@ class DataSetEngine:
         self.engine = self._create_engine()
         self.sessionmaker = sessionmaker(
             bind=self.engine,
+            class_=FastReadSession,
             autoflush=False,
             expire_on_commit=False,
             info={ENGINE_INFO_KEY: self},
@@ -375,10 +377,11 @@ class ThreadReads:
     """
 
     def __init__(self, engine: DataSetEngine) -> None:
-        self.session = engine.sessionmaker()
+        self.session: FastReadSession = engine.sessionmaker()
         self.depth = 0
         self.cache_size = engine.options.instance_cache_size if engine.read_only else 0
         self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}
+        self.session.fast_caches = self.caches
         self.pool = engine.engine.pool
         self.proxied: PoolProxiedConnection | None = None
         self.driver: sqlite3.Connection | None = None

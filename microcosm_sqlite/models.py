@@ -13,7 +13,8 @@ class IdentityMixin:
     """Equality and hashing by primary key, so instances from different sessions compare equal."""
 
     def _identity(self) -> tuple[Any, ...]:
-        return tuple(inspect(self).mapper.primary_key_from_instance(self))
+        # read as attributes, so comparing fast-loaded instances never builds their ORM state
+        return tuple(getattr(self, name) for name in primary_key_names(type(self)))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -26,3 +27,17 @@ class IdentityMixin:
     def __repr__(self) -> str:
         identity = ", ".join(repr(value) for value in self._identity())
         return f"{type(self).__name__}({identity})"
+
+
+def primary_key_names(model: type[Any]) -> tuple[str, ...]:
+    """The attribute names of a model's primary key columns, in key order."""
+    names = KEY_NAMES.get(model)
+    if names is None:
+        mapper = inspect(model)
+        names = KEY_NAMES[model] = tuple(
+            mapper.get_property_by_column(column).key for column in mapper.primary_key
+        )
+    return names
+
+
+KEY_NAMES: dict[type[Any], tuple[str, ...]] = {}

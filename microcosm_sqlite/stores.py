@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy import inspect as inspect_model
@@ -24,7 +24,7 @@ from microcosm_sqlite.errors import (
     SQLiteError,
     UnknownFilterError,
 )
-from microcosm_sqlite.rowloading import RowLoader
+from microcosm_sqlite.rowloading import FastReadSession, RowLoader
 
 ModelT = TypeVar("ModelT")
 
@@ -68,6 +68,9 @@ class Store(Generic[ModelT]):
 
     def get_many(self, identifiers: Iterable[Any]) -> list[ModelT]:
         """The models found, in the order given; identifiers with no model are left out."""
+        loader = self._row_loader
+        if loader is not None and loader.single_key:
+            return self._get_many_fast(loader, identifiers)
         wanted = [self._identity(identifier) for identifier in identifiers]
         found: dict[Hashable, ModelT] = {}
         unique = list(dict.fromkeys(wanted))
@@ -120,7 +123,9 @@ class Store(Generic[ModelT]):
     def iterate(self, **filters: Any) -> Iterator[ModelT]:
         """Every match in order, streamed `batch_size` rows at a time: memory stays bounded."""
         # built here, not in the generator, so a bad keyword fails at the call
-        statement = self._ordered(**filters).execution_options(yield_per=self.batch_size)
+        statement = self._ordered(**filters)
+        if self._row_loader is None:
+            statement = statement.execution_options(yield_per=self.batch_size)
         return self._stream(statement)
 
     # --- writes (writable data sets only) ------------------------------------------------
@@ -245,7 +250,7 @@ class Store(Generic[ModelT]):
         """A cached instance, or one row by primary key on this thread's own connection."""
         engine = self._engine
         reads = engine.thread_reads()
-        key = tuple(identifier) if isinstance(identifier, list) else identifier
+        key = self._cache_key(identifier)
         cache = reads.cache(self.model_class)
         instance: ModelT | None = cache.get(key)
         if instance is not None:
@@ -259,14 +264,50 @@ class Store(Generic[ModelT]):
             reads.remember(self.model_class, key, instance)
         return instance
 
+    def _cache_key(self, identifier: Any) -> Any:
+        """An identifier as the cache keys it: the value for one key column, else a tuple."""
+        if isinstance(identifier, tuple | list):
+            return self._identity(identifier) if len(self._primary_key) > 1 else tuple(identifier)
+        kind = self._key_kinds[0]
+        if kind is None or isinstance(identifier, kind):
+            return identifier
+        return coerce(kind, identifier)
+
+    def _get_many_fast(self, loader: RowLoader, identifiers: Iterable[Any]) -> list[ModelT]:
+        """Single-column keys read in batches of `IN` lists on this thread's own connection."""
+        kind = self._key_kinds[0]
+        wanted = [
+            key if kind is None or isinstance(key, kind) else coerce(kind, key)
+            for key in identifiers
+        ]
+        unique = list(dict.fromkeys(wanted))
+        reads = self._engine.thread_reads()
+        cached = reads.cache(self.model_class).get
+        found: dict[Any, ModelT] = {}
+        try:
+            for start in range(0, len(unique), self.batch_size):
+                batch = unique[start:start + self.batch_size]
+                found.update(loader.get_many(reads.session, reads.connection, batch, cached))
+        except sqlite3.Error as error:
+            raise translate_error(error, self._engine.context()) from error
+        return [found[key] for key in wanted if key in found]
+
     def _instances(self, session: Session, statement: Select[Any]) -> Iterator[ModelT]:
-        """The statement's models: rows straight into instances when the loader allows it."""
+        """The statement's models: raw rows straight into instances when the loader allows it."""
         loader = self._row_loader
-        if loader is None or statement._with_options:
+        if loader is None or statement._with_options or not isinstance(session, FastReadSession):
             yield from session.scalars(statement)
             return
+        # SQLAlchemy compiles, binds and executes; the rows are read off the DB-API cursor
         result = session.connection().execute(statement.with_only_columns(*loader.columns))
-        yield from loader.instances(session, result)
+        cached = self._engine.thread_reads().cache(self.model_class).get
+        try:
+            rows = cast(Iterable[Sequence[Any]], result.cursor)
+            yield from loader.instances(session, rows, cached)
+        except sqlite3.Error as error:
+            raise translate_error(error, self._engine.context()) from error
+        finally:
+            result.close()
 
     @contextmanager
     def _session(self, write: str | None = None) -> Iterator[Session]:

@@ -147,6 +147,20 @@ def test_corruption_met_while_iterating_is_translated(
         list(CityStore(make_graph({"runtime": str(path)})).iterate())
 
 
+def test_corruption_met_after_rows_were_read_is_translated(
+    make_graph: Any, big_artifact: Path, data_dir: Path
+) -> None:
+    """Pages gone bad halfway through the table fail the read as it reaches them, in context."""
+    size = big_artifact.stat().st_size
+    path = corrupt_copy(big_artifact, data_dir / "corrupt.sqlite", size // 2, b"\xa5")
+    read: list[int] = []
+    with pytest.raises(NotADatabaseError, match=r"malformed|not a database") as caught:
+        for city in CityStore(make_graph({"runtime": str(path)})).iterate():
+            read.append(city.id)
+    assert read[:3] == [1, 2, 3]
+    assert_names_context(caught.value, path)
+
+
 def test_corruption_met_by_get_is_translated(
     make_graph: Any, big_artifact: Path, data_dir: Path
 ) -> None:

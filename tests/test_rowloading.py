@@ -5,6 +5,10 @@ The fast read path: instances loaded straight from rows behave exactly like ORM-
 from __future__ import annotations
 
 import gc
+import os
+import pickle
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,11 +25,12 @@ from runtime_models import (
     sample_rows,
 )
 from sqlalchemy import ForeignKey, String, inspect, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.base import DEFAULT_STATE_ATTR
 
 from microcosm_sqlite import DataSet, Store
-from microcosm_sqlite.errors import ModelNotFoundError
-from microcosm_sqlite.rowloading import RowLoader
+from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
+from microcosm_sqlite.rowloading import SESSION_MARK_KEY, RowLoader
 
 EagerBase = DataSet.create("eager")
 
@@ -74,6 +79,21 @@ def test_plain_models_of_read_only_data_sets_take_the_fast_path(graph: Any) -> N
     assert RowLoader.supports(Owner)
 
 
+def test_models_of_other_bases_take_the_orm_path() -> None:
+    """Only data set models can defer their ORM state; others are loaded by the ORM."""
+
+    class OtherBase(DeclarativeBase):
+        pass
+
+    class Other(OtherBase):
+        __tablename__ = "other"
+        __dataset__ = "runtime"
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    assert not RowLoader.supports(Other)
+
+
 def test_writable_data_sets_take_the_orm_path(make_graph: Any, tmp_path: Path) -> None:
     """Data that can change is neither cached nor loaded around the ORM."""
     graph = make_graph({"runtime": str(tmp_path / "w.sqlite")}, read_only=False)
@@ -101,6 +121,89 @@ def test_search_and_iterate_load_the_same_values_as_the_orm(graph: Any) -> None:
     assert iterated == [expected[key] for key in sorted(expected)]
 
 
+def has_state(instance: Any) -> bool:
+    """Whether the instance's ORM state has been built (without building it)."""
+    return DEFAULT_STATE_ATTR in vars(instance)
+
+
+def test_fast_instances_are_one_untracked_dict_until_the_orm_asks(graph: Any) -> None:
+    """
+    Rows read fast carry no ORM state: their `__dict__` holds only values, so the garbage
+    collector need not walk it, and reading columns or comparing keeps it that way.
+
+    """
+    cities = CityStore(graph).search(country_code="FR")
+    countries = CountryStore(graph).search()
+    assert not any(has_state(instance) for instance in [*cities, *countries])
+    # a city holds only numbers and text (a country holds an enum member, itself tracked)
+    assert not any(gc.is_tracked(vars(city)) for city in cities)
+    assert [city.name for city in cities] == [f"city-{id:03d}" for id in range(2, 61, 6)]
+    assert countries[0] == countries[0] and len(set(countries)) == 6  # IdentityMixin
+    assert repr(countries[2]) == "Country('FR')"
+    assert not any(has_state(instance) for instance in [*cities, *countries])
+
+
+def test_the_orm_state_is_built_on_first_use(graph: Any) -> None:
+    """inspect() builds the state a loaded instance would have: persistent, in the session."""
+    city = CityStore(graph).search(name="city-004")[0]
+    state = inspect(city)
+    assert has_state(city) and SESSION_MARK_KEY not in vars(city)
+    assert state.persistent and state.identity == (4,)
+    assert state.session is Base.engine_for(graph).session()
+    assert state.session.identity_map.get(state.key) is city
+    assert inspect(city) is state
+
+
+def test_objects_made_by_hand_are_untouched_by_fast_loading(graph: Any) -> None:
+    """Once a model is read fast, new instances of it are still plain transient objects."""
+    CityStore(graph).get(1)
+    city = City(id=999, name="new", country_code="FR", population=1)
+    assert inspect(city).transient
+    assert city.name == "new" and city.country is None
+
+
+def test_changing_a_fast_instance_is_tracked_and_never_written(graph: Any) -> None:
+    """Setting an attribute builds the state and records the change; nothing can write it."""
+    store = CityStore(graph)
+    city = store.get(7)
+    city.population = 1
+    state = inspect(city)
+    assert state.modified
+    assert state.attrs.population.history.deleted == [7000]
+    with pytest.raises(ReadOnlyDataSetError):
+        state.session.flush()
+
+
+def test_a_fast_instance_unpickled_elsewhere_comes_back_detached(
+    graph: Any, tmp_path: Path
+) -> None:
+    """Pickled and loaded by another process, an instance keeps its values, not its session."""
+    city = CityStore(graph).get(9)
+    pickled = tmp_path / "city.pickle"
+    pickled.write_bytes(pickle.dumps(city))
+    script = (
+        "import pickle, sys\n"
+        "from sqlalchemy import inspect\n"
+        "from sqlalchemy.orm.exc import DetachedInstanceError\n"
+        "twin = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "state = inspect(twin)\n"
+        "print(twin.id, twin.name, state.detached, state.identity)\n"
+        "try:\n"
+        "    twin.country\n"
+        "except DetachedInstanceError:\n"
+        "    print('detached')\n"
+    )
+    tests = Path(__file__).parent
+    # the other process has sessions of its own, one of them perhaps with this one's number
+    result = subprocess.run(
+        [sys.executable, "-c", f"import runtime_models\n{script}", str(pickled)],
+        cwd=tests, env={**os.environ, "PYTHONPATH": str(tests)},
+        capture_output=True, text=True, check=True,
+    )
+    assert result.stdout.split("\n")[:2] == ["9 city-009 True (9,)", "detached"]
+    assert inspect(city).persistent
+
+
 def test_fast_instances_are_persistent_clean_and_in_the_identity_map(graph: Any) -> None:
     """A fast-loaded instance is the session's own: get() of the session finds the same object."""
     city = CityStore(graph).get(3)
@@ -112,11 +215,36 @@ def test_fast_instances_are_persistent_clean_and_in_the_identity_map(graph: Any)
     assert CityStore(graph).search(name=city.name) == [city]
 
 
+def test_the_session_finds_instances_get_holds_without_building_them_first(graph: Any) -> None:
+    """session.get and many-to-one lazy loads return the object get returned, not a twin."""
+    country = CountryStore(graph).get("JP")
+    assert not has_state(country)
+    session = Base.engine_for(graph).session()
+    assert session.get(Country, "JP") is country
+    city = CityStore(graph).search(country_code="JP")[0]
+    assert city.country is country
+
+
+def test_bulk_reads_return_the_object_get_returned(graph: Any) -> None:
+    """search, get_many and iterate hand back the cached object for a row get already read."""
+    store = CityStore(graph)
+    city = store.get(12)
+    assert store.search(name="city-012") == [city]
+    assert store.get_many([11, 12])[1] is city
+    assert next(item for item in store.iterate() if item.id == 12) is city
+
+
 def test_relationships_load_lazily_from_fast_instances(graph: Any) -> None:
     """Related objects load on access, both ways, after the call returned."""
     city = CityStore(graph).get(1)
     assert city.country.code == city.country_code
     assert city in city.country.cities
+
+
+def test_a_key_given_as_text_is_the_same_object_as_the_number(graph: Any) -> None:
+    """get("5") and get(5) name one row, so they share one cached object."""
+    store = CityStore(graph)
+    assert store.get("5") is store.get(5)
 
 
 def test_repeated_gets_come_from_the_cache_without_sql(graph: Any) -> None:
