@@ -19,7 +19,7 @@ used only for mappers that `RowLoader.supports` accepts; everything else takes t
 """
 from __future__ import annotations
 
-import secrets
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from inspect import getattr_static
@@ -50,7 +50,7 @@ marked_sessions: WeakValueDictionary[int, FastReadSession] = WeakValueDictionary
 
 def new_mark(session: FastReadSession) -> int:
     """A random mark for a session, unused in this process."""
-    while (mark := secrets.randbits(63)) in marked_sessions:
+    while (mark := int.from_bytes(os.urandom(8), "big")) in marked_sessions:
         pass
     marked_sessions[mark] = session
     return mark
@@ -188,7 +188,7 @@ class RowLoader:
         row = connection.execute(self.get_sql, self.key_parameters(identifier)).fetchone()
         if row is None:
             return None
-        return self.build_one(row, session.identity_map._dict.get, session.mark)
+        return self.build_one(row, session.identity_map._dict, session.mark)
 
     def get_many(
         self,
@@ -216,7 +216,7 @@ class RowLoader:
         `cached` finds an instance `get` already holds, by primary key.
 
         """
-        return self.build_all(rows, cached, session.identity_map._dict.get, session.mark)
+        return self.build_all(rows, cached, session.identity_map._dict, session.mark)
 
     # --- keys ------------------------------------------------------------------------------
 
@@ -246,9 +246,10 @@ class RowLoader:
 
     def compile_builders(self) -> tuple[Callable[..., Any], Callable[..., Iterator[Any]]]:
         """
-        `build_one(row, known, mark)` and `build_all(rows, cached, known, mark)`,
-        written out for this model's columns: a row is unpacked into locals, processed, and
-        becomes an instance's `__dict__` in one dict display, with no per-column loop.
+        `build_one(row, known, mark)` and `build_all(rows, cached, known, mark)`, written out
+        for this model's columns: a row is unpacked into locals, processed, and becomes an
+        instance's `__dict__` in one dict display, with no per-column loop. `known` is the
+        identity map's dict of states, `cached` looks up the `get` cache.
 
         """
         names = [f"v{index}" for index in range(len(self.columns))]
@@ -267,7 +268,7 @@ class RowLoader:
         source = f"""
 def build_one(row, known, mark):
     {unpack} = row{block(process, 1)}
-    state = known((identity_class, {identity}, None))
+    state = known.get((identity_class, {identity}, None)) if known else None
     if state is not None:
         instance = state.obj()
         if instance is not None:
@@ -280,7 +281,9 @@ def build_all(rows, cached, known, mark):
         {unpack} = row{block(process, 2)}
         instance = cached({cache_key})
         if instance is None:
-            state = known((identity_class, {identity}, None))
+            # the identity map holds only what the ORM loaded or state was built for: often
+            # nothing, and then there is no key to build
+            state = known.get((identity_class, {identity}, None)) if known else None
             if state is None or (instance := state.obj()) is None:{block(make, 4)}
         yield instance
 """

@@ -234,6 +234,16 @@ def test_bulk_reads_return_the_object_get_returned(graph: Any) -> None:
     assert next(item for item in store.iterate() if item.id == 12) is city
 
 
+def test_reads_return_the_object_the_session_holds(graph: Any) -> None:
+    """Once an instance has its state, search, iterate and get find it in the session."""
+    store = CityStore(graph)
+    city = store.search(name="city-004")[0]
+    inspect(city)  # in the identity map now, though never in the get cache
+    assert store.search(name="city-004")[0] is city
+    assert next(item for item in store.iterate() if item.id == 4) is city
+    assert store.get(4) is city
+
+
 def test_relationships_load_lazily_from_fast_instances(graph: Any) -> None:
     """Related objects load on access, both ways, after the call returned."""
     city = CityStore(graph).get(1)
