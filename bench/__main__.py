@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             "startup": lambda: report(startup.cold_start(artifact, 2 * rounds)),
             "concurrency": lambda: report(
                 concurrency.threads(artifact, rows, rounds),
+                concurrency.threads_cached(artifact, rows, rounds),
                 concurrency.processes(artifact, rows, rounds),
             ),
         }

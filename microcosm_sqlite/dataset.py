@@ -17,7 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from microcosm_sqlite.engines import DataSetEngine
-from microcosm_sqlite.rowloading import DeferredState
+from microcosm_sqlite.rowloading import DeferredState, copy_state
 
 # data set name -> the session of the innermost open `new_context` for it, in this context
 open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
@@ -37,6 +37,10 @@ class DataSetMethods:
     metadata: ClassVar[MetaData]
     # lets the models' instances be read fast and get their ORM state only when asked
     _sa_instance_state = DeferredState()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled or copied, a fast-loaded instance keeps its values but not its session."""
+        return copy_state(self.__dict__)
 
     @classmethod
     def engine_for(cls, graph: Any) -> DataSetEngine:

@@ -381,7 +381,6 @@ class ThreadReads:
         self.depth = 0
         self.cache_size = engine.options.instance_cache_size if engine.read_only else 0
         self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}
-        self.session.fast_caches = self.caches
         self.pool = engine.engine.pool
         self.proxied: PoolProxiedConnection | None = None
         self.driver: sqlite3.Connection | None = None

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from inspect import getattr_static
 from typing import Any
 from weakref import WeakValueDictionary
@@ -30,6 +31,7 @@ from sqlalchemy import Column, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session, configure_mappers
 from sqlalchemy.orm.base import DEFAULT_STATE_ATTR, instance_state, manager_of_class
+from sqlalchemy.orm.identity import _WeakInstanceDict
 from sqlalchemy.orm.state import InstanceState
 
 from microcosm_sqlite.models import primary_key_names
@@ -39,21 +41,30 @@ LAZY_STRATEGIES = frozenset({"select", True, "raise", "raise_on_sql", "noload"})
 # where a fast-loaded instance keeps its session's mark until its ORM state is built
 SESSION_MARK_KEY = "_microcosm_session"
 
-# looks up a cached instance by primary key value (a tuple for composite keys), or None
-Lookup = Callable[[Any], Any]
-
 
 # session mark -> session. Marks are random, so an instance unpickled in another process
 # names no session there and comes back detached, as a pickled ORM instance does.
 marked_sessions: WeakValueDictionary[int, FastReadSession] = WeakValueDictionary()
+# the mark of copies (pickled, copied) and of instances whose session let them go
+NO_SESSION = 0
+# entries a session keeps per model before it looks for instances gone
+PRUNE_FLOOR = 4096
 
 
 def new_mark(session: FastReadSession) -> int:
     """A random mark for a session, unused in this process."""
-    while (mark := int.from_bytes(os.urandom(8), "big")) in marked_sessions:
-        pass
+    mark = NO_SESSION
+    while mark == NO_SESSION or mark in marked_sessions:
+        mark = int.from_bytes(os.urandom(8), "big")
     marked_sessions[mark] = session
     return mark
+
+
+def copy_state(values: dict[str, Any]) -> dict[str, Any]:
+    """An instance's `__dict__` as a copy of it gets it: with no claim on the session."""
+    if SESSION_MARK_KEY not in values:
+        return values
+    return {**values, SESSION_MARK_KEY: NO_SESSION}
 
 
 class DeferredState:
@@ -91,33 +102,87 @@ def attach_state(instance: Any, session: Session | None) -> InstanceState[Any]:
     return state
 
 
+class FastInstances(dict[Any, "weakref.ref[Any]"]):
+    """
+    One model's fast-loaded instances in one session, by primary key (a tuple for composite
+    keys), held weakly: what makes a row read twice one object while it is in use, as the
+    identity map does for the instances the ORM loads.
+
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limit = PRUNE_FLOOR
+
+    def prune(self) -> None:
+        """Drop the entries of instances gone, once they may outnumber the live ones."""
+        if len(self) > self.limit:
+            for key in [key for key, ref in self.items() if ref() is None]:
+                del self[key]
+            self.limit = max(PRUNE_FLOOR, 2 * len(self))
+
+
 class FastReadSession(Session):
     """
-    A session whose identity lookups (`session.get`, many-to-one lazy loads) also find the
-    instances its thread's `get` cache holds, giving them their ORM state then: a row read
-    by `get` and reached through a relationship is one object, as the ORM alone would make it.
+    A session that keeps track of the instances it loaded fast, and whose identity map finds
+    them (giving them their ORM state then): a row read by a Store and then reached through a
+    relationship, `session.get` or any ORM query is one object, as the ORM alone would make it.
 
     """
-
-    # model -> primary key (a tuple for composite keys) -> instance, set by the owning thread
-    fast_caches: Mapping[type[Any], Mapping[Any, Any]] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fast: dict[type[Any], FastInstances] = {}
+        self.identity_map = FastIdentityMap(self)
         # what every instance this session loads fast carries, in place of its ORM state
         self.mark = new_mark(self)
 
-    def _identity_lookup(
-        self, mapper: Mapper[Any], primary_key_identity: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        found = super()._identity_lookup(mapper, primary_key_identity, *args, **kwargs)
-        cache = None if self.fast_caches is None else self.fast_caches.get(mapper.class_)
-        if found is not None or not cache:
-            return found
-        key = tuple(primary_key_identity)
-        instance = cache.get(key[0] if len(key) == 1 else key)
-        if instance is not None:
-            instance_state(instance)  # builds its state, in this session's identity map
+    def instances_of(self, model: type[Any]) -> FastInstances:
+        try:
+            return self.fast[model]
+        except KeyError:
+            return self.fast.setdefault(model, FastInstances())
+
+    def expunge_all(self) -> None:
+        """Let every instance go, fast-loaded ones too: they come back detached, as the rest."""
+        super().expunge_all()
+        self.identity_map = FastIdentityMap(self)
+        self.fast.clear()
+        del marked_sessions[self.mark]
+        self.mark = new_mark(self)
+
+    def holds(self, instance: Any) -> bool:
+        """Whether an instance it loaded is still this session's (not expunged, not copied)."""
+        values = instance.__dict__
+        state = values.get(DEFAULT_STATE_ATTR)
+        if state is None:
+            return bool(values.get(SESSION_MARK_KEY) == self.mark)
+        return bool(state.session_id == self.hash_key and state.key is not None)
+
+    def find(self, model: type[Any], key: Any) -> Any:
+        """The live instance this session loaded fast for this key, or None."""
+        ref = self.fast[model].get(key) if model in self.fast else None
+        instance = None if ref is None else ref()
+        return instance if instance is not None and self.holds(instance) else None
+
+
+class FastIdentityMap(_WeakInstanceDict):
+    """The identity map of a `FastReadSession`: a miss looks among its fast-loaded instances."""
+
+    def __init__(self, session: FastReadSession) -> None:
+        super().__init__()
+        self.session = weakref.ref(session)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        found = super().get(key)
+        session = self.session()
+        if found is not None or session is None or not session.fast:
+            return default if found is None else found
+        model, identity, _ = key
+        instance = session.find(model, identity[0] if len(identity) == 1 else identity)
+        if instance is None:
+            return default
+        instance_state(instance)  # builds its state, in this identity map
         return instance
 
 
@@ -188,35 +253,38 @@ class RowLoader:
         row = connection.execute(self.get_sql, self.key_parameters(identifier)).fetchone()
         if row is None:
             return None
-        return self.build_one(row, session.identity_map._dict, session.mark)
+        fast = session.instances_of(self.model)
+        fast.prune()
+        return self.build_one(row, fast, session.holds, session.identity_map._dict, session.mark)
 
     def get_many(
-        self,
-        session: FastReadSession,
-        connection: sqlite3.Connection,
-        keys: Sequence[Any],
-        cached: Lookup,
+        self, session: FastReadSession, connection: sqlite3.Connection, keys: Sequence[Any]
     ) -> Iterator[tuple[Any, Any]]:
         """(key, instance) for each of these distinct single-column keys that has a row."""
         stored = self.stored_keys(keys)
         placeholders = ", ".join("?" * len(stored))
         rows = connection.execute(f"{self.in_sql}({placeholders})", stored).fetchall()
         position = self.key_positions[0]
-        given = dict(zip(stored, keys, strict=True))
-        instances = self.instances(session, rows, cached)
+        # stored form -> the key as given (they differ for types such as enums)
+        given = {} if stored is keys else dict(zip(stored, keys, strict=True))
+        instances = self.instances(session, rows)
         for row, instance in zip(rows, instances, strict=True):
-            yield given[row[position]], instance
+            key = row[position]
+            yield given.get(key, key), instance
 
     def instances(
-        self, session: FastReadSession, rows: Iterable[Sequence[Any]], cached: Lookup
+        self, session: FastReadSession, rows: Iterable[Sequence[Any]], remember: bool = True
     ) -> Iterator[Any]:
         """
-        Instances for raw rows, in row order: the cached one, the session's own, or a new one.
-
-        `cached` finds an instance `get` already holds, by primary key.
+        Instances for raw rows, in row order: the one the session already has, or a new one,
+        which the session remembers unless told not to (a stream of the whole table).
 
         """
-        return self.build_all(rows, cached, session.identity_map._dict, session.mark)
+        fast = session.instances_of(self.model)
+        fast.prune()
+        return self.build_all(
+            rows, fast, session.holds, session.identity_map._dict, session.mark, remember
+        )
 
     # --- keys ------------------------------------------------------------------------------
 
@@ -246,10 +314,11 @@ class RowLoader:
 
     def compile_builders(self) -> tuple[Callable[..., Any], Callable[..., Iterator[Any]]]:
         """
-        `build_one(row, known, mark)` and `build_all(rows, cached, known, mark)`, written out
-        for this model's columns: a row is unpacked into locals, processed, and becomes an
-        instance's `__dict__` in one dict display, with no per-column loop. `known` is the
-        identity map's dict of states, `cached` looks up the `get` cache.
+        `build_one(row, fast, holds, known, mark)` and `build_all(rows, fast, holds, known,
+        mark, remember)`, written out for this model's columns: a row is unpacked into locals,
+        processed, and becomes an instance's `__dict__` in one dict display, with no
+        per-column loop. `fast` is the session's `FastInstances` for the model (entries count
+        only while the session `holds` them), `known` the identity map's dict of states.
 
         """
         names = [f"v{index}" for index in range(len(self.columns))]
@@ -266,31 +335,40 @@ class RowLoader:
             f"instance.__dict__ = {{{values}, {SESSION_MARK_KEY!r}: mark}}",
         ]
         source = f"""
-def build_one(row, known, mark):
+def build_one(row, fast, holds, known, mark):
     {unpack} = row{block(process, 1)}
+    ref = fast.get({cache_key})
+    instance = None if ref is None else ref()
+    if instance is not None and holds(instance):
+        return instance
     state = known.get((identity_class, {identity}, None)) if known else None
     if state is not None:
         instance = state.obj()
         if instance is not None:
             return instance{block(make, 1)}
+    fast[{cache_key}] = weak(instance)
     return instance
 
 
-def build_all(rows, cached, known, mark):
+def build_all(rows, fast, holds, known, mark, remember):
     for row in rows:
         {unpack} = row{block(process, 2)}
-        instance = cached({cache_key})
-        if instance is None:
+        ref = fast.get({cache_key}) if fast else None
+        instance = None if ref is None else ref()
+        if instance is None or not holds(instance):
             # the identity map holds only what the ORM loaded or state was built for: often
             # nothing, and then there is no key to build
             state = known.get((identity_class, {identity}, None)) if known else None
             if state is None or (instance := state.obj()) is None:{block(make, 4)}
+                if remember:
+                    fast[{cache_key}] = weak(instance)
         yield instance
 """
         namespace: dict[str, Any] = {
             "new": self.model.__new__,
             "model": self.model,
             "identity_class": self.mapper._identity_class,
+            "weak": weakref.ref,
             **{f"p{index}": processor for index, processor in self.processors.items()},
         }
         exec(compile(source, f"<row loader for {self.model.__name__}>", "exec"), namespace)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import inspect
 import sqlite3
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast
 
@@ -213,7 +213,15 @@ class Store(Generic[ModelT]):
 
     def _identity(self, identifier: Any) -> tuple[Any, ...]:
         """An identifier as the identity map keys it: "1" for an integer key is 1, as for get."""
-        values = tuple(identifier) if len(self._primary_key) > 1 else (identifier,)
+        size = len(self._primary_key)
+        values = tuple(identifier) if size > 1 and isinstance(identifier, tuple | list) else (
+            identifier,
+        )
+        if len(values) != size:
+            raise ValueError(
+                f"{self.model_class.__name__} has a primary key of {size} column(s);"
+                f" got {identifier!r}"
+            )
         return tuple(
             value if kind is None or isinstance(value, kind) else coerce(kind, value)
             for kind, value in zip(self._key_kinds, values, strict=True)
@@ -233,7 +241,7 @@ class Store(Generic[ModelT]):
 
     def _stream(self, statement: Select[Any]) -> Iterator[ModelT]:
         with self._session() as session:
-            yield from self._instances(session, statement)
+            yield from self._instances(session, statement, remember=False)
 
     # --- the fast read path (read-only data sets, plain mappers) -------------------------
 
@@ -254,8 +262,10 @@ class Store(Generic[ModelT]):
         cache = reads.cache(self.model_class)
         instance: ModelT | None = cache.get(key)
         if instance is not None:
-            cache.move_to_end(key)
-            return instance
+            if reads.session.holds(instance):
+                cache.move_to_end(key)
+                return instance
+            del cache[key]  # expunged or made transient since: read it again
         try:  # as engine.translating_errors(), without a context manager on the hot path
             instance = loader.get(reads.session, reads.connection, key)
         except sqlite3.Error as error:
@@ -282,28 +292,32 @@ class Store(Generic[ModelT]):
         ]
         unique = list(dict.fromkeys(wanted))
         reads = self._engine.thread_reads()
-        cached = reads.cache(self.model_class).get
         found: dict[Any, ModelT] = {}
         try:
             for start in range(0, len(unique), self.batch_size):
                 batch = unique[start:start + self.batch_size]
-                found.update(loader.get_many(reads.session, reads.connection, batch, cached))
+                found.update(loader.get_many(reads.session, reads.connection, batch))
         except sqlite3.Error as error:
             raise translate_error(error, self._engine.context()) from error
         return [found[key] for key in wanted if key in found]
 
-    def _instances(self, session: Session, statement: Select[Any]) -> Iterator[ModelT]:
-        """The statement's models: raw rows straight into instances when the loader allows it."""
+    def _instances(
+        self, session: Session, statement: Select[Any], remember: bool = True
+    ) -> Iterator[ModelT]:
+        """
+        The statement's models: raw rows straight into instances when the loader allows it,
+        which the session remembers unless they are a stream (`iterate`).
+
+        """
         loader = self._row_loader
         if loader is None or statement._with_options or not isinstance(session, FastReadSession):
             yield from session.scalars(statement)
             return
         # SQLAlchemy compiles, binds and executes; the rows are read off the DB-API cursor
         result = session.connection().execute(statement.with_only_columns(*loader.columns))
-        cached = self._engine.thread_reads().cache(self.model_class).get
         try:
             rows = cast(Iterable[Sequence[Any]], result.cursor)
-            yield from loader.instances(session, rows, cached)
+            yield from loader.instances(session, rows, remember)
         except sqlite3.Error as error:
             raise translate_error(error, self._engine.context()) from error
         finally:
@@ -346,8 +360,24 @@ class Store(Generic[ModelT]):
 
 
 def coerce(kind: type, value: Any) -> Any:
-    """The value as `kind`, or unchanged when it does not convert (then it matches nothing)."""
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
+    """
+    The value as `kind` where SQLite would find the same row ("7" for 7, 7.0 for 7), else
+    unchanged: then it matches what SQLite matches, never a row a lossy conversion picked.
+
+    """
+    if value is None or isinstance(value, bool | bytes):
         return value
+    if kind is int:
+        if isinstance(value, float):
+            return int(value) if value.is_integer() else value
+        if isinstance(value, str):
+            with suppress(ValueError):
+                if str(converted := int(value)) == value:
+                    return converted
+        return value
+    if kind is str:
+        return str(value) if isinstance(value, int | float) else value
+    if kind is float and isinstance(value, int | str):
+        with suppress(ValueError):
+            return float(value)
+    return value

@@ -25,6 +25,7 @@ FIGURES = [
     "iterate peak RSS growth",
     "cold start",
     "gets 2 threads vs 1",
+    "gets 2 threads vs 1, cached",
     "gets 2 forks vs 1",
 ]
 

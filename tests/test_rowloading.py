@@ -4,6 +4,7 @@ The fast read path: instances loaded straight from rows behave exactly like ORM-
 """
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import pickle
@@ -27,6 +28,7 @@ from runtime_models import (
 from sqlalchemy import ForeignKey, String, inspect, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.base import DEFAULT_STATE_ATTR
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
@@ -232,6 +234,63 @@ def test_bulk_reads_return_the_object_get_returned(graph: Any) -> None:
     assert store.search(name="city-012") == [city]
     assert store.get_many([11, 12])[1] is city
     assert next(item for item in store.iterate() if item.id == 12) is city
+
+
+def test_a_row_read_twice_is_one_object_while_in_use(make_graph: Any, artifact: Path) -> None:
+    """Like the ORM's identity map: any read finds the object an earlier read returned."""
+    graph = make_graph({"runtime": str(artifact)}, instance_cache_size=2)
+    store = CityStore(graph)
+    first = store.search(country_code="FR")
+    assert store.search(country_code="FR") == first
+    assert [store.get(city.id) for city in first] == first
+    assert store.get_many([city.id for city in first]) == first
+    # the get cache holds 2; the rest are found because they are still in use
+    country = CountryStore(graph).get("FR")
+    for code in ("DE", "JP", "US"):
+        CountryStore(graph).get(code)
+    assert first[3].country is country
+
+
+def test_relationship_collections_hold_the_objects_read_before(graph: Any) -> None:
+    """A one-to-many load returns the instances a search returned, not twins of them."""
+    cities = CityStore(graph).search(country_code="FR")
+    assert cities[0].country.cities == cities
+    assert all(inspect(city).session is not None for city in cities)
+
+
+def test_rows_are_forgotten_once_no_longer_in_use(graph: Any) -> None:
+    """The session keeps fast-loaded instances weakly: gone from the program, gone from it."""
+    store = CityStore(graph)
+    session = Base.engine_for(graph).session()
+    ids = [id(city) for city in store.search()]
+    gc.collect()
+    assert [session.find(City, key) for key in range(1, 61)] == [None] * 60
+    assert len(ids) == 60
+
+
+def test_expunged_instances_are_not_handed_out_again(graph: Any) -> None:
+    """An instance the session let go is never returned by later reads or lookups."""
+    store = CountryStore(graph)
+    session = Base.engine_for(graph).session()
+    country = store.get("JP")
+    session.expunge(country)
+    assert store.get("JP") is not country
+    assert session.get(Country, "JP") is store.get("JP")
+    city = CityStore(graph).get(4)
+    session.expunge_all()
+    assert inspect(city).detached
+    with pytest.raises(DetachedInstanceError):
+        city.country  # noqa: B018
+    assert inspect(CityStore(graph).get(4)).persistent
+
+
+def test_copies_are_detached(graph: Any) -> None:
+    """Pickled or copied in this process too, an instance carries no claim on the session."""
+    city = CityStore(graph).get(9)
+    for twin in (pickle.loads(pickle.dumps(city)), copy.copy(city), copy.deepcopy(city)):
+        assert (twin.id, twin.name) == (9, "city-009")
+        assert inspect(twin).detached
+    assert inspect(city).persistent
 
 
 def test_reads_return_the_object_the_session_holds(graph: Any) -> None:

@@ -446,6 +446,30 @@ def test_get_many_finds_what_get_finds_for_ids_given_as_text(cities: CityStore) 
     assert [city.id for city in cities.get_many(["2", 1, "x", "3"])] == [2, 1, 3]
 
 
+@pytest.mark.parametrize("key", [1.5, b"1", None, "one"])
+def test_keys_that_do_not_name_a_row_exactly_are_not_found(cities: CityStore, key: Any) -> None:
+    """No lossy conversion picks a row: 1.5 is not 1, and None is not the text "None"."""
+    with pytest.raises(ModelNotFoundError):
+        cities.get(key)
+    assert cities.get_many([key]) == []
+
+
+def test_keys_are_converted_only_where_sqlite_finds_the_same_row(graph: Any) -> None:
+    """7.0 and "7" name integer key 7; 7 names text key "7"; each way, one object."""
+    cities = CityStore(graph)
+    assert cities.get(7.0) is cities.get("7") is cities.get(7)
+    assert [city.id for city in cities.get_many([7.0, "8"])] == [7, 8]
+
+
+@pytest.mark.parametrize("key", [("AMS",), ("AMS", "CDG", "FRA"), "AMS"])
+def test_a_composite_key_of_the_wrong_size_is_a_clear_error(graph: Any, key: Any) -> None:
+    """get and get_many say how many columns the key has."""
+    routes = RouteStore(graph)
+    for call in (routes.get, lambda key: routes.get_many([key])):
+        with pytest.raises(ValueError, match="Route has a primary key of 2 column"):
+            call(key)
+
+
 def test_abandoning_iterate_keeps_loaded_instances_loaded(cities: CityStore) -> None:
     """Breaking out of a loop over iterate ends the read without expiring what it loaded."""
     kept = cities.get(1)
