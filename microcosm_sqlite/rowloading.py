@@ -5,7 +5,8 @@ The ORM loads a row through layers built for arbitrary queries, and gives every 
 state object with a weak reference, a set and a dict: objects the garbage collector walks
 again and again while results are held. For plain mappers (one table, plain columns) of data
 that cannot change, a row maps straight onto a new instance whose `__dict__` holds the column
-values and a mark naming the session that read it: one object for the collector, not eight.
+values and a mark naming the session that read it; the session keeps a weak reference to it.
+That is two objects for the collector, not eight.
 
 The ORM state comes only when something asks for it. The model class gets a
 `_sa_instance_state` descriptor that builds the state on first access (a relationship, an
