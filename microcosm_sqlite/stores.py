@@ -223,8 +223,7 @@ class Store(Generic[ModelT]):
                 f" got {identifier!r}"
             )
         return tuple(
-            value if kind is None or isinstance(value, kind) else coerce(kind, value)
-            for kind, value in zip(self._key_kinds, values, strict=True)
+            coerce(kind, value) for kind, value in zip(self._key_kinds, values, strict=True)
         )
 
     @cached_property
@@ -278,18 +277,12 @@ class Store(Generic[ModelT]):
         """An identifier as the cache keys it: the value for one key column, else a tuple."""
         if isinstance(identifier, tuple | list):
             return self._identity(identifier) if len(self._primary_key) > 1 else tuple(identifier)
-        kind = self._key_kinds[0]
-        if kind is None or isinstance(identifier, kind):
-            return identifier
-        return coerce(kind, identifier)
+        return coerce(self._key_kinds[0], identifier)
 
     def _get_many_fast(self, loader: RowLoader, identifiers: Iterable[Any]) -> list[ModelT]:
         """Single-column keys read in batches of `IN` lists on this thread's own connection."""
         kind = self._key_kinds[0]
-        wanted = [
-            key if kind is None or isinstance(key, kind) else coerce(kind, key)
-            for key in identifiers
-        ]
+        wanted = [coerce(kind, key) for key in identifiers]
         unique = list(dict.fromkeys(wanted))
         reads = self._engine.thread_reads()
         found: dict[Any, ModelT] = {}
@@ -359,13 +352,14 @@ class Store(Generic[ModelT]):
         return engine
 
 
-def coerce(kind: type, value: Any) -> Any:
+def coerce(kind: type | None, value: Any) -> Any:
     """
-    The value as `kind` where SQLite would find the same row ("7" for 7, 7.0 for 7), else
-    unchanged: then it matches what SQLite matches, never a row a lossy conversion picked.
+    A key value as the key column's Python type `kind` where SQLite would find the same row
+    ("7" for 7, 7.0 for 7), else unchanged: then it matches what SQLite matches, never a row
+    a lossy conversion picked.
 
     """
-    if value is None or isinstance(value, bool | bytes):
+    if kind is None or value is None or isinstance(value, kind | bool | bytes):
         return value
     if kind is int:
         if isinstance(value, float):
