@@ -86,3 +86,22 @@ def test_iterate_streams_in_bounded_memory(big_artifact: Path) -> None:
         assert streamed_peak < 8 * 1024 * 1024
     finally:
         dispose_sqlite_connections(graph)
+
+
+def test_the_session_forgets_rows_no_longer_in_use(big_artifact: Path) -> None:
+    """
+    Pages read one after another and let go leave no trail: the session's weak record of the
+    instances it loaded is pruned as they go, so a long-lived thread's session stays small.
+
+    """
+    graph = graph_for(big_artifact)
+    try:
+        store = CityStore(graph)
+        pages = 30
+        for page in range(pages):
+            assert len(store.search(offset=page * 1000, limit=1000)) == 1000
+        tracked = len(Base.engine_for(graph).session().fast[City])
+        assert tracked < pages * 1000 / 2
+        assert store.search(offset=(pages - 1) * 1000, limit=1)[0].id == pages * 1000 - 999
+    finally:
+        dispose_sqlite_connections(graph)
