@@ -17,7 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from microcosm_sqlite.engines import DataSetEngine
-from microcosm_sqlite.rowloading import DeferredState, copy_state
+from microcosm_sqlite.sessions import DeferredState, copy_state
 
 # data set name -> the session of the innermost open `new_context` for it, in this context
 open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
@@ -31,7 +31,11 @@ def context_session(dataset: str) -> Session | None:
 
 
 class DataSetMethods:
-    """Class methods every data set base offers; each takes the graph that holds the engine."""
+    """
+    What every data set base offers: class methods that take the graph holding the engine, and
+    for its models' instances, ORM state built only when asked (see `sessions`).
+
+    """
 
     __dataset__: ClassVar[str]
     metadata: ClassVar[MetaData]
@@ -39,7 +43,7 @@ class DataSetMethods:
     _sa_instance_state = DeferredState()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled or copied, a fast-loaded instance keeps its values but not its session."""
+        """Pickled or copied before its state is built, an instance keeps no claim on a session."""
         return copy_state(self.__dict__)
 
     @classmethod

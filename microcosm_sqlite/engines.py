@@ -36,7 +36,7 @@ from microcosm_sqlite.errors import (
     SQLiteError,
 )
 from microcosm_sqlite.paths import ResolvedPath
-from microcosm_sqlite.rowloading import FastReadSession
+from microcosm_sqlite.sessions import FastReadSession
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100

@@ -5,6 +5,7 @@ Mixins for models of shipped data.
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import inspect
 
@@ -29,6 +30,10 @@ class IdentityMixin:
         return f"{type(self).__name__}({identity})"
 
 
+# model -> its primary key's attribute names; weak, so models made at runtime can go
+KEY_NAMES: WeakKeyDictionary[type[Any], tuple[str, ...]] = WeakKeyDictionary()
+
+
 def primary_key_names(model: type[Any]) -> tuple[str, ...]:
     """The attribute names of a model's primary key columns, in key order."""
     names = KEY_NAMES.get(model)
@@ -38,6 +43,3 @@ def primary_key_names(model: type[Any]) -> tuple[str, ...]:
             mapper.get_property_by_column(column).key for column in mapper.primary_key
         )
     return names
-
-
-KEY_NAMES: dict[type[Any], tuple[str, ...]] = {}

@@ -5,186 +5,30 @@ The ORM loads a row through layers built for arbitrary queries, and gives every 
 state object with a weak reference, a set and a dict: objects the garbage collector walks
 again and again while results are held. For plain mappers (one table, plain columns) of data
 that cannot change, a row maps straight onto a new instance whose `__dict__` holds the column
-values and a mark naming the session that read it; the session keeps a weak reference to it.
-That is two objects for the collector, not eight.
+values and the mark of the session that read it, which keeps a weak reference to it: two
+objects for the collector, not eight. The ORM state comes later, if asked for (`sessions`).
 
-The ORM state comes only when something asks for it. The model class gets a
-`_sa_instance_state` descriptor that builds the state on first access (a relationship, an
-`inspect()`, a change) and registers the instance in its session's identity map, as the ORM's
-own loader would have. Column attributes never ask: SQLAlchemy reads them from `__dict__`.
-
-This module reaches into SQLAlchemy's internals (the state attribute, the identity map, the
-session registry), so it is kept small, checked against ORM-loaded instances by tests, and
-used only for mappers that `RowLoader.supports` accepts; everything else takes the ORM path.
+Column attributes never ask for it: SQLAlchemy reads them straight from `__dict__`. Only
+mappers that `RowLoader.supports` accepts are loaded so; everything else takes the ORM path.
 
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from inspect import getattr_static
 from typing import Any
-from weakref import WeakValueDictionary
 
 from sqlalchemy import Column, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapper, Session, configure_mappers
-from sqlalchemy.orm.base import DEFAULT_STATE_ATTR, instance_state, manager_of_class
-from sqlalchemy.orm.identity import _WeakInstanceDict
-from sqlalchemy.orm.state import InstanceState
+from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.base import DEFAULT_STATE_ATTR
 
-from microcosm_sqlite.models import primary_key_names
+from microcosm_sqlite.sessions import SESSION_MARK_KEY, DeferredState, FastReadSession
 
 # relationship loading that leaves the attribute to load on first access, as ours does
 LAZY_STRATEGIES = frozenset({"select", True, "raise", "raise_on_sql", "noload"})
-# where a fast-loaded instance keeps its session's mark until its ORM state is built
-SESSION_MARK_KEY = "_microcosm_session"
-
-
-# session mark -> session. Marks are random, so an instance unpickled in another process
-# names no session there and comes back detached, as a pickled ORM instance does.
-marked_sessions: WeakValueDictionary[int, FastReadSession] = WeakValueDictionary()
-# the mark of copies (pickled, copied) and of instances whose session let them go
-NO_SESSION = 0
-# entries a session keeps per model before it looks for instances gone
-PRUNE_FLOOR = 4096
-
-
-def new_mark(session: FastReadSession) -> int:
-    """A random mark for a session, unused in this process."""
-    mark = NO_SESSION
-    while mark == NO_SESSION or mark in marked_sessions:
-        mark = int.from_bytes(os.urandom(8), "big")
-    marked_sessions[mark] = session
-    return mark
-
-
-def copy_state(values: dict[str, Any]) -> dict[str, Any]:
-    """An instance's `__dict__` as a copy of it gets it: with no claim on the session."""
-    if SESSION_MARK_KEY not in values:
-        return values
-    return {**values, SESSION_MARK_KEY: NO_SESSION}
-
-
-class DeferredState:
-    """
-    `_sa_instance_state` of every data set model, for instances read fast: their ORM state,
-    built on first access. Any other instance without a state (one being constructed) gets
-    AttributeError, as the ORM expects; models take the fast path only with this in place.
-
-    """
-
-    def __get__(self, instance: Any, owner: type[Any] | None = None) -> InstanceState[Any]:
-        mark = None if instance is None else instance.__dict__.pop(SESSION_MARK_KEY, None)
-        if mark is None:
-            raise AttributeError(DEFAULT_STATE_ATTR)
-        return attach_state(instance, marked_sessions.get(mark))
-
-
-def attach_state(instance: Any, session: Session | None) -> InstanceState[Any]:
-    """The state the ORM's loader would have given the instance, in its session if alive."""
-    manager = manager_of_class(type(instance))
-    if not manager.mapper.configured:  # unpickled before this process used the ORM
-        configure_mappers()
-    state: InstanceState[Any] = manager._state_constructor(instance, manager)
-    manager.setup_instance(instance, state)
-    values = instance.__dict__
-    state.key = manager.mapper.identity_key_from_primary_key(
-        tuple(values[name] for name in primary_key_names(type(instance)))
-    )
-    state.identity_token = None
-    if session is not None:
-        state.session_id = session.hash_key
-        # another object may hold this identity already; this one still loads lazily
-        if state.key not in session.identity_map:
-            session.identity_map.add(state)
-    return state
-
-
-class FastInstances(dict[Any, "weakref.ref[Any]"]):
-    """
-    One model's fast-loaded instances in one session, by primary key (a tuple for composite
-    keys), held weakly: what makes a row read twice one object while it is in use, as the
-    identity map does for the instances the ORM loads.
-
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.limit = PRUNE_FLOOR
-
-    def prune(self) -> None:
-        """Drop the entries of instances gone, once they may outnumber the live ones."""
-        if len(self) > self.limit:
-            for key in [key for key, ref in self.items() if ref() is None]:
-                del self[key]
-            self.limit = max(PRUNE_FLOOR, 2 * len(self))
-
-
-class FastReadSession(Session):
-    """
-    A session that keeps track of the instances it loaded fast, and whose identity map finds
-    them (giving them their ORM state then): a row read by a Store and then reached through a
-    relationship, `session.get` or any ORM query is one object, as the ORM alone would make it.
-
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fast: dict[type[Any], FastInstances] = {}
-        self.identity_map = FastIdentityMap(self)
-        # what every instance this session loads fast carries, in place of its ORM state
-        self.mark = new_mark(self)
-
-    def instances_of(self, model: type[Any]) -> FastInstances:
-        try:
-            return self.fast[model]
-        except KeyError:
-            return self.fast.setdefault(model, FastInstances())
-
-    def expunge_all(self) -> None:
-        """Let every instance go, fast-loaded ones too: they come back detached, as the rest."""
-        super().expunge_all()
-        self.identity_map = FastIdentityMap(self)
-        self.fast.clear()
-        del marked_sessions[self.mark]
-        self.mark = new_mark(self)
-
-    def holds(self, instance: Any) -> bool:
-        """Whether an instance it loaded is still this session's (not expunged, not copied)."""
-        values = instance.__dict__
-        state = values.get(DEFAULT_STATE_ATTR)
-        if state is None:
-            return bool(values.get(SESSION_MARK_KEY) == self.mark)
-        return bool(state.session_id == self.hash_key and state.key is not None)
-
-    def find(self, model: type[Any], key: Any) -> Any:
-        """The live instance this session loaded fast for this key, or None."""
-        ref = self.fast[model].get(key) if model in self.fast else None
-        instance = None if ref is None else ref()
-        return instance if instance is not None and self.holds(instance) else None
-
-
-class FastIdentityMap(_WeakInstanceDict):
-    """The identity map of a `FastReadSession`: a miss looks among its fast-loaded instances."""
-
-    def __init__(self, session: FastReadSession) -> None:
-        super().__init__()
-        self.session = weakref.ref(session)
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        found = super().get(key)
-        session = self.session()
-        if found is not None or session is None or not session.fast:
-            return default if found is None else found
-        model, identity, _ = key
-        instance = session.find(model, identity[0] if len(identity) == 1 else identity)
-        if instance is None:
-            return default
-        instance_state(instance)  # builds its state, in this identity map
-        return instance
 
 
 class RowLoader:
@@ -254,9 +98,7 @@ class RowLoader:
         row = connection.execute(self.get_sql, self.key_parameters(identifier)).fetchone()
         if row is None:
             return None
-        fast = session.instances_of(self.model)
-        fast.prune()
-        return self.build_one(row, fast, session.holds, session.identity_map._dict, session.mark)
+        return self.build_one(row, *self.known_to(session))
 
     def get_many(
         self, session: FastReadSession, connection: sqlite3.Connection, keys: Sequence[Any]
@@ -281,11 +123,14 @@ class RowLoader:
         which the session remembers unless told not to (a stream of the whole table).
 
         """
+        return self.build_all(rows, *self.known_to(session), remember)
+
+    def known_to(self, session: FastReadSession) -> tuple[Any, ...]:
+        """What the builders look rows up in, and mark new instances with: `fast, holds, known,
+        mark`. The session's record is pruned here, once per read."""
         fast = session.instances_of(self.model)
         fast.prune()
-        return self.build_all(
-            rows, fast, session.holds, session.identity_map._dict, session.mark, remember
-        )
+        return fast, session.holds, session.identity_map._dict, session.mark
 
     # --- keys ------------------------------------------------------------------------------
 
@@ -327,7 +172,7 @@ class RowLoader:
         process = [f"{names[index]} = p{index}({names[index]})" for index in self.processors]
         key = ", ".join(names[position] for position in self.key_positions)
         identity = f"({key},)" if self.single_key else f"({key})"
-        cache_key = key if self.single_key else f"({key})"
+        registry_key = key if self.single_key else f"({key})"
         values = ", ".join(
             f"{attribute!r}: {name}" for attribute, name in zip(self.keys, names, strict=True)
         )
@@ -338,7 +183,7 @@ class RowLoader:
         source = f"""
 def build_one(row, fast, holds, known, mark):
     {unpack} = row{block(process, 1)}
-    ref = fast.get({cache_key})
+    ref = fast.get({registry_key})
     instance = None if ref is None else ref()
     if instance is not None and holds(instance):
         return instance
@@ -347,14 +192,14 @@ def build_one(row, fast, holds, known, mark):
         instance = state.obj()
         if instance is not None:
             return instance{block(make, 1)}
-    fast[{cache_key}] = weak(instance)
+    fast[{registry_key}] = weak(instance)
     return instance
 
 
 def build_all(rows, fast, holds, known, mark, remember):
     for row in rows:
         {unpack} = row{block(process, 2)}
-        ref = fast.get({cache_key}) if fast else None
+        ref = fast.get({registry_key}) if fast else None
         instance = None if ref is None else ref()
         if instance is None or not holds(instance):
             # the identity map holds only what the ORM loaded or state was built for: often
@@ -362,7 +207,7 @@ def build_all(rows, fast, holds, known, mark, remember):
             state = known.get((identity_class, {identity}, None)) if known else None
             if state is None or (instance := state.obj()) is None:{block(make, 4)}
                 if remember:
-                    fast[{cache_key}] = weak(instance)
+                    fast[{registry_key}] = weak(instance)
         yield instance
 """
         namespace: dict[str, Any] = {

@@ -24,7 +24,8 @@ from microcosm_sqlite.errors import (
     SQLiteError,
     UnknownFilterError,
 )
-from microcosm_sqlite.rowloading import FastReadSession, RowLoader
+from microcosm_sqlite.rowloading import RowLoader
+from microcosm_sqlite.sessions import FastReadSession
 
 ModelT = TypeVar("ModelT")
 
@@ -43,7 +44,8 @@ class Store(Generic[ModelT]):
 
     model_class: type[ModelT]
     auto_filter_fields: Sequence[Any] = ()
-    # how many rows `iterate` fetches at a time, and how many ids one `get_many` query asks for
+    # how many ids one `get_many` query asks for, and how many rows the ORM path of `iterate`
+    # fetches at a time (the fast path reads the cursor row by row)
     batch_size = 1000
 
     def __init__(self, graph: Any = None) -> None:
@@ -121,7 +123,7 @@ class Store(Generic[ModelT]):
         return matches[0]
 
     def iterate(self, **filters: Any) -> Iterator[ModelT]:
-        """Every match in order, streamed `batch_size` rows at a time: memory stays bounded."""
+        """Every match in order, streamed: memory stays bounded however many rows match."""
         # built here, not in the generator, so a bad keyword fails at the call
         statement = self._ordered(**filters)
         if self._row_loader is None:
@@ -257,6 +259,7 @@ class Store(Generic[ModelT]):
         """A cached instance, or one row by primary key on this thread's own connection."""
         engine = self._engine
         reads = engine.thread_reads()
+        self._refuse_pending_changes(reads.session)
         key = self._cache_key(identifier)
         cache = reads.cache(self.model_class)
         instance: ModelT | None = cache.get(key)
@@ -279,12 +282,19 @@ class Store(Generic[ModelT]):
             return self._identity(identifier) if len(self._primary_key) > 1 else tuple(identifier)
         return coerce(self._key_kinds[0], identifier)
 
+    def _refuse_pending_changes(self, session: FastReadSession) -> None:
+        """A changed instance fails the next fast read, as it fails every other Store call."""
+        if session.identity_map._modified:
+            with self._session():
+                pass  # ending the call flushes, and the flush is refused
+
     def _get_many_fast(self, loader: RowLoader, identifiers: Iterable[Any]) -> list[ModelT]:
         """Single-column keys read in batches of `IN` lists on this thread's own connection."""
         kind = self._key_kinds[0]
         wanted = [coerce(kind, key) for key in identifiers]
         unique = list(dict.fromkeys(wanted))
         reads = self._engine.thread_reads()
+        self._refuse_pending_changes(reads.session)
         found: dict[Any, ModelT] = {}
         try:
             for start in range(0, len(unique), self.batch_size):

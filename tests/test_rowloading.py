@@ -32,7 +32,8 @@ from sqlalchemy.orm.exc import DetachedInstanceError
 
 from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
-from microcosm_sqlite.rowloading import SESSION_MARK_KEY, RowLoader
+from microcosm_sqlite.rowloading import RowLoader
+from microcosm_sqlite.sessions import SESSION_MARK_KEY
 
 EagerBase = DataSet.create("eager")
 
@@ -174,6 +175,53 @@ def test_changing_a_fast_instance_is_tracked_and_never_written(graph: Any) -> No
     assert state.attrs.population.history.deleted == [7000]
     with pytest.raises(ReadOnlyDataSetError):
         state.session.flush()
+
+
+@pytest.mark.parametrize("read", ["get", "get_many", "search"])
+def test_a_changed_instance_fails_the_next_read(graph: Any, read: str) -> None:
+    """Fast reads refuse a pending change as every Store call does, and the change is undone."""
+    store = CityStore(graph)
+    city = store.get(7)
+    city.population = 1
+    calls = {"get": lambda: store.get(8), "get_many": lambda: store.get_many([8]),
+             "search": lambda: store.search(name="city-008")}
+    with pytest.raises(ReadOnlyDataSetError):
+        calls[read]()
+    assert calls[read]()
+
+
+def build_states(barrier: threading.Barrier, cities: list[City], out: list[Any]) -> None:
+    """In a thread: wait for the other, then build every city's state; errors go in `out`."""
+    barrier.wait(timeout=10)
+    try:
+        out.extend(inspect(city) for city in cities)
+    except BaseException as error:
+        out.append(error)
+
+
+def test_two_threads_building_one_state_get_the_same_one(graph: Any) -> None:
+    """An instance shared by threads gets its ORM state once, whoever asks first."""
+    session = Base.engine_for(graph).session()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to meet the race
+    try:
+        for _ in range(100):
+            session.expunge_all()  # so the search below makes instances with no state yet
+            cities = CityStore(graph).search()
+            barrier = threading.Barrier(2)
+            states: list[list[Any]] = [[], []]
+            threads = [
+                threading.Thread(target=build_states, args=(barrier, cities, out))
+                for out in states
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=10)
+            assert len(states[0]) == len(states[1]) == 60
+            assert all(a is b for a, b in zip(*states, strict=True))
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_a_fast_instance_unpickled_elsewhere_comes_back_detached(
