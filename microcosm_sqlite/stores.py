@@ -14,7 +14,6 @@ from typing import Any, Generic, TypeVar, cast
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy import inspect as inspect_model
 from sqlalchemy.orm import Mapper, Session
-from sqlalchemy.orm.base import instance_state
 
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine, translate_error
@@ -24,6 +23,7 @@ from microcosm_sqlite.errors import (
     SQLiteError,
     UnknownFilterError,
 )
+from microcosm_sqlite.models import primary_key_names
 from microcosm_sqlite.rowloading import RowLoader
 from microcosm_sqlite.sessions import FastReadSession
 
@@ -77,13 +77,14 @@ class Store(Generic[ModelT]):
         found: dict[Hashable, ModelT] = {}
         unique = list(dict.fromkeys(wanted))
         key = tuple_(*self._primary_key) if len(self._primary_key) > 1 else self._primary_key[0]
+        names = primary_key_names(self.model_class)
         with self._session() as session:
-            for start in range(0, len(unique), self.batch_size):
-                batch = unique[start:start + self.batch_size]
+            for batch in batches(unique, self.batch_size):
                 values = batch if len(self._primary_key) > 1 else [ids[0] for ids in batch]
                 matching = select(self.model_class).where(key.in_(values))
                 for instance in self._instances(session, matching):
-                    found[instance_state(instance).identity] = instance
+                    # read as attributes: a fast-loaded instance needs no ORM state for this
+                    found[tuple(getattr(instance, name) for name in names)] = instance
         return [found[identity] for identity in wanted if identity in found]
 
     def search(
@@ -297,8 +298,7 @@ class Store(Generic[ModelT]):
         self._refuse_pending_changes(reads.session)
         found: dict[Any, ModelT] = {}
         try:
-            for start in range(0, len(unique), self.batch_size):
-                batch = unique[start:start + self.batch_size]
+            for batch in batches(unique, self.batch_size):
                 found.update(loader.get_many(reads.session, reads.connection, batch))
         except sqlite3.Error as error:
             raise translate_error(error, self._engine.context()) from error
@@ -360,6 +360,12 @@ class Store(Generic[ModelT]):
         if engine.read_only:
             engine.check_model(self.model_class)
         return engine
+
+
+def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def coerce(kind: type | None, value: Any) -> Any:

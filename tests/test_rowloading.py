@@ -146,6 +146,15 @@ def test_fast_instances_are_one_untracked_dict_until_the_orm_asks(graph: Any) ->
     assert not any(has_state(instance) for instance in [*cities, *countries])
 
 
+def test_get_many_with_composite_keys_builds_no_state(graph: Any) -> None:
+    """Composite keys are matched by their values, so the instances stay cheap."""
+    routes = RouteStore(graph).get_many([("CDG", "AMS"), ("AMS", "FRA")])
+    assert [(route.origin, route.destination) for route in routes] == [
+        ("CDG", "AMS"), ("AMS", "FRA")
+    ]
+    assert not any(has_state(route) for route in routes)
+
+
 def test_the_orm_state_is_built_on_first_use(graph: Any) -> None:
     """inspect() builds the state a loaded instance would have: persistent, in the session."""
     city = CityStore(graph).search(name="city-004")[0]
