@@ -92,10 +92,10 @@ class RowLoader:
     # --- reads -----------------------------------------------------------------------------
 
     def get(
-        self, session: FastReadSession, connection: sqlite3.Connection, identifier: Any
+        self, session: FastReadSession, connection: sqlite3.Connection, key: Any
     ) -> Any:
         """The instance with this primary key, read on a DB-API connection, or None."""
-        row = connection.execute(self.get_sql, self.key_parameters(identifier)).fetchone()
+        row = connection.execute(self.get_sql, self.key_parameters(key)).fetchone()
         if row is None:
             return None
         return self.build_one(row, *self.known_to(session))
@@ -134,14 +134,9 @@ class RowLoader:
 
     # --- keys ------------------------------------------------------------------------------
 
-    def key_parameters(self, identifier: Any) -> tuple[Any, ...]:
-        """`get_sql`'s parameters for a primary key, as the column types store them."""
-        values = tuple(identifier) if isinstance(identifier, tuple | list) else (identifier,)
-        if len(values) != len(self.key_processors):
-            raise ValueError(
-                f"{self.model.__name__} has a primary key of {len(self.key_processors)}"
-                f" column(s); got {identifier!r}"
-            )
+    def key_parameters(self, key: Any) -> tuple[Any, ...]:
+        """`get_sql`'s parameters for a key (a tuple for composite keys), as stored."""
+        values = key if isinstance(key, tuple) else (key,)
         if self.plain_key:
             return values
         return tuple(

@@ -73,18 +73,18 @@ class Store(Generic[ModelT]):
         loader = self._row_loader
         if loader is not None and loader.single_key:
             return self._get_many_fast(loader, identifiers)
-        wanted = [self._identity(identifier) for identifier in identifiers]
+        wanted = [self._key(identifier) for identifier in identifiers]
         found: dict[Hashable, ModelT] = {}
-        unique = list(dict.fromkeys(wanted))
-        key = tuple_(*self._primary_key) if len(self._primary_key) > 1 else self._primary_key[0]
+        composite = len(self._primary_key) > 1
+        key = tuple_(*self._primary_key) if composite else self._primary_key[0]
         names = primary_key_names(self.model_class)
         with self._session() as session:
-            for batch in batches(unique, self.batch_size):
-                values = batch if len(self._primary_key) > 1 else [ids[0] for ids in batch]
-                matching = select(self.model_class).where(key.in_(values))
+            for batch in batches(list(dict.fromkeys(wanted)), self.batch_size):
+                matching = select(self.model_class).where(key.in_(batch))
                 for instance in self._instances(session, matching):
                     # read as attributes: a fast-loaded instance needs no ORM state for this
-                    found[tuple(getattr(instance, name) for name in names)] = instance
+                    values = tuple(getattr(instance, name) for name in names)
+                    found[values if composite else values[0]] = instance
         return [found[identity] for identity in wanted if identity in found]
 
     def search(
@@ -214,20 +214,25 @@ class Store(Generic[ModelT]):
     def _ordered(self, **filters: Any) -> Select[Any]:
         return self._order_by(self._filtered(**filters), **filters)
 
-    def _identity(self, identifier: Any) -> tuple[Any, ...]:
-        """An identifier as the identity map keys it: "1" for an integer key is 1, as for get."""
-        size = len(self._primary_key)
-        values = tuple(identifier) if size > 1 and isinstance(identifier, tuple | list) else (
-            identifier,
-        )
-        if len(values) != size:
+    def _key(self, identifier: Any) -> Any:
+        """
+        An identifier in the one form every read keys by: the value of a one-column key (a
+        1-tuple unwrapped), else a tuple; converted only where SQLite finds the same row.
+
+        """
+        if not isinstance(identifier, tuple | list):
+            if len(self._primary_key) == 1:  # the common case, kept short: it is every get
+                return coerce(self._key_kinds[0], identifier)
+            identifier = (identifier,)
+        if len(identifier) != len(self._primary_key):
             raise ValueError(
-                f"{self.model_class.__name__} has a primary key of {size} column(s);"
-                f" got {identifier!r}"
+                f"{self.model_class.__name__} has a primary key of {len(self._primary_key)}"
+                f" column(s); got {identifier!r}"
             )
-        return tuple(
-            coerce(kind, value) for kind, value in zip(self._key_kinds, values, strict=True)
+        values = tuple(
+            coerce(kind, value) for kind, value in zip(self._key_kinds, identifier, strict=True)
         )
+        return values[0] if len(values) == 1 else values
 
     @cached_property
     def _key_kinds(self) -> tuple[type | None, ...]:
@@ -261,7 +266,7 @@ class Store(Generic[ModelT]):
         engine = self._engine
         reads = engine.thread_reads()
         self._refuse_pending_changes(reads.session)
-        key = self._cache_key(identifier)
+        key = self._key(identifier)
         cache = reads.cache(self.model_class)
         instance: ModelT | None = cache.get(key)
         if instance is not None:
@@ -277,12 +282,6 @@ class Store(Generic[ModelT]):
             reads.remember(self.model_class, key, instance)
         return instance
 
-    def _cache_key(self, identifier: Any) -> Any:
-        """An identifier as the cache keys it: the value for one key column, else a tuple."""
-        if isinstance(identifier, tuple | list):
-            return self._identity(identifier) if len(self._primary_key) > 1 else tuple(identifier)
-        return coerce(self._key_kinds[0], identifier)
-
     def _refuse_pending_changes(self, session: FastReadSession) -> None:
         """A changed instance fails the next fast read, as it fails every other Store call."""
         if session.identity_map._modified:
@@ -291,8 +290,7 @@ class Store(Generic[ModelT]):
 
     def _get_many_fast(self, loader: RowLoader, identifiers: Iterable[Any]) -> list[ModelT]:
         """Single-column keys read in batches of `IN` lists on this thread's own connection."""
-        kind = self._key_kinds[0]
-        wanted = [coerce(kind, key) for key in identifiers]
+        wanted = [self._key(identifier) for identifier in identifiers]
         unique = list(dict.fromkeys(wanted))
         reads = self._engine.thread_reads()
         self._refuse_pending_changes(reads.session)

@@ -461,13 +461,31 @@ def test_keys_are_converted_only_where_sqlite_finds_the_same_row(graph: Any) -> 
     assert [city.id for city in cities.get_many([7.0, "8"])] == [7, 8]
 
 
-@pytest.mark.parametrize("key", [("AMS",), ("AMS", "CDG", "FRA"), "AMS"])
-def test_a_composite_key_of_the_wrong_size_is_a_clear_error(graph: Any, key: Any) -> None:
+@pytest.mark.parametrize(
+    ("store_class", "key", "size"),
+    [
+        (RouteStore, ("AMS",), 2),
+        (RouteStore, ("AMS", "CDG", "FRA"), 2),
+        (RouteStore, "AMS", 2),
+        (CityStore, (1, 2), 1),
+    ],
+)
+def test_a_key_of_the_wrong_size_is_a_clear_error(
+    graph: Any, store_class: type[Store[Any]], key: Any, size: int
+) -> None:
     """get and get_many say how many columns the key has."""
-    routes = RouteStore(graph)
-    for call in (routes.get, lambda key: routes.get_many([key])):
-        with pytest.raises(ValueError, match="Route has a primary key of 2 column"):
+    store = store_class(graph)
+    name = store.model_class.__name__
+    for call in (store.get, lambda key: store.get_many([key])):
+        with pytest.raises(ValueError, match=f"{name} has a primary key of {size} column"):
             call(key)
+
+
+def test_a_one_column_key_may_be_given_as_a_1_tuple(cities: CityStore) -> None:
+    """(7,) names city 7 in every read, as 7 does."""
+    city = cities.get(7)
+    assert cities.get((7,)) is city
+    assert cities.get_many([(7,), [8]]) == [city, cities.get(8)]
 
 
 def test_abandoning_iterate_keeps_loaded_instances_loaded(cities: CityStore) -> None:
