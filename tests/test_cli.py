@@ -303,22 +303,17 @@ def check_corrupt_output(command: str, stderr: str, corrupt: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["inspect", "verify", "dump"])
+@pytest.mark.parametrize("how", ["in process", "console script"])
 def test_a_corrupt_artifact_exits_1_with_a_clear_error(
-    tmp_path: Path, corrupt: Path, command: str
+    tmp_path: Path, corrupt: Path, command: str, how: str
 ) -> None:
-    """inspect, verify and dump of a file with damaged pages exit 1 naming it, not crash."""
-    result = invoke(command, corrupt, *corrupt_args(command, tmp_path))
-
-    assert result.exit_code == 1
-    check_corrupt_output(command, result.stderr, corrupt)
-
-
-@pytest.mark.parametrize("command", ["inspect", "verify", "dump"])
-def test_a_corrupt_artifact_exits_1_as_a_subprocess(
-    tmp_path: Path, corrupt: Path, command: str
-) -> None:
-    """The console script reports a corrupt artifact in one line and exits 1, no traceback."""
-    result = run(command, corrupt, *corrupt_args(command, tmp_path))
-
-    assert result.returncode == 1
-    check_corrupt_output(command, result.stderr, corrupt)
+    """inspect, verify and dump of a file with damaged pages exit 1 naming it, no traceback."""
+    args = (command, corrupt, *corrupt_args(command, tmp_path))
+    if how == "console script":
+        completed = run(*args)
+        exit_code, stderr = completed.returncode, completed.stderr
+    else:
+        result = invoke(*args)
+        exit_code, stderr = result.exit_code, result.stderr
+    assert exit_code == 1
+    check_corrupt_output(command, stderr, corrupt)
