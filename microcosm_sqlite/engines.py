@@ -83,13 +83,14 @@ def check_artifact(resolved: ResolvedPath) -> None:
 
 def translate_error(error: DBAPIError | sqlite3.Error, context: dict[str, str]) -> SQLiteError:
     """The one place SQLite's errors (raw, or wrapped by SQLAlchemy) become this library's."""
-    message = str(error.orig if isinstance(error, DBAPIError) else error)
+    raw = error.orig if isinstance(error, DBAPIError) else error
+    message = str(raw)
     if isinstance(error, IntegrityError | sqlite3.IntegrityError):
         where = f"data set {context['dataset']!r} at {context['path']}"
         if "UNIQUE" in message or "PRIMARY KEY" in message:
             return DuplicateModelError(f"{where}: {message}")
         return ModelIntegrityError(f"{where}: {message}")
-    name = getattr(error.orig if isinstance(error, DBAPIError) else error, "sqlite_errorname", "")
+    name = getattr(raw, "sqlite_errorname", "")
     if name.startswith(("SQLITE_READONLY", "SQLITE_AUTH")) or any(
         phrase in message for phrase in ("readonly", "read-only", "not authorized")
     ):
