@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool, StaticPool
 
+from microcosm_sqlite._sqla_internals import fast_path_available
 from microcosm_sqlite.errors import (
     DataSetNotFoundError,
     DuplicateModelError,
@@ -56,6 +57,7 @@ class EngineOptions:
     cache_size_kib: int = 8192
     instance_cache_size: int = 4096
     echo: bool = False
+    fast_path: bool = True
 
 
 def check_artifact(resolved: ResolvedPath) -> None:
@@ -142,9 +144,11 @@ class DataSetEngine:
         if self.read_only:
             check_artifact(resolved)
         self.engine = self._create_engine()
+        # rows straight into instances (`rowloading`), where this SQLAlchemy allows it
+        self.fast_path = self.read_only and options.fast_path and fast_path_available()
         self.sessionmaker = sessionmaker(
             bind=self.engine,
-            class_=FastReadSession,
+            class_=FastReadSession if self.fast_path else Session,
             autoflush=False,
             expire_on_commit=False,
             info={ENGINE_INFO_KEY: self},
@@ -368,8 +372,8 @@ class DataSetEngine:
 
 class ThreadReads:
     """
-    One thread's reading state for one data set: its session, and for read-only data sets a
-    raw connection and a bounded cache of loaded instances, for `Store.get`'s fast path.
+    One thread's reading state for one data set: its session, and on the fast path a raw
+    connection and a bounded cache of loaded instances, for `Store.get`.
 
     The data cannot change while the process runs, so cached instances stay true. All of it
     goes when the thread ends (the connection back to the pool) or when the process forks
@@ -378,7 +382,7 @@ class ThreadReads:
     """
 
     def __init__(self, engine: DataSetEngine) -> None:
-        self.session: FastReadSession = engine.sessionmaker()
+        self.session: Session = engine.sessionmaker()
         self.depth = 0
         self.cache_size = engine.options.instance_cache_size if engine.read_only else 0
         self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}

@@ -95,6 +95,8 @@ class SQLiteBindFactory:
     instance_cache_size=typed(int, default_value=4096),
     # log every SQL statement
     echo=typed(boolean, default_value=False),
+    # read plain models without the ORM's query machinery (false: the ORM's public API only)
+    fast_path=typed(boolean, default_value=True),
 )
 def configure_sqlite(graph: Any) -> SQLiteBindFactory:
     """The bind factory: resolves data set names to read-only engines for this graph."""
@@ -107,6 +109,7 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         cache_size_kib=config.cache_size_kib,
         instance_cache_size=config.instance_cache_size,
         echo=config.echo,
+        fast_path=config.fast_path,
     )
     resolver = PathResolver(
         graph,

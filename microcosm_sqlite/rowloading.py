@@ -23,8 +23,13 @@ from typing import Any
 from sqlalchemy import Column, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper
-from sqlalchemy.orm.base import DEFAULT_STATE_ATTR
 
+from microcosm_sqlite._sqla_internals import (
+    STATE_ATTR,
+    has_load_listeners,
+    identity_class,
+    identity_states,
+)
 from microcosm_sqlite.sessions import SESSION_MARK_KEY, DeferredState, FastReadSession
 
 # relationship loading that leaves the attribute to load on first access, as ours does
@@ -73,7 +78,7 @@ class RowLoader:
         """Plain one-table data set mappers of plain columns, no load-time hooks or eager loads."""
         mapper: Mapper[Any] = inspect(model)
         return (
-            isinstance(getattr_static(model, DEFAULT_STATE_ATTR, None), DeferredState)
+            isinstance(getattr_static(model, STATE_ATTR, None), DeferredState)
             and mapper.inherits is None
             and not mapper.polymorphic_map
             and mapper.with_polymorphic is None
@@ -85,8 +90,7 @@ class RowLoader:
                 for prop in mapper.column_attrs
             )
             and all(relationship.lazy in LAZY_STRATEGIES for relationship in mapper.relationships)
-            and not mapper.class_manager.dispatch.load
-            and not mapper.class_manager.dispatch.refresh
+            and not has_load_listeners(mapper)
         )
 
     # --- reads -----------------------------------------------------------------------------
@@ -130,7 +134,7 @@ class RowLoader:
         mark`. The session's record is pruned here, once per read."""
         fast = session.instances_of(self.model)
         fast.prune()
-        return fast, session.holds, session.identity_map._dict, session.mark
+        return fast, session.holds, identity_states(session.identity_map), session.mark
 
     # --- keys ------------------------------------------------------------------------------
 
@@ -208,7 +212,7 @@ def build_all(rows, fast, holds, known, mark, remember):
         namespace: dict[str, Any] = {
             "new": self.model.__new__,
             "model": self.model,
-            "identity_class": self.mapper._identity_class,
+            "identity_class": identity_class(self.mapper),
             "weak": weakref.ref,
             **{f"p{index}": processor for index, processor in self.processors.items()},
         }

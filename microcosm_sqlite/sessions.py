@@ -7,8 +7,8 @@ access and registers the instance in that session, as the ORM's own loader would
 session keeps weak references to the instances it loaded, and its identity map finds them, so
 a row read twice (or reached through a relationship) is one object while it is in use.
 
-This reaches into SQLAlchemy's internals (the state attribute, the identity map class), so it
-is kept small and checked against ORM-loaded instances by tests.
+The SQLAlchemy internals this needs (the state attribute, the identity map class, how a state
+is attached) live in `_sqla_internals`, which checks them before the fast path is used.
 
 """
 from __future__ import annotations
@@ -19,11 +19,16 @@ import weakref
 from typing import Any
 from weakref import WeakValueDictionary
 
-from sqlalchemy.orm import Session, configure_mappers
-from sqlalchemy.orm.base import DEFAULT_STATE_ATTR, instance_state, manager_of_class
-from sqlalchemy.orm.identity import _WeakInstanceDict
-from sqlalchemy.orm.state import InstanceState
+from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper, Session, configure_mappers
 
+from microcosm_sqlite._sqla_internals import (
+    STATE_ATTR,
+    InstanceState,
+    WeakInstanceDict,
+    attach_new_state,
+    instance_state,
+)
 from microcosm_sqlite.models import primary_key_names
 
 # where a fast-loaded instance keeps its session's mark until its ORM state is built
@@ -67,16 +72,16 @@ class DeferredState:
 
     def __get__(self, instance: Any, owner: type[Any] | None = None) -> InstanceState[Any]:
         if instance is None:
-            raise AttributeError(DEFAULT_STATE_ATTR)
+            raise AttributeError(STATE_ATTR)
         # one thread builds it; another asking meanwhile waits and gets the same state
         with ATTACHING:
             values = instance.__dict__
-            state: InstanceState[Any] | None = values.get(DEFAULT_STATE_ATTR)
+            state: InstanceState[Any] | None = values.get(STATE_ATTR)
             if state is not None:
                 return state
             mark = values.get(SESSION_MARK_KEY)
             if mark is None:
-                raise AttributeError(DEFAULT_STATE_ATTR)
+                raise AttributeError(STATE_ATTR)
             state = attach_state(instance, marked_sessions.get(mark))
             del values[SESSION_MARK_KEY]
             return state
@@ -84,21 +89,14 @@ class DeferredState:
 
 def attach_state(instance: Any, session: Session | None) -> InstanceState[Any]:
     """The state the ORM's loader would have given the instance, in its session if alive."""
-    manager = manager_of_class(type(instance))
-    if not manager.mapper.configured:  # unpickled before this process used the ORM
+    mapper: Mapper[Any] = inspect(type(instance))
+    if not mapper.configured:  # unpickled before this process used the ORM
         configure_mappers()
-    state: InstanceState[Any] = manager._state_constructor(instance, manager)
-    manager.setup_instance(instance, state)
     values = instance.__dict__
-    state.key = manager.mapper.identity_key_from_primary_key(
+    key = mapper.identity_key_from_primary_key(
         tuple(values[name] for name in primary_key_names(type(instance)))
     )
-    state.identity_token = None
-    if session is not None:
-        state.session_id = session.hash_key
-        # another object may hold this identity already; this one still loads lazily
-        if state.key not in session.identity_map:
-            session.identity_map.add(state)
+    state: InstanceState[Any] = attach_new_state(instance, key, session)
     return state
 
 
@@ -154,7 +152,7 @@ class FastReadSession(Session):
     def holds(self, instance: Any) -> bool:
         """Whether an instance it loaded is still this session's (not expunged, not copied)."""
         values = instance.__dict__
-        state = values.get(DEFAULT_STATE_ATTR)
+        state = values.get(STATE_ATTR)
         if state is None:
             return bool(values.get(SESSION_MARK_KEY) == self.mark)
         return bool(state.session_id == self.hash_key and state.key is not None)
@@ -166,7 +164,7 @@ class FastReadSession(Session):
         return instance if instance is not None and self.holds(instance) else None
 
 
-class FastIdentityMap(_WeakInstanceDict):
+class FastIdentityMap(WeakInstanceDict):
     """The identity map of a `FastReadSession`: a miss looks among its fast-loaded instances."""
 
     def __init__(self, session: FastReadSession) -> None:

@@ -62,6 +62,7 @@ from sqlalchemy.types import (
     Uuid,
 )
 
+from microcosm_sqlite._sqla_internals import type_affinity
 from microcosm_sqlite.errors import BuildInputError
 from microcosm_sqlite.types import FALSE_SPELLINGS, TRUE_SPELLINGS, to_bool
 
@@ -184,7 +185,7 @@ def _int_or_float(value: Any) -> bool:
 
 def text_parser(type_: TypeEngine[Any]) -> Callable[[str], Any] | None:
     """How text becomes the Python value a column type's bind processor expects (None: as is)."""
-    affinity = type_._type_affinity
+    affinity = type_affinity(type_)
     if affinity is None:
         return None
     if issubclass(affinity, Boolean):
@@ -212,7 +213,7 @@ def text_parser(type_: TypeEngine[Any]) -> Callable[[str], Any] | None:
 
 def json_accepts(type_: TypeEngine[Any], value: Any) -> bool:
     """Whether a JSON value that is not a string fits a column type as it is."""
-    affinity = type_._type_affinity
+    affinity = type_affinity(type_)
     if affinity is None:
         return True
     if issubclass(affinity, JSON):
@@ -259,7 +260,7 @@ class ColumnConverter:
         self.name = column.name
         type_ = column.type
         self.type = type_
-        affinity = type_._type_affinity
+        affinity = type_affinity(type_)
         self.is_json = affinity is not None and issubclass(affinity, JSON)
         # a TypeDecorator may add its own bind step, so only plain types convert inline
         self.plain = not isinstance(type_, TypeDecorator)

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy import inspect as inspect_model
 from sqlalchemy.orm import Mapper, Session
 
+from microcosm_sqlite._sqla_internals import has_loader_options, has_modified, raw_cursor
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine, translate_error
 from microcosm_sqlite.errors import (
@@ -60,7 +61,7 @@ class Store(Generic[ModelT]):
             instance = self._get_fast(loader, identifier)
         else:
             with self._session() as session:
-                instance = session.get(self.model_class, identifier)
+                instance = session.get(self.model_class, self._key(identifier))
         if instance is None:
             raise ModelNotFoundError(
                 f"{self.model_class.__name__} {identifier!r} not found"
@@ -255,7 +256,7 @@ class Store(Generic[ModelT]):
     @cached_property
     def _row_loader(self) -> RowLoader | None:
         """A loader for this model's rows when they can skip the ORM's query machinery."""
-        if self.graph is None or not self._engine.read_only:
+        if self.graph is None or not self._engine.fast_path:
             return None
         if not RowLoader.supports(self.model_class):
             return None
@@ -265,17 +266,18 @@ class Store(Generic[ModelT]):
         """A cached instance, or one row by primary key on this thread's own connection."""
         engine = self._engine
         reads = engine.thread_reads()
-        self._refuse_pending_changes(reads.session)
+        session = cast(FastReadSession, reads.session)  # the engine's, as its fast_path is on
+        self._refuse_pending_changes(session)
         key = self._key(identifier)
         cache = reads.cache(self.model_class)
         instance: ModelT | None = cache.get(key)
         if instance is not None:
-            if reads.session.holds(instance):
+            if session.holds(instance):
                 cache.move_to_end(key)
                 return instance
             del cache[key]  # expunged or made transient since: read it again
         try:  # as engine.translating_errors(), without a context manager on the hot path
-            instance = loader.get(reads.session, reads.connection, key)
+            instance = loader.get(session, reads.connection, key)
         except sqlite3.Error as error:
             raise translate_error(error, engine.context()) from error
         if instance is not None:
@@ -284,7 +286,7 @@ class Store(Generic[ModelT]):
 
     def _refuse_pending_changes(self, session: FastReadSession) -> None:
         """A changed instance fails the next fast read, as it fails every other Store call."""
-        if session.identity_map._modified:
+        if has_modified(session.identity_map):
             with self._session():
                 pass  # ending the call flushes, and the flush is refused
 
@@ -293,11 +295,12 @@ class Store(Generic[ModelT]):
         wanted = [self._key(identifier) for identifier in identifiers]
         unique = list(dict.fromkeys(wanted))
         reads = self._engine.thread_reads()
-        self._refuse_pending_changes(reads.session)
+        session = cast(FastReadSession, reads.session)  # the engine's, as its fast_path is on
+        self._refuse_pending_changes(session)
         found: dict[Any, ModelT] = {}
         try:
             for batch in batches(unique, self.batch_size):
-                found.update(loader.get_many(reads.session, reads.connection, batch))
+                found.update(loader.get_many(session, reads.connection, batch))
         except sqlite3.Error as error:
             raise translate_error(error, self._engine.context()) from error
         return [found[key] for key in wanted if key in found]
@@ -311,14 +314,17 @@ class Store(Generic[ModelT]):
 
         """
         loader = self._row_loader
-        if loader is None or statement._with_options or not isinstance(session, FastReadSession):
+        if (
+            loader is None
+            or has_loader_options(statement)
+            or not isinstance(session, FastReadSession)
+        ):
             yield from session.scalars(statement)
             return
         # SQLAlchemy compiles, binds and executes; the rows are read off the DB-API cursor
         result = session.connection().execute(statement.with_only_columns(*loader.columns))
         try:
-            rows = cast(Iterable[Sequence[Any]], result.cursor)
-            yield from loader.instances(session, rows, remember)
+            yield from loader.instances(session, raw_cursor(result), remember)
         except sqlite3.Error as error:
             raise translate_error(error, self._engine.context()) from error
         finally:
