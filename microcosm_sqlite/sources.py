@@ -14,15 +14,21 @@ Conventions, the same for every column type:
   a scalar `default=`, a callable `default=` that takes no context (called per row), or the
   `server_default` (evaluated once by SQLite); a nullable column with no default is NULL; any
   other column is required.
-- Integers are ASCII digits with an optional sign (`[+-]?[0-9]+`); floats and decimals are
-  that with an optional fraction and exponent (`-1.5`, `.5`, `2e-3`). No surrounding spaces, no
-  `_` separators, no other scripts' digits, and no NaN or infinity (nor a float that overflows
-  to one): an unknown number is NULL, an empty field.
+- Integers are ASCII digits with an optional sign (`[+-]?[0-9]+`) within SQLite's 64 bits
+  (-2**63 to 2**63 - 1); floats and decimals are that with an optional fraction and exponent
+  (`-1.5`, `.5`, `2e-3`). No surrounding spaces, no `_` separators, no other scripts' digits,
+  and no NaN or infinity (nor a number that overflows to one): an unknown number is NULL, an
+  empty field.
+- Text is Unicode that UTF-8 can hold: a lone surrogate (`"\\ud800"` in JSON) is refused.
 - A `String(n)` (or `Unicode(n)`, `Text(n)`) column refuses text longer than `n` characters,
   though SQLite itself would store it.
 - Booleans take the spellings of `microcosm_sqlite.types.to_bool`; dates, times and datetimes
   ISO 8601; `EnumType` and `Enum` columns the member's name; JSON columns a JSON document
-  (in JSON Lines, any JSON value); binary columns hexadecimal.
+  (in JSON Lines, any JSON value), without NaN or infinity, which are not JSON; binary columns
+  hexadecimal.
+- CSV fields may be of any length: reading raises the csv module's field size limit, which is
+  global to the process, to `CSV_FIELD_LIMIT` (once, and never lowers it), since a dump of long
+  text holds fields beyond its default of 131,072 characters.
 
 Rows stream: memory does not grow with the size of a source. A bad row becomes a
 `BuildInputError` naming the file, line and column, collected by `Problems`.
@@ -117,12 +123,47 @@ NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 # every character of a number in NUMBER's syntax: the fast path's check before `float()`
 NUMBER_CHARACTERS = "0123456789.eE+-"
 NOT_FINITE = "NaN and infinity are refused; an unknown number is NULL"
+# the integers SQLite stores: 64-bit signed
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+# the csv module's field size limit while reading: the largest a C long holds on every
+# platform (Windows' is 32 bits), far beyond any field, where the default is 131,072
+CSV_FIELD_LIMIT = 2**31 - 1
 
 
 def _parse_integer(text: str) -> int:
     if INTEGER.fullmatch(text) is None:
         raise ValueError(f"{text!r} is not an integer (digits 0-9, optionally signed)")
-    return int(text)
+    if len(text.lstrip("+-0")) > 19:  # beyond int64 however it reads, and maybe beyond int()
+        raise ValueError(f"{text!r} is out of range for a 64-bit integer")
+    return _in_int64_range(int(text))
+
+
+def _in_int64_range(value: int) -> int:
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{value} is out of range for a 64-bit integer (SQLite's)")
+    return value
+
+
+def _storable(stored: Any) -> Any:
+    """A bound value SQLite can hold unchanged; ValueError when it cannot (not a raw
+    OverflowError or UnicodeEncodeError from the driver at insert time)."""
+    if isinstance(stored, str):
+        if not stored.isascii():
+            try:
+                stored.encode("utf-8")
+            except UnicodeEncodeError as error:
+                code = ord(error.object[error.start])
+                raise ValueError(
+                    f"{stored[:40]!r} holds a lone surrogate (U+{code:04X}), which is not"
+                    " Unicode text that UTF-8 (and SQLite) can hold"
+                ) from None
+    elif isinstance(stored, int):
+        if not isinstance(stored, bool):
+            _in_int64_range(stored)
+    elif isinstance(stored, float) and not math.isfinite(stored):
+        raise ValueError(f"{stored!r} is not a number: {NOT_FINITE}")
+    return stored
 
 
 def _check_number(text: str) -> None:
@@ -162,11 +203,17 @@ def _parse_binary(text: str) -> bytes:
         raise ValueError(f"{text!r} is not hexadecimal bytes") from None
 
 
+def _not_json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (NaN and infinity are refused)")
+
+
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json_constant)
     except json.JSONDecodeError as error:
         raise ValueError(f"not a JSON document ({error})") from None
+    except RecursionError:
+        raise ValueError("not a JSON document: nested too deeply") from None
 
 
 def _iso(kind: type[date] | type[datetime] | type[time]) -> Callable[[str], Any]:
@@ -294,7 +341,9 @@ class ColumnConverter:
             raise ValueError(str(error) or f"{value!r} does not fit {self.type!r}") from None
         if self.length is not None and isinstance(stored, str) and len(stored) > self.length:
             raise ValueError(f"{stored!r} is longer than {self.length} characters")
-        return stored
+        if self.is_json and isinstance(stored, str) and ("NaN" in stored or "Infinity" in stored):
+            _parse_json(stored)  # which refuses them, where they are not inside a string
+        return _storable(stored)
 
     def from_text(self, text: str) -> Any:
         """The stored value for a CSV field: empty is NULL."""
@@ -466,6 +515,28 @@ class TableSource:
         finally:
             text.detach()
 
+    def not_utf8(self, error: UnicodeDecodeError, near: int) -> BuildInputError:
+        """
+        The problem for text that is not UTF-8, on the line that holds the first bad byte.
+
+        Text decodes a block at a time, so the reader fails where the block starts (`near`):
+        a second look at the bytes, line by line, finds the line itself. A stream that cannot
+        go back is reported at `near`.
+
+        """
+        found: tuple[int, UnicodeDecodeError] | None = None
+        if isinstance(self.source, Path):
+            with self.source.open("rb") as raw:
+                found = first_bad_utf8(raw)
+        elif not isinstance(self.source, io.TextIOBase) and self.source.seekable():
+            stream: Any = self.source
+            stream.seek(0)
+            found = first_bad_utf8(stream)
+        if found is None:
+            return self.problem(_not_utf8(error) + ", on this line or one after it", near)
+        line, located = found
+        return self.problem(_not_utf8(located), line)
+
     def rewind(self) -> bool:
         """Go back to the start for a second pass; False when the source cannot."""
         if isinstance(self.source, Path):
@@ -528,6 +599,7 @@ class TableSource:
         report: Callable[[], None],
         size: int,
     ) -> Iterator[Batch]:
+        allow_long_csv_fields()
         reader = csv.reader(stream, strict=True)
         try:
             header = next(reader, None)
@@ -535,7 +607,7 @@ class TableSource:
             problems.add(self.problem(f"malformed CSV header: {error}", HEADER_LINE))
             return
         except UnicodeDecodeError as error:
-            problems.add(self.problem(_not_utf8(error), HEADER_LINE))
+            problems.add(self.not_utf8(error, HEADER_LINE))
             return
         if header is None:
             problems.add(self.problem("empty file: a CSV source needs a header row", HEADER_LINE))
@@ -549,7 +621,7 @@ class TableSource:
         loop = self._compile_csv(positions, fills)
         slow = self._slow_csv(positions, fills)
         width = len(header)
-        failure: list[tuple[str, int]] = []
+        failure: list[BuildInputError] = []
 
         def malformed(fields: list[str], line: int) -> None:
             if fields:  # a blank line is no row at all
@@ -558,16 +630,16 @@ class TableSource:
 
         def failed(error: Exception, line: int) -> None:
             if isinstance(error, UnicodeDecodeError):
-                failure.append((_not_utf8(error), line))
+                failure.append(self.not_utf8(error, line))
             else:
-                failure.append((f"malformed CSV: {error}", line))
+                failure.append(self.problem(f"malformed CSV: {error}", line))
 
         for batch in loop(reader, width, size, slow, problems, malformed, failed):
             if batch.rows:
                 yield batch
             report()
-        for reason, line in failure:
-            problems.add(self.problem(reason, line))
+        for problem in failure:
+            problems.add(problem)
 
     def _csv_header(self, header: list[str], problems: Problems) -> dict[str, int] | None:
         """Column name -> field position, or None after reporting a bad header."""
@@ -696,7 +768,7 @@ class TableSource:
                     lines = []
                     report()
         except UnicodeDecodeError as error:
-            problems.add(self.problem(_not_utf8(error), line + 1))
+            problems.add(self.not_utf8(error, line + 1))
         if rows:
             yield Batch(rows, lines)
         report()
@@ -714,8 +786,11 @@ class TableSource:
             return None
         try:
             record = json.loads(text)
-        except json.JSONDecodeError as error:
+        except ValueError as error:  # JSONDecodeError, or an integer of too many digits
             problems.add(self.problem(f"malformed JSON: {error}", line))
+            return None
+        except RecursionError:
+            problems.add(self.problem("malformed JSON: nested too deeply", line))
             return None
         if not isinstance(record, dict):
             kind = type(record).__name__
@@ -808,9 +883,40 @@ def loop(reader, width, size, slow, problems, malformed, failed):
 
 
 def _not_utf8(error: UnicodeDecodeError) -> str:
-    # text decodes a block at a time, so the line is where the block with the bad byte starts
     bad = error.object[error.start:error.end].hex(" ")
-    return f"not UTF-8 text: {error.reason} (bytes {bad}, on this line or a few after it)"
+    return f"not UTF-8 text: {error.reason} (bytes {bad})"
+
+
+def first_bad_utf8(raw: IO[bytes]) -> tuple[int, UnicodeDecodeError] | None:
+    """
+    The line holding the first byte that is not UTF-8, and the decoding error, or None.
+
+    Lines end as a reader with `newline=""` ends them: at `\\n`, `\\r\\n` or a bare `\\r`.
+    A line is decoded alone: no UTF-8 sequence holds the byte of `\\n`, so none spans two.
+
+    """
+    line = 1
+    for chunk in raw:
+        try:
+            chunk.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return line + _line_breaks(chunk[:error.start]), error
+        line += _line_breaks(chunk)
+    return None
+
+
+def _line_breaks(data: bytes) -> int:
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def allow_long_csv_fields() -> None:
+    """
+    Raise the csv module's field size limit to `CSV_FIELD_LIMIT`, so every field a dump
+    writes reads back. The limit is global to the process: it is only ever raised.
+
+    """
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
 
 
 def _required() -> None:
@@ -840,7 +946,10 @@ def _inline(converter: ColumnConverter) -> tuple[str, bool] | None:
             return "{0}", False
         return f"({{0}} if len({{0}}) <= {converter.length} else _refuse())", False
     if converter.bind is None and converter.parse is _parse_integer:
-        return "(int({0}) if {0}.isascii() and {0}.isdigit() else _int({0}))", True
+        # 18 digits always fit 64 bits; longer text takes the full parser, which checks
+        return (
+            "(int({0}) if len({0}) < 19 and {0}.isascii() and {0}.isdigit() else _int({0}))"
+        ), True
     if converter.parse is _parse_float and isinstance(converter.type, Float):
         # the SQLite dialect's Float bind processor turns a float into the same float;
         # `v - v` is 0 for every float but NaN and the infinities (an overflow)

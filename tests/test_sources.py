@@ -446,7 +446,7 @@ def test_not_utf8_is_reported(tmp_path: Path) -> None:
     source = TableSource(Author.__table__, DIALECT, path, "csv")
 
     assert list(source.rows(problems)) == []
-    assert "authors.csv:1: not UTF-8 text: invalid start byte (bytes ff" in str(problems.found[0])
+    assert "authors.csv:2: not UTF-8 text: invalid start byte (bytes ff" in str(problems.found[0])
 
 
 def test_sources_are_found_by_table_name(tmp_path: Path) -> None:
@@ -460,3 +460,116 @@ def test_sources_are_found_by_table_name(tmp_path: Path) -> None:
     assert [str(problem) for problem in problems] == [
         f"{tmp_path / 'books.jsonl'}: two sources for table 'books': also books.csv"
     ]
+
+
+@pytest.mark.parametrize(
+    ("format", "content", "column"),
+    [
+        ("csv", f"{CHECKED_HEADER}\n1,9223372036854775808,,,,a\n", "count"),
+        ("csv", f"{CHECKED_HEADER}\n1,-9223372036854775809,,,,a\n", "count"),
+        ("csv", f"{CHECKED_HEADER}\n99999999999999999999999999,,,,,a\n", "id"),
+        ("jsonl", '{"id": 1, "count": 9223372036854775808, "name": "a"}\n', "count"),
+        ("jsonl", '{"id": 1, "count": "-9223372036854775809", "name": "a"}\n', "count"),
+        ("jsonl", '{"id": 1, "ratio": 123456789012345678901234567890, "name": "a"}\n', None),
+    ],
+)
+def test_integers_beyond_64_bits_are_located_problems(
+    format: str, content: str, column: str | None
+) -> None:
+    """An integer SQLite cannot store is a problem at its line and column, not an
+    OverflowError; in a float column a large integer is the float it reads as."""
+    rows, problems = read(CHECKED, content, format)
+
+    if column is None:
+        assert problems == []
+        assert rows[0][1][2] == 1.2345678901234568e29
+        return
+    assert rows == []
+    assert len(problems) == 1
+    assert problems[0].startswith(f"t.{format}:{2 if format == 'csv' else 1}: column {column!r}:")
+    assert "out of range" in problems[0]
+
+
+def test_the_64_bit_integer_range_is_stored_to_its_ends() -> None:
+    """The smallest and largest 64-bit integers load, in CSV and in JSON Lines."""
+    low, high = -(2**63), 2**63 - 1
+    csv_rows, csv_problems = read(CHECKED, f"{CHECKED_HEADER}\n{high},{low},,,,a\n")
+    json_rows, json_problems = read(
+        CHECKED, f'{{"id": {high}, "count": {low}, "name": "a"}}\n', "jsonl"
+    )
+
+    assert csv_problems == json_problems == []
+    assert csv_rows[0][1][:2] == json_rows[0][1][:2] == (high, low)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"id": 1, "name": "\\ud800"}',
+        '{"id": 1, "name": "a", "code": "\\udfff"}',
+    ],
+)
+def test_a_lone_surrogate_in_json_lines_is_a_located_problem(line: str) -> None:
+    """Text with a lone surrogate is not Unicode SQLite can store: a problem at its line
+    and column, not a UnicodeEncodeError."""
+    rows, problems = read(CHECKED, line + "\n", "jsonl")
+
+    assert rows == []
+    assert len(problems) == 1
+    assert problems[0].startswith("t.jsonl:1: column ")
+    assert "surrogate" in problems[0]
+
+
+def test_a_surrogate_pair_escaped_in_json_lines_is_one_character() -> None:
+    """A JSON escape of a surrogate pair is the character it stands for, stored as is."""
+    rows, problems = read(CHECKED, '{"id": 1, "name": "\\ud83d\\ude00"}\n', "jsonl")
+
+    assert problems == []
+    assert rows[0][1][5] == "\U0001F600"
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+@pytest.mark.parametrize("bad_line", [3, 15_001])
+def test_not_utf8_is_reported_on_its_own_line(
+    tmp_path: Path, format: str, bad_line: int
+) -> None:
+    """Invalid UTF-8 is reported on the line that holds it, however far into the file."""
+    path = tmp_path / f"authors.{format}"
+    if format == "csv":
+        lines = [b"id,name"] + [b"%d,Name \xc5\x82 %d" % (n, n) for n in range(2, 20_000)]
+    else:
+        lines = [b'{"id": %d, "name": "Name \xc5\x82 %d"}' % (n, n) for n in range(1, 20_000)]
+    lines[bad_line - 1] = lines[bad_line - 1].replace(b"\xc5\x82", b"\xc5(")
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    problems = Problems()
+    source = TableSource(Author.__table__, DIALECT, path, format)  # type: ignore[arg-type]
+
+    list(source.rows(problems))
+
+    assert [str(problem) for problem in problems.found] == [
+        f"{path}:{bad_line}: not UTF-8 text: invalid continuation byte (bytes c5)"
+    ]
+
+
+def test_not_utf8_after_bare_carriage_returns_counts_them_as_line_breaks(tmp_path: Path) -> None:
+    """Lines end as the reader ends them (\\n, \\r\\n or a bare \\r), so the count matches."""
+    path = tmp_path / "authors.csv"
+    path.write_bytes(b"id,name\r1,a\r\n2,b\n3,\xff\n")
+    problems = Problems()
+
+    list(TableSource(Author.__table__, DIALECT, path, "csv").rows(problems))
+
+    assert str(problems.found[0]).startswith(f"{path}:4: not UTF-8 text")
+
+
+def test_a_csv_field_beyond_the_csv_modules_default_limit_reads(tmp_path: Path) -> None:
+    """A text field of 200,000 characters (the csv module refuses 131,072 by default) loads."""
+    path = tmp_path / "authors.csv"
+    long_name = "\u0142" * 200_000
+    path.write_text(f'id,name\n1,"{long_name}"\n', encoding="utf-8")
+    problems = Problems()
+
+    rows = list(TableSource(Author.__table__, DIALECT, path, "csv").rows(problems))
+
+    assert problems.found == []
+    assert rows[0][1][1] == long_name
