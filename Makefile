@@ -7,7 +7,11 @@ VENV_DIR ?= .venv
 python_for = $(or $(shell pyenv prefix $(shell pyenv latest $(1) 2>/dev/null) 2>/dev/null | sed 's|$$|/bin/python|'),$(shell command -v python$(1)))
 venv_python = $(VENV_DIR)/py$(1)/bin/python
 
-.PHONY: run test lint bench datasets check-datasets clean
+# the suite against the oldest dependencies setup.cfg admits, and against the newest SQLAlchemy 2.0
+FLOOR_PYTHON ?= 3.11
+SQLALCHEMY_2_0_PYTHON ?= 3.12
+
+.PHONY: run test test-floor test-sqlalchemy-2.0 lint bench datasets check-datasets clean
 
 # Install with every extra once per Python, again whenever setup.cfg changes.
 $(VENV_DIR)/py%/installed: setup.cfg pyproject.toml
@@ -15,6 +19,22 @@ $(VENV_DIR)/py%/installed: setup.cfg pyproject.toml
 	$(call python_for,$*) -m venv $(VENV_DIR)/py$*
 	$(call venv_python,$*) -m pip install --quiet --upgrade pip
 	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench,examples]'
+	touch $@
+
+# The same, pinned by a constraints file: .venv/floor and .venv/sqlalchemy-2.0.
+$(VENV_DIR)/floor/installed: setup.cfg pyproject.toml constraints/floor.txt
+	rm -rf $(VENV_DIR)/floor
+	$(call python_for,$(FLOOR_PYTHON)) -m venv $(VENV_DIR)/floor
+	$(VENV_DIR)/floor/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_DIR)/floor/bin/python -m pip install --quiet -c constraints/floor.txt -e '.[test,bench]'
+	touch $@
+
+$(VENV_DIR)/sqlalchemy-2.0/installed: setup.cfg pyproject.toml constraints/sqlalchemy-2.0.txt
+	rm -rf $(VENV_DIR)/sqlalchemy-2.0
+	$(call python_for,$(SQLALCHEMY_2_0_PYTHON)) -m venv $(VENV_DIR)/sqlalchemy-2.0
+	$(VENV_DIR)/sqlalchemy-2.0/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_DIR)/sqlalchemy-2.0/bin/python -m pip install --quiet -c constraints/sqlalchemy-2.0.txt \
+		-e '.[test,bench]'
 	touch $@
 
 run: $(VENV_DIR)/py$(RUN_PYTHON)/installed
@@ -26,6 +46,14 @@ test: $(foreach version,$(PYTHONS),$(VENV_DIR)/py$(version)/installed)
 		echo "=== Python $$version ==="; \
 		$(VENV_DIR)/py$$version/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
 	done
+
+test-floor: $(VENV_DIR)/floor/installed
+	$(VENV_DIR)/floor/bin/python -c 'import sqlalchemy, microcosm; print("=== floor: SQLAlchemy", sqlalchemy.__version__, "on Python", __import__("sys").version.split()[0], "===")'
+	$(VENV_DIR)/floor/bin/python -m pytest -q -p no:cacheprovider
+
+test-sqlalchemy-2.0: $(VENV_DIR)/sqlalchemy-2.0/installed
+	$(VENV_DIR)/sqlalchemy-2.0/bin/python -c 'import sqlalchemy, sys; print("=== SQLAlchemy", sqlalchemy.__version__, "on Python", sys.version.split()[0], "===")'
+	$(VENV_DIR)/sqlalchemy-2.0/bin/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff check microcosm_sqlite tests bench

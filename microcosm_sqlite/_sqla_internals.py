@@ -183,6 +183,12 @@ def missing_names(needed: Iterable[tuple[Any, str]] = NAMES_NEEDED) -> list[str]
     return missing
 
 
+@cache
+def names_present() -> bool:
+    """Whether every internal the fast path names exists (checked without running anything)."""
+    return not missing_names()
+
+
 def forced_off() -> bool:
     """Whether the environment turns the fast path off for this process."""
     return os.environ.get(FAST_PATH_VARIABLE, "").strip().lower() in OFF_SPELLINGS

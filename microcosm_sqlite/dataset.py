@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from microcosm_sqlite._sqla_internals import STATE_ATTR, names_present
 from microcosm_sqlite.engines import DataSetEngine
 from microcosm_sqlite.sessions import DeferredState, copy_state
 
@@ -32,15 +33,14 @@ def context_session(dataset: str) -> Session | None:
 
 class DataSetMethods:
     """
-    What every data set base offers: class methods that take the graph holding the engine, and
-    for its models' instances, ORM state built only when asked (see `sessions`).
+    What every data set base offers: class methods that take the graph holding the engine.
+    (`DataSet.create` also gives the base the descriptor that builds ORM state only when asked:
+    see `sessions`.)
 
     """
 
     __dataset__: ClassVar[str]
     metadata: ClassVar[MetaData]
-    # lets the models' instances be read fast and get their ORM state only when asked
-    _sa_instance_state = DeferredState()
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled or copied before its state is built, an instance keeps no claim on a session."""
@@ -111,8 +111,9 @@ class DataSet:
         """A new declarative base for the data set `name`; models subclass it."""
         if not name or not isinstance(name, str):
             raise ValueError(f"a data set needs a non-empty name, not {name!r}")
-        return type(
-            f"{name.title().replace('_', '')}Base",
-            (DataSetMethods, DeclarativeBase),
-            {"__dataset__": name, "__module__": __name__},
-        )
+        namespace: dict[str, Any] = {"__dataset__": name, "__module__": __name__}
+        if names_present():
+            # lets the models' instances be read fast and get their ORM state only when asked
+            namespace[STATE_ATTR] = DeferredState()
+        bases = (DataSetMethods, DeclarativeBase)
+        return type(f"{name.title().replace('_', '')}Base", bases, namespace)

@@ -60,8 +60,11 @@ class Store(Generic[ModelT]):
         if loader is not None:
             instance = self._get_fast(loader, identifier)
         else:
+            key = self._key(identifier)
             with self._session() as session:
-                instance = session.get(self.model_class, self._key(identifier))
+                # a NULL in a key names no row (and makes the ORM warn)
+                missing = key is None or (isinstance(key, tuple) and None in key)
+                instance = None if missing else session.get(self.model_class, key)
         if instance is None:
             raise ModelNotFoundError(
                 f"{self.model_class.__name__} {identifier!r} not found"

@@ -21,14 +21,38 @@ GraphMaker = Callable[..., Any]
 Builder = Callable[..., Path]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """
+    Every test that reads through a graph runs twice: on the fast read path, and with it
+    turned off (`sqlite.fast_path=false`), through the ORM's public API alone. Tests about
+    the fast path itself ask for the `fast_read_path` fixture and run once.
+
+    """
+    if "read_path" in metafunc.fixturenames:
+        fast_only = "fast_read_path" in metafunc.fixturenames
+        metafunc.parametrize("read_path", ["fast"] if fast_only else ["fast", "orm"])
+
+
 @pytest.fixture
-def make_graph() -> Iterator[GraphMaker]:
+def read_path() -> str:
+    """How graphs read: "fast" or "orm" (parametrized by `pytest_generate_tests`)."""
+    return "fast"
+
+
+@pytest.fixture
+def fast_read_path() -> None:
+    """Marks a test about the fast path itself: its graphs read through it only."""
+
+
+@pytest.fixture
+def make_graph(read_path: str) -> Iterator[GraphMaker]:
     """Makes independent graphs from `sqlite` config, and closes their connections afterwards."""
     graphs: list[Any] = []
 
     def make(paths: dict[str, Any] | None = None, **sqlite: Any) -> Any:
         if paths is not None:
             sqlite["paths"] = paths
+        sqlite.setdefault("fast_path", read_path == "fast")
         graph = create_object_graph(
             "runtime-test", testing=True, loader=load_from_dict(sqlite=sqlite)
         )

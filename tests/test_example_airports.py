@@ -44,9 +44,11 @@ def source_rows(table: str) -> list[dict[str, str]]:
         return list(csv.DictReader(source))
 
 
-@pytest.fixture(scope="module")
-def graph() -> Iterator[Any]:
-    graph = create_object_graph("airports-test", testing=True, loader=load_from_dict())
+@pytest.fixture(scope="module", params=["fast", "orm"])
+def graph(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The example through its entry point, read on the fast path and through the ORM alone."""
+    config = load_from_dict(sqlite=dict(fast_path=request.param == "fast"))
+    graph = create_object_graph("airports-test", testing=True, loader=config)
     yield graph
     dispose_sqlite_connections(graph)
 

@@ -74,7 +74,9 @@ def count_statements(graph: Any) -> list[str]:
     return statements
 
 
-def test_plain_models_of_read_only_data_sets_take_the_fast_path(graph: Any) -> None:
+def test_plain_models_of_read_only_data_sets_take_the_fast_path(
+    graph: Any, fast_read_path: None
+) -> None:
     """Plain mappers read through the row loader; the ORM path is kept for everything else."""
     assert CityStore(graph)._row_loader is not None
     assert RouteStore(graph)._row_loader is not None
@@ -129,7 +131,9 @@ def has_state(instance: Any) -> bool:
     return DEFAULT_STATE_ATTR in vars(instance)
 
 
-def test_fast_instances_are_one_untracked_dict_until_the_orm_asks(graph: Any) -> None:
+def test_fast_instances_are_one_untracked_dict_until_the_orm_asks(
+    graph: Any, fast_read_path: None
+) -> None:
     """
     Rows read fast carry no ORM state: their `__dict__` holds only values, so the garbage
     collector need not walk it, and reading columns or comparing keeps it that way.
@@ -146,7 +150,7 @@ def test_fast_instances_are_one_untracked_dict_until_the_orm_asks(graph: Any) ->
     assert not any(has_state(instance) for instance in [*cities, *countries])
 
 
-def test_get_many_with_composite_keys_builds_no_state(graph: Any) -> None:
+def test_get_many_with_composite_keys_builds_no_state(graph: Any, fast_read_path: None) -> None:
     """Composite keys are matched by their values, so the instances stay cheap."""
     routes = RouteStore(graph).get_many([("CDG", "AMS"), ("AMS", "FRA")])
     assert [(route.origin, route.destination) for route in routes] == [
@@ -274,7 +278,9 @@ def test_fast_instances_are_persistent_clean_and_in_the_identity_map(graph: Any)
     assert CityStore(graph).search(name=city.name) == [city]
 
 
-def test_the_session_finds_instances_get_holds_without_building_them_first(graph: Any) -> None:
+def test_the_session_finds_instances_get_holds_without_building_them_first(
+    graph: Any, fast_read_path: None
+) -> None:
     """session.get and many-to-one lazy loads return the object get returned, not a twin."""
     country = CountryStore(graph).get("JP")
     assert not has_state(country)
@@ -315,7 +321,7 @@ def test_relationship_collections_hold_the_objects_read_before(graph: Any) -> No
     assert all(inspect(city).session is not None for city in cities)
 
 
-def test_rows_are_forgotten_once_no_longer_in_use(graph: Any) -> None:
+def test_rows_are_forgotten_once_no_longer_in_use(graph: Any, fast_read_path: None) -> None:
     """The session keeps fast-loaded instances weakly: gone from the program, gone from it."""
     store = CityStore(graph)
     session = Base.engine_for(graph).session()
@@ -341,7 +347,7 @@ def test_expunged_instances_are_not_handed_out_again(graph: Any) -> None:
     assert inspect(CityStore(graph).get(4)).persistent
 
 
-def test_copies_are_detached(graph: Any) -> None:
+def test_copies_are_detached(graph: Any, fast_read_path: None) -> None:
     """Pickled or copied in this process too, an instance carries no claim on the session."""
     city = CityStore(graph).get(9)
     for twin in (pickle.loads(pickle.dumps(city)), copy.copy(city), copy.deepcopy(city)):
@@ -373,7 +379,7 @@ def test_a_key_given_as_text_is_the_same_object_as_the_number(graph: Any) -> Non
     assert store.get("5") is store.get(5)
 
 
-def test_repeated_gets_come_from_the_cache_without_sql(graph: Any) -> None:
+def test_repeated_gets_come_from_the_cache_without_sql(graph: Any, fast_read_path: None) -> None:
     """The data cannot change, so a key read once is answered again without a query."""
     store = CityStore(graph)
     first = store.get(5)
@@ -384,7 +390,9 @@ def test_repeated_gets_come_from_the_cache_without_sql(graph: Any) -> None:
     assert len(statements) == 1
 
 
-def test_the_instance_cache_is_bounded(make_graph: Any, artifact: Path) -> None:
+def test_the_instance_cache_is_bounded(
+    make_graph: Any, artifact: Path, fast_read_path: None
+) -> None:
     """`instance_cache_size` caps how many instances a thread keeps per model."""
     graph = make_graph({"runtime": str(artifact)}, instance_cache_size=2)
     store = CityStore(graph)
@@ -394,7 +402,7 @@ def test_the_instance_cache_is_bounded(make_graph: Any, artifact: Path) -> None:
     assert list(cache) == [3, 4]
 
 
-def test_a_missing_key_is_not_found_on_the_fast_path(graph: Any) -> None:
+def test_a_missing_key_is_not_found_on_the_fast_path(graph: Any, fast_read_path: None) -> None:
     """A key with no row raises ModelNotFoundError, and is not cached as anything."""
     store = CityStore(graph)
     assert store._row_loader is not None

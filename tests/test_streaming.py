@@ -64,9 +64,9 @@ def peak_bytes(work: Callable[[], Any]) -> tuple[int, Any]:
     return peak, result
 
 
-def test_iterate_streams_in_bounded_memory(big_artifact: Path) -> None:
+def test_iterate_streams_in_bounded_memory(big_artifact: Path, read_path: str) -> None:
     """Streaming every row peaks far below materializing even a tenth of them as a list."""
-    graph = graph_for(big_artifact)
+    graph = graph_for(big_artifact, fast_path=read_path == "fast")
     try:
         store = CityStore(graph)
         assert store.get(1).name == "city-1"
@@ -88,7 +88,9 @@ def test_iterate_streams_in_bounded_memory(big_artifact: Path) -> None:
         dispose_sqlite_connections(graph)
 
 
-def test_the_session_forgets_rows_no_longer_in_use(big_artifact: Path) -> None:
+def test_the_session_forgets_rows_no_longer_in_use(
+    big_artifact: Path, fast_read_path: None
+) -> None:
     """
     Pages read one after another and let go leave no trail: the session's weak record of the
     instances it loaded is pruned as they go, so a long-lived thread's session stays small.
