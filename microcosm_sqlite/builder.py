@@ -52,7 +52,8 @@ from types import ModuleType
 from typing import IO, Any, Protocol
 
 from sqlalchemy import Index, MetaData, Table
-from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.dialects.sqlite.base import SQLiteTypeCompiler
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -197,6 +198,31 @@ def load_order(tables: Iterable[Table]) -> list[Table]:
 
 
 # --- the schema -----------------------------------------------------------------------------
+
+
+# How artifacts declare JSON columns. SQLite's affinity comes from the declared name: plain
+# `JSON` has NUMERIC affinity, which turns a document such as `123456789012345678901234567890`
+# or `-0.0` into a number and changes it; a name holding `TEXT` has TEXT affinity, which
+# stores the document as the text it is. Artifacts built before 3.1 declare `JSON`.
+JSON_DECLARED_TYPE = "JSON TEXT"
+
+
+class ArtifactTypeCompiler(SQLiteTypeCompiler):
+    """SQLite's type names, but JSON columns declared with TEXT affinity."""
+
+    def visit_JSON(self, type_: Any, **kw: Any) -> str:
+        return JSON_DECLARED_TYPE
+
+
+class ArtifactDialect(SQLiteDialect_pysqlite):
+    """The SQLite dialect that writes an artifact's schema."""
+
+    type_compiler_cls = ArtifactTypeCompiler
+
+
+def artifact_dialect() -> Dialect:
+    """The dialect whose DDL the build writes, and that `verify` compares types with."""
+    return ArtifactDialect()
 
 
 def table_ddl(table: Table, dialect: Dialect) -> str:
@@ -638,7 +664,7 @@ def build_artifact(
     if not output.parent.is_dir():
         raise BuildError(f"the directory {str(output.parent)!r} does not exist", **context)
 
-    dialect = sqlite_dialect.dialect()
+    dialect = artifact_dialect()
     tables = load_order(base.metadata.tables.values())
     problems = Problems(limit=max(1, max_errors))
     try:

@@ -30,6 +30,7 @@ from typing import IO, Any, Literal
 from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from microcosm_sqlite.builder import artifact_dialect
 from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
 from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.manifest import (
@@ -283,8 +284,14 @@ def _normal_type(type_: str) -> str:
 
 
 def schema_differences(connection: sqlite3.Connection, metadata: MetaData) -> list[str]:
-    """The artifact's tables and columns against models: names, types, nullability, keys."""
-    dialect = sqlite_dialect.dialect()
+    """
+    The artifact's tables and columns against models: names, types, nullability, keys.
+
+    Types are the ones a build declares; artifacts of earlier versions declared JSON columns
+    `JSON`, as SQLAlchemy does, which matches too.
+
+    """
+    dialect = artifact_dialect()
     differences: list[str] = []
     present = set(data_tables(connection))
     for name in sorted(present - set(metadata.tables)):
@@ -309,7 +316,8 @@ def _table_differences(connection: sqlite3.Connection, table: Table, dialect: An
             differences.append(f"{where} is missing from the artifact")
             continue
         expected = _normal_type(column.type.compile(dialect=dialect))
-        if _normal_type(found.type) != expected:
+        earlier = _normal_type(column.type.compile(dialect=sqlite_dialect.dialect()))
+        if _normal_type(found.type) not in (expected, earlier):
             differences.append(f"{where} is {found.type}, the models say {expected}")
         if found.nullable != bool(column.nullable):
             should = "nullable" if column.nullable else "NOT NULL"
@@ -336,7 +344,9 @@ def _order(connection: sqlite3.Connection, table: str, columns: Sequence[ColumnI
 
 
 def _is(type_: str, *names: str) -> bool:
-    return type_.upper().split("(")[0].strip() in names
+    """Whether a declared type is one of `names`, by its first word (`JSON TEXT` is JSON)."""
+    words = type_.upper().split("(")[0].split()
+    return bool(words) and words[0] in names
 
 
 def dump_table(
@@ -366,6 +376,9 @@ def dump_table(
     count = 0
     if format == "csv":
         writer = csv.writer(stream, lineterminator="\n")
+        # the csv module before Python 3.13 quotes only the line terminator's characters, so
+        # a row whose text holds a bare \r is written with every field quoted
+        quoting = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(names)
         for row in rows:
             if "" in row:
@@ -374,7 +387,10 @@ def dump_table(
             for index in booleans:
                 if isinstance(row[index], int):
                     values[index] = "true" if row[index] else "false"
-            writer.writerow(values)
+            if any(isinstance(value, str) and "\r" in value for value in row):
+                quoting.writerow(values)
+            else:
+                writer.writerow(values)
             count += 1
         return count
     for row in rows:

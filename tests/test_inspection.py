@@ -310,3 +310,122 @@ def test_the_graph_dumper_writes_a_stores_rows(built: Path, tmp_path: Path) -> N
     assert count == 4
     assert text.getvalue() == (tmp_path / "authors.csv").read_text()
     assert len(binary.getvalue().decode().splitlines()) == 4
+
+
+def test_a_csv_dump_quotes_a_bare_carriage_return(built: Path, tmp_path: Path) -> None:
+    """Text holding a bare \\r (or \\r\\n, or \\n) is quoted in a CSV dump, so it builds again."""
+    tamper(
+        built,
+        "UPDATE authors SET name = 'a' || char(13) || 'b' WHERE id = 1",
+        "UPDATE authors SET name = 'c' || char(13, 10) || 'd' WHERE id = 2",
+        "UPDATE authors SET name = 'e' || char(10) || 'f,\"g\"' WHERE id = 3",
+    )
+    rebuilt = tmp_path / "rebuilt.sqlite"
+
+    dump_artifact(built, tmp_path / "csv", tables=["authors"])
+    dump_artifact(built, tmp_path / "csv", tables=["books"], format="jsonl")
+    build_artifact(library.Base, tmp_path / "csv", rebuilt)
+
+    assert rows(rebuilt, "authors") == rows(built, "authors")
+    assert rows(rebuilt, "authors")[0][1] == "a\rb"
+
+
+def test_a_csv_dump_of_long_text_builds_again(built: Path, tmp_path: Path) -> None:
+    """A text of 200,000 characters, beyond the csv module's default field limit, round-trips."""
+    tamper(built, "UPDATE authors SET name = printf('%.200000c', 'x') WHERE id = 1")
+    rebuilt = tmp_path / "rebuilt.sqlite"
+
+    dump_artifact(built, tmp_path / "csv")
+    build_artifact(library.Base, tmp_path / "csv", rebuilt)
+
+    assert rows(rebuilt, "authors")[0][1] == "x" * 200_000
+
+
+JSON_VALUES = [
+    123456789012345678901234567890,
+    -0.0,
+    2.593067280083669e-308,
+    1e308,
+    {"big": -98765432109876543210, "tiny": 5e-324, "list": [0.1, "1e5", None]},
+    "123",
+]
+
+
+def json_sources(directory: Path, format: str) -> Path:
+    """The library sources with a book per JSON value, written as `books.<format>`."""
+    directory.mkdir()
+    (directory / "authors.csv").write_text((library.SOURCES / "authors.csv").read_text())
+    records = [
+        {
+            "isbn": f"97800000001{number:02d}",
+            "title": f"Book {number}",
+            "author_id": 1,
+            "genre": "essay",
+            "published": "2000-01-01",
+            "added_at": "2000-01-01T00:00:00",
+            "tags": value,
+        }
+        for number, value in enumerate(JSON_VALUES)
+    ]
+    if format == "jsonl":
+        lines = [json.dumps(record) for record in records]
+        (directory / "books.jsonl").write_text("\n".join(lines) + "\n")
+    else:
+        with (directory / "books.csv").open("w", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows({**record, "tags": json.dumps(record["tags"])} for record in records)
+    return directory
+
+
+def read_tags(path: Path) -> list[Any]:
+    """Each book's tags through the models' JSON type, in ISBN order."""
+    graph = graph_for(path)
+    try:
+        return [book.tags for book in sorted(BookStore(graph).search(), key=lambda b: b.isbn)]
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_json_columns_keep_their_values_exactly(tmp_path: Path, format: str) -> None:
+    """JSON documents come back exactly as written (big integers, -0.0, subnormal floats),
+    from the build and from a build of each kind of dump."""
+    built = tmp_path / "built.sqlite"
+    build_artifact(library.Base, json_sources(tmp_path / "sources", format), built)
+
+    tags = read_tags(built)
+    assert json.dumps(tags) == json.dumps(JSON_VALUES)
+    for dump_format in ("csv", "jsonl"):
+        rebuilt = tmp_path / f"rebuilt-{dump_format}.sqlite"
+        dump_artifact(built, tmp_path / dump_format, format=dump_format)  # type: ignore[arg-type]
+        build_artifact(library.Base, tmp_path / dump_format, rebuilt)
+        assert rows(rebuilt, "books") == rows(built, "books")
+        assert json.dumps(read_tags(rebuilt)) == json.dumps(JSON_VALUES)
+
+
+def test_json_columns_are_declared_with_text_affinity(built: Path) -> None:
+    """The build declares JSON columns `JSON TEXT`, which SQLite gives TEXT affinity, and
+    verify accepts that against the models' JSON type."""
+    info = inspect_artifact(built)
+    books = next(table for table in info.tables if table.name == "books")
+
+    assert next(column.type for column in books.columns if column.name == "tags") == "JSON TEXT"
+    assert verify_artifact(built, library.Base) == []
+
+
+LEGACY = Path(__file__).parent / "fixtures" / "legacy" / "library-3.0.0.sqlite"
+
+
+def test_an_artifact_of_3_0_0_still_reads_verifies_and_dumps(tmp_path: Path) -> None:
+    """An artifact built by 3.0.0 (JSON declared `JSON`, NUMERIC affinity) reads, verifies
+    against the models and dumps as before, with the value its affinity made of a number."""
+    legacy = tmp_path / "library.sqlite"
+    legacy.write_bytes(LEGACY.read_bytes())
+
+    assert verify_artifact(legacy, library.Base) == []
+    assert read_tags(legacy)[2] == 1.2345678901234568e29
+    dump_artifact(legacy, tmp_path / "dump", format="jsonl")
+    rebuilt = tmp_path / "rebuilt.sqlite"
+    build_artifact(library.Base, tmp_path / "dump", rebuilt)
+    assert read_tags(rebuilt) == read_tags(legacy)
