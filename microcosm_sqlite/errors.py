@@ -7,6 +7,8 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     ├── ModelIntegrityError (409)
     │   └── DuplicateModelError (409)
     ├── UnknownFilterError (400)
+    ├── InvalidIdentifierError (400): a key no lookup can use (wrong size, a dict...)
+    ├── InvalidFilterValueError (400): a filter value the column cannot compare with
     ├── DataSetError (500): names the data set, its path and where the path came from
     │   ├── DataSetNotConfiguredError: no path for the name
     │   ├── DataSetNotFoundError: no file at the path, or not a regular file
@@ -59,6 +61,31 @@ class UnknownFilterError(SQLiteError, TypeError):
             f"{store} does not accept the keyword(s) {', '.join(self.keywords)};"
             f" it accepts: {', '.join(self.accepted) or 'no filters'}"
         )
+
+
+class InvalidIdentifierError(SQLiteError, ValueError):
+    """A key that cannot name a row of the model at all: a 400, not a 404."""
+
+    status_code = 400
+
+    def __init__(self, store: str, identifier: object, reason: str) -> None:
+        self.store = store
+        self.identifier = identifier
+        self.reason = reason
+        super().__init__(f"{store}: {identifier!r} is not a key: {reason}")
+
+
+class InvalidFilterValueError(SQLiteError, ValueError):
+    """A filter value that cannot be compared with its column; the message holds no SQL."""
+
+    status_code = 400
+
+    def __init__(self, store: str, filters: dict[str, object], reason: str) -> None:
+        self.store = store
+        self.filters = dict(filters)
+        self.reason = reason
+        given = ", ".join(f"{name}={value!r}" for name, value in self.filters.items())
+        super().__init__(f"{store}: cannot filter by {given}: {reason}")
 
 
 class DataSetError(SQLiteError):

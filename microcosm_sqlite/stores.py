@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import inspect
 import sqlite3
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy import inspect as inspect_model
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite._sqla_internals import has_loader_options, has_modified, raw_cursor
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine, translate_error
 from microcosm_sqlite.errors import (
+    InvalidFilterValueError,
+    InvalidIdentifierError,
     ModelNotFoundError,
     MultipleModelsFoundError,
     SQLiteError,
@@ -31,6 +35,10 @@ from microcosm_sqlite.sessions import FastReadSession
 ModelT = TypeVar("ModelT")
 
 IN_VALUE_TYPES = (list, tuple, set, frozenset)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+SQLITE_DIALECT = sqlite_dialect.dialect()
+# marks a filter whose bind processor is not looked up yet (None means "stored as given")
+NO_PROCESSOR: Any = object()
 
 
 class Store(Generic[ModelT]):
@@ -57,14 +65,15 @@ class Store(Generic[ModelT]):
     def get(self, identifier: Any) -> ModelT:
         """The model with this primary key (a tuple for composite keys)."""
         loader = self._row_loader
-        if loader is not None:
-            instance = self._get_fast(loader, identifier)
-        else:
-            key = self._key(identifier)
-            with self._session() as session:
-                # a NULL in a key names no row (and makes the ORM warn)
-                missing = key is None or (isinstance(key, tuple) and None in key)
-                instance = None if missing else session.get(self.model_class, key)
+        try:
+            if loader is not None:
+                instance = self._get_fast(loader, identifier)
+            else:
+                instance = self._get_orm(identifier)
+        except OverflowError:  # an integer beyond SQLite's 64 bits: no row has that key
+            instance = None
+        except (TypeError, StatementError) as error:
+            raise self._invalid_identifier(identifier, error) from error
         if instance is None:
             raise ModelNotFoundError(
                 f"{self.model_class.__name__} {identifier!r} not found"
@@ -74,39 +83,42 @@ class Store(Generic[ModelT]):
 
     def get_many(self, identifiers: Iterable[Any]) -> list[ModelT]:
         """The models found, in the order given; identifiers with no model are left out."""
-        loader = self._row_loader
-        if loader is not None and loader.single_key:
-            return self._get_many_fast(loader, identifiers)
         wanted = [self._key(identifier) for identifier in identifiers]
+        try:
+            unique = list(dict.fromkeys(wanted))
+        except TypeError as error:
+            raise self._invalid_identifier(first_unhashable(wanted), error) from error
         found: dict[Hashable, ModelT] = {}
-        composite = len(self._primary_key) > 1
-        key = tuple_(*self._primary_key) if composite else self._primary_key[0]
-        names = primary_key_names(self.model_class)
-        with self._session() as session:
-            for batch in batches(list(dict.fromkeys(wanted)), self.batch_size):
-                matching = select(self.model_class).where(key.in_(batch))
-                for instance in self._instances(session, matching):
-                    # read as attributes: a fast-loaded instance needs no ORM state for this
-                    values = tuple(getattr(instance, name) for name in names)
-                    found[values if composite else values[0]] = instance
-        return [found[identity] for identity in wanted if identity in found]
+        loader = self._row_loader
+        read = (
+            self._get_many_fast if loader is not None and loader.single_key else self._get_many_orm
+        )
+        for batch in batches(unique, self.batch_size):
+            try:
+                read(batch, found)
+            except OverflowError:  # keys beyond 64 bits name no row: ask for the others only
+                read([key for key in batch if fits_sqlite(key)], found)
+            except StatementError as error:
+                raise self._invalid_identifier(batch, error) from error
+        return [found[key] for key in wanted if key in found]
 
     def search(
         self, offset: int | None = None, limit: int | None = None, **filters: Any
     ) -> list[ModelT]:
         """Every match, ordered by `_order_by`, one page of them when offset or limit is set."""
         statement = self._ordered(**filters).offset(offset).limit(limit)
-        with self._session() as session:
+        with self._session() as session, self._refusing_bad_values(filters):
             return list(self._instances(session, statement))
 
     def count(self, **filters: Any) -> int:
         matches = self._filtered(**filters).subquery()
-        with self._session() as session:
+        with self._session() as session, self._refusing_bad_values(filters):
             return int(session.scalar(select(func.count()).select_from(matches)) or 0)
 
     def exists(self, **filters: Any) -> bool:
-        with self._session() as session:
-            return bool(session.scalar(select(self._filtered(**filters).exists())))
+        statement = select(self._filtered(**filters).exists())
+        with self._session() as session, self._refusing_bad_values(filters):
+            return bool(session.scalar(statement))
 
     def first(self, **filters: Any) -> ModelT | None:
         """The first match in `_order_by` order, or None."""
@@ -133,7 +145,7 @@ class Store(Generic[ModelT]):
         statement = self._ordered(**filters)
         if self._row_loader is None:
             statement = statement.execution_options(yield_per=self.batch_size)
-        return self._stream(statement)
+        return self._stream(statement, filters)
 
     # --- writes (writable data sets only) ------------------------------------------------
 
@@ -162,8 +174,11 @@ class Store(Generic[ModelT]):
             if column is None or value is None:
                 continue
             if isinstance(value, IN_VALUE_TYPES):
-                query = query.where(column.in_(list(value)))
+                values = list(value)
+                self._check_filter_values(name, value, column, values)
+                query = query.where(column.in_(values))
             else:
+                self._check_filter_values(name, value, column, [value])
                 query = query.where(column == value)
         return query
 
@@ -229,9 +244,11 @@ class Store(Generic[ModelT]):
                 return coerce(self._key_kinds[0], identifier)
             identifier = (identifier,)
         if len(identifier) != len(self._primary_key):
-            raise ValueError(
+            raise InvalidIdentifierError(
+                type(self).__name__,
+                identifier,
                 f"{self.model_class.__name__} has a primary key of {len(self._primary_key)}"
-                f" column(s); got {identifier!r}"
+                f" column(s)",
             )
         values = tuple(
             coerce(kind, value) for kind, value in zip(self._key_kinds, identifier, strict=True)
@@ -250,9 +267,57 @@ class Store(Generic[ModelT]):
             kinds.append(kind if kind in (int, str, float) else None)
         return tuple(kinds)
 
-    def _stream(self, statement: Select[Any]) -> Iterator[ModelT]:
-        with self._session() as session:
+    def _stream(self, statement: Select[Any], filters: dict[str, Any]) -> Iterator[ModelT]:
+        with self._session() as session, self._refusing_bad_values(filters):
             yield from self._instances(session, statement, remember=False)
+
+    # --- input SQLite cannot take: 400s that name the store, never raw errors or SQL -----
+
+    def _invalid_identifier(self, identifier: Any, error: BaseException) -> SQLiteError:
+        if isinstance(error, SQLiteError):
+            return error
+        reason = str(getattr(error, "orig", None) or error).split("\n")[0]
+        return InvalidIdentifierError(type(self).__name__, identifier, reason)
+
+    def _check_filter_values(
+        self, name: str, given: Any, column: Any, values: list[Any]
+    ) -> None:
+        """Each value of an auto filter as its column would store it, or a 400 naming it."""
+        processor = self._bind_processors.get(name, NO_PROCESSOR)
+        if processor is NO_PROCESSOR:
+            processor = self._bind_processors[name] = bind_processor(column)
+        for value in values:
+            try:
+                if value is not None and processor is not None:
+                    value = processor(value)
+                reason = unusable_reason(value)
+            except (TypeError, ValueError, LookupError, OverflowError) as error:
+                reason = str(error)
+            if reason is not None:
+                raise InvalidFilterValueError(type(self).__name__, {name: given}, reason)
+
+    @cached_property
+    def _bind_processors(self) -> dict[str, Callable[[Any], Any] | None]:
+        return {}
+
+    @contextmanager
+    def _refusing_bad_values(self, filters: dict[str, Any]) -> Iterator[None]:
+        """Values a custom `_filter` compared that SQLite cannot take, as a 400 without SQL."""
+        try:
+            yield
+        except (OverflowError, TypeError) as error:
+            raise InvalidFilterValueError(type(self).__name__, filters, str(error)) from error
+        except StatementError as error:
+            if isinstance(error, DBAPIError):
+                raise
+            reason = str(error.orig).split("\n")[0]
+            raise InvalidFilterValueError(type(self).__name__, filters, reason) from error
+        except SQLiteError as error:
+            if not refused_binding(error.__cause__):
+                raise
+            raise InvalidFilterValueError(
+                type(self).__name__, filters, str(error.__cause__)
+            ) from error
 
     # --- the fast read path (read-only data sets, plain mappers) -------------------------
 
@@ -264,6 +329,20 @@ class Store(Generic[ModelT]):
         if not RowLoader.supports(self.model_class):
             return None
         return RowLoader(self.model_class, self._engine.engine.dialect)
+
+    def _get_orm(self, identifier: Any) -> ModelT | None:
+        key = self._key(identifier)
+        hash(key)  # a dict or list in a key is refused here, as on the fast path
+        # a NULL in a key names no row (and makes the ORM warn)
+        if key is None or (isinstance(key, tuple) and None in key):
+            return None
+        try:
+            with self._session() as session:
+                return session.get(self.model_class, key)
+        except SQLiteError as error:
+            if not refused_binding(error.__cause__):
+                raise
+            raise self._invalid_identifier(identifier, error.__cause__ or error) from error
 
     def _get_fast(self, loader: RowLoader, identifier: Any) -> ModelT | None:
         """A cached instance, or one row by primary key on this thread's own connection."""
@@ -282,6 +361,8 @@ class Store(Generic[ModelT]):
         try:  # as engine.translating_errors(), without a context manager on the hot path
             instance = loader.get(session, reads.connection, key)
         except sqlite3.Error as error:
+            if refused_binding(error):
+                raise self._invalid_identifier(identifier, error) from error
             raise translate_error(error, engine.context()) from error
         if instance is not None:
             reads.remember(self.model_class, key, instance)
@@ -293,20 +374,35 @@ class Store(Generic[ModelT]):
             with self._session():
                 pass  # ending the call flushes, and the flush is refused
 
-    def _get_many_fast(self, loader: RowLoader, identifiers: Iterable[Any]) -> list[ModelT]:
-        """Single-column keys read in batches of `IN` lists on this thread's own connection."""
-        wanted = [self._key(identifier) for identifier in identifiers]
-        unique = list(dict.fromkeys(wanted))
+    def _get_many_fast(self, keys: Sequence[Any], found: dict[Hashable, ModelT]) -> None:
+        """One batch of single-column keys, as one `IN` query on this thread's connection."""
+        loader = cast(RowLoader, self._row_loader)
         reads = self._engine.thread_reads()
         session = cast(FastReadSession, reads.session)  # the engine's, as its fast_path is on
         self._refuse_pending_changes(session)
-        found: dict[Any, ModelT] = {}
         try:
-            for batch in batches(unique, self.batch_size):
-                found.update(loader.get_many(session, reads.connection, batch))
+            found.update(loader.get_many(session, reads.connection, keys))
         except sqlite3.Error as error:
+            if refused_binding(error):
+                raise self._invalid_identifier(keys, error) from error
             raise translate_error(error, self._engine.context()) from error
-        return [found[key] for key in wanted if key in found]
+
+    def _get_many_orm(self, keys: Sequence[Any], found: dict[Hashable, ModelT]) -> None:
+        """One batch of keys through a select, composite keys as tuples."""
+        composite = len(self._primary_key) > 1
+        key = tuple_(*self._primary_key) if composite else self._primary_key[0]
+        names = primary_key_names(self.model_class)
+        with self._session() as session:
+            matching = select(self.model_class).where(key.in_(keys))
+            try:
+                for instance in self._instances(session, matching):
+                    # read as attributes: a fast-loaded instance needs no ORM state for this
+                    values = tuple(getattr(instance, name) for name in names)
+                    found[values if composite else values[0]] = instance
+            except SQLiteError as error:
+                if not refused_binding(error.__cause__):
+                    raise
+                raise self._invalid_identifier(keys, error.__cause__ or error) from error
 
     def _instances(
         self, session: Session, statement: Select[Any], remember: bool = True
@@ -367,6 +463,49 @@ class Store(Generic[ModelT]):
         if engine.read_only:
             engine.check_model(self.model_class)
         return engine
+
+
+def bind_processor(column: Any) -> Callable[[Any], Any] | None:
+    """How a column's type turns a Python value into what SQLite stores (None: as it is)."""
+    dialect = SQLITE_DIALECT
+    processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(
+        dialect
+    )
+    return processor
+
+
+def unusable_reason(value: Any) -> str | None:
+    """Why SQLite cannot take a value as a parameter, or None when it can."""
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return f"{value} is beyond SQLite's 64-bit integers"
+    if value is None or isinstance(value, int | float | str | bytes | bytearray | memoryview):
+        return None
+    return f"a {type(value).__name__} cannot be compared with a column"
+
+
+def fits_sqlite(key: Any) -> bool:
+    """Whether every integer in a key is one SQLite can hold."""
+    values = key if isinstance(key, tuple) else (key,)
+    return not any(
+        isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX for value in values
+    )
+
+
+def first_unhashable(keys: Sequence[Any]) -> Any:
+    """The first key that cannot be hashed (a dict, a list inside a tuple...)."""
+    for key in keys:
+        try:
+            hash(key)
+        except TypeError:
+            return key
+    return keys
+
+
+def refused_binding(error: BaseException | None) -> bool:
+    """Whether sqlite3 refused a parameter's type, before running anything."""
+    return isinstance(error, sqlite3.InterfaceError | sqlite3.ProgrammingError) and (
+        "binding parameter" in str(error)
+    )
 
 
 def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -1,0 +1,110 @@
+"""
+Keys and filter values a Store cannot use: clear errors from `microcosm_sqlite.errors`, never raw
+Python or SQLAlchemy errors, and never SQL in a message a service may hand to its client.
+
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from runtime_models import CityStore, CountryStore, RouteStore
+
+from microcosm_sqlite.errors import (
+    InvalidFilterValueError,
+    InvalidIdentifierError,
+    ModelNotFoundError,
+)
+
+BEYOND_INT64 = [2**63, -(2**63) - 1, "99999999999999999999", 10**30]
+
+
+@pytest.mark.parametrize("key", BEYOND_INT64, ids=repr)
+def test_a_key_beyond_64_bits_is_not_found(graph: Any, key: Any) -> None:
+    """No row can have an integer key SQLite cannot hold: get says not found (404)."""
+    with pytest.raises(ModelNotFoundError) as caught:
+        CityStore(graph).get(key)
+    assert caught.value.status_code == 404
+
+
+def test_get_many_leaves_out_keys_beyond_64_bits(graph: Any) -> None:
+    """Keys beyond 64 bits are left out like any missing key; the others are still found."""
+    found = CityStore(graph).get_many([3, 2**63, "99999999999999999999", 1, -(2**64)])
+    assert [city.id for city in found] == [3, 1]
+
+
+@pytest.mark.parametrize(
+    ("store", "key", "reason"),
+    [
+        (RouteStore, ("CDG", "AMS", "FRA"), "primary key of 2 column"),
+        (RouteStore, ("CDG",), "primary key of 2 column"),
+        (CityStore, (1, 2), "primary key of 1 column"),
+        (CityStore, {"id": 1}, "unhashable"),
+        (CityStore, [[1]], "unhashable"),
+        (RouteStore, ({"a": 1}, "AMS"), "unhashable"),
+        (CityStore, object(), "not supported"),
+    ],
+    ids=["too-long", "too-short", "tuple-for-one", "dict", "nested-list", "dict-inside", "object"],
+)
+def test_a_malformed_key_is_a_400_naming_the_store(
+    graph: Any, store: Any, key: Any, reason: str
+) -> None:
+    """A key of the wrong shape or type is the caller's mistake: InvalidIdentifierError, 400."""
+    with pytest.raises(InvalidIdentifierError, match=reason) as caught:
+        store(graph).get(key)
+    assert caught.value.status_code == 400
+    assert store.__name__ in str(caught.value)
+    assert isinstance(caught.value, ValueError)  # what 2.x callers caught for a bad tuple
+
+
+@pytest.mark.parametrize("keys", [[1, {"id": 2}], [1, [2, 3]]], ids=["dict", "list"])
+def test_get_many_refuses_a_malformed_key(graph: Any, keys: list[Any]) -> None:
+    """get_many refuses an unusable key with the same error as get."""
+    with pytest.raises(InvalidIdentifierError, match="CityStore"):
+        CityStore(graph).get_many(keys)
+
+
+def test_get_many_refuses_a_composite_key_of_the_wrong_size(graph: Any) -> None:
+    """A tuple of the wrong size among composite keys is named in the error."""
+    with pytest.raises(InvalidIdentifierError, match=r"\('CDG',\)"):
+        RouteStore(graph).get_many([("CDG", "AMS"), ("CDG",)])
+
+
+@pytest.mark.parametrize(
+    ("store", "filters", "reason"),
+    [
+        (CountryStore, {"continent": "spot"}, "'spot' is not a Continent"),
+        (CountryStore, {"continent": ["EUROPE", "spot"]}, "'spot' is not a Continent"),
+        (CityStore, {"name": {"a": 1}}, "a dict cannot be compared"),
+        (CityStore, {"country_code": 2**63}, "beyond SQLite's 64-bit integers"),
+        (CityStore, {"min_population": 2**63}, "too large"),
+        (CityStore, {"min_population": -(2**70)}, "too large"),
+    ],
+    ids=["enum", "enum-in-list", "dict", "int-auto", "int-custom", "negative-custom"],
+)
+@pytest.mark.parametrize("call", ["search", "count", "exists", "first", "one", "iterate"])
+def test_a_bad_filter_value_is_a_400_without_sql(
+    graph: Any, store: Any, filters: dict[str, Any], reason: str, call: str
+) -> None:
+    """Every read refuses the value with the store, keyword and value named, and no SQL."""
+    method = getattr(store(graph), call)
+    with pytest.raises(InvalidFilterValueError) as caught:
+        result = method(**filters)
+        if call == "iterate":
+            list(result)
+    error = caught.value
+    assert error.status_code == 400
+    assert reason in str(error)
+    [(keyword, value)] = filters.items()
+    assert f"{store.__name__}: cannot filter by {keyword}={value!r}" in str(error)
+    assert "SELECT" not in str(error) and "[SQL" not in str(error)
+
+
+def test_good_filter_values_still_match(graph: Any) -> None:
+    """The checks refuse nothing usable: enum members, their names and lists of them match."""
+    countries = CountryStore(graph)
+    by_member = {country.code for country in countries.search(continent=["EUROPE", "ASIA"])}
+    assert by_member and by_member == {
+        country.code for country in countries.search() if country.continent.name in ("EUROPE", "ASIA")
+    }
+    assert CityStore(graph).count(min_population=2**62) == 0
