@@ -57,8 +57,10 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.manifest import (
+    MANIFEST_TABLE,
     TableReport,
     file_sha256,
     manifest_entries,
@@ -94,6 +96,8 @@ STAGES = frozenset(
 )
 # rows per INSERT statement: far fewer calls into SQLite than one statement per row
 ROWS_PER_STATEMENT = 150
+# the first bytes of every SQLite database file
+SQLITE_HEADER = b"SQLite format 3\x00"
 UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
 
 
@@ -593,6 +597,57 @@ def _remove(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def _discard(path: Path) -> None:
+    """Remove a build's temporary files after a failure, which stays the error reported."""
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        if not leftover.exists():  # on a read-only file system, even that unlink fails
+            continue
+        try:
+            leftover.unlink()
+        except OSError as error:  # pragma: no cover - the directory turned read-only mid-build
+            logger.warning("could not remove %s: %s", leftover, error.strerror)
+
+
+def not_replaceable(output: Path) -> str | None:
+    """
+    Why a build must not replace what is at `output`, or None when it may.
+
+    A build replaces nothing, an empty file, or an artifact a build wrote (a SQLite file with
+    the manifest): anything else may be someone's data, such as the build's own source.
+
+    """
+    if not output.exists():
+        return None
+    if not output.is_file():
+        return "it is not a regular file"
+    try:
+        with output.open("rb") as existing:
+            header = existing.read(len(SQLITE_HEADER))
+    except OSError as error:
+        return f"it cannot be read to check what it is ({error.strerror})"
+    if not header:
+        return None
+    if header != SQLITE_HEADER:
+        return "it exists and is not a SQLite artifact"
+    try:
+        connection = sqlite3.connect(read_only_uri(os.fspath(output), immutable=True), uri=True)
+        try:
+            built = connection.execute(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        return f"it is a SQLite file that cannot be read ({error})"
+    if built is None:
+        return f"it is a SQLite database that no build wrote (no {MANIFEST_TABLE} table)"
+    return None
+
+
+def _cannot_write(error: OSError, output: Path) -> str:
+    return f"cannot write in {output.parent}: {error.strerror or error}"
+
+
 class BuildProgress(Protocol):
     """Where a build reports how far through its sources it is, in bytes."""
 
@@ -646,12 +701,14 @@ def build_artifact(
     ignore_unknown_columns: bool = False,
     max_errors: int = 20,
     progress: BuildProgress | None = None,
+    force: bool = False,
 ) -> BuildReport:
     """
     Build `base`'s data set from the sources in `source_dir` into `output`, atomically.
 
     Raises `BuildError` (with `problems`) and leaves `output` as it was when anything is
-    wrong; returns what was written otherwise.
+    wrong; returns what was written otherwise. An existing `output` is replaced only when
+    it is an artifact a build wrote (or empty), unless `force`.
 
     """
     started = time.monotonic()
@@ -663,6 +720,12 @@ def build_artifact(
         raise BuildError("the output is a directory", **context)
     if not output.parent.is_dir():
         raise BuildError(f"the directory {str(output.parent)!r} does not exist", **context)
+    if not force:
+        refused = not_replaceable(output)
+        if refused is not None:
+            raise BuildError(
+                f"{refused}, so it is kept (--force replaces it)", **context
+            )
 
     dialect = artifact_dialect()
     tables = load_order(base.metadata.tables.values())
@@ -674,13 +737,15 @@ def build_artifact(
     if problems:
         raise _failed(problems, context)
 
-    remove_stale_temp_files(output)
     temp = temp_path(output)
     loading = temp_path(output, stage="load")
-    _remove(temp)
-    _remove(loading)
     clock = _Clock()
     try:
+        remove_stale_temp_files(output)
+        _remove(temp)
+        _remove(loading)
+        # made here, so a directory that cannot be written says why (SQLite would not)
+        os.close(os.open(loading, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         connection = sqlite3.connect(loading, isolation_level=None)
         try:
             reports = _load(
@@ -707,10 +772,16 @@ def build_artifact(
         _sync_directory(output.parent)
         clock.lap("synced and moved into place")
     except sqlite3.Error as error:
-        _remove(temp)
+        _discard(temp)
+        _discard(loading)
         raise BuildError(f"SQLite failed: {error}", **context) from error
+    except OSError as error:
+        _discard(temp)
+        _discard(loading)
+        raise BuildError(_cannot_write(error, output), **context) from error
     except BaseException:
-        _remove(temp)
+        _discard(temp)
+        _discard(loading)
         raise
     report = BuildReport(
         dataset=dataset,

@@ -186,6 +186,10 @@ def cli() -> None:
     "--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
     help="Stop after this many problems.",
 )
+@click.option(
+    "--force", is_flag=True,
+    help="Replace OUTPUT even when it is not an artifact that a build wrote.",
+)
 @verbosity(progress=True)
 def build(
     models: str,
@@ -194,6 +198,7 @@ def build(
     allow_missing: bool,
     ignore_unknown_columns: bool,
     max_errors: int,
+    force: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -208,6 +213,9 @@ def build(
     takes its default (or NULL when nullable). Any bad value, missing or unknown column,
     duplicate key, foreign key with no target or malformed line fails the build, with one
     line per problem, and leaves OUTPUT as it was. The same sources build the same bytes.
+
+    OUTPUT is replaced only when it is an artifact a build wrote (or an empty file): any other
+    file, a source for one, is kept unless --force is given.
     """
     configure_logging(quiet, verbose)
     base = import_models(models)
@@ -221,6 +229,7 @@ def build(
             ignore_unknown_columns=ignore_unknown_columns,
             max_errors=max_errors,
             progress=progress,
+            force=force,
         )
     except BuildError as error:
         fail(error, [str(problem) for problem in error.problems])

@@ -6,6 +6,8 @@ installed console script.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -179,6 +181,137 @@ def test_bad_input_as_a_subprocess_exits_1(tmp_path: Path) -> None:
         result.stderr
     )
     assert not (tmp_path / "out.sqlite").exists()
+
+
+def test_values_sqlite_cannot_store_exit_1_at_their_lines(tmp_path: Path) -> None:
+    """An integer beyond 64 bits (CSV and JSON Lines) and a lone surrogate are problems at
+    their line and column, not tracebacks."""
+    sources = copy_sources(tmp_path / "sources")
+    (sources / "authors.csv").write_text("id,name\n1,A\n99999999999999999999,B\n")
+    books = (sources / "books.jsonl").read_text().splitlines()
+    books[0] = books[0].replace('"pages": 304', '"pages": 9223372036854775808')
+    books[1] = books[1].replace('"title": "Ficciones"', '"title": "\\ud800"')
+    (sources / "books.jsonl").write_text("\n".join(books) + "\n")
+
+    result = run("build", MODELS, sources, "-o", tmp_path / "out.sqlite")
+
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert lines[0].startswith(f"{sources / 'authors.csv'}:3: column 'id': ")
+    assert "out of range for a 64-bit integer" in lines[0]
+    assert lines[1].startswith(f"{sources / 'books.jsonl'}:1: column 'pages': ")
+    assert lines[2].startswith(f"{sources / 'books.jsonl'}:2: column 'title': ")
+    assert "lone surrogate (U+D800)" in lines[2]
+
+
+def can_mount_read_only(directory: Path) -> bool:
+    """Whether this process may mount a read-only file system in a private mount namespace."""
+    try:
+        probe = subprocess.run(
+            ["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o ro tmpfs '{directory}'"],
+            capture_output=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def test_build_onto_a_read_only_file_system_is_a_one_line_error(tmp_path: Path) -> None:
+    """-o on a read-only file system exits 1 with one line naming the output, no traceback."""
+    mounted = tmp_path / "read-only"
+    mounted.mkdir()
+    if not can_mount_read_only(mounted):
+        pytest.skip("cannot mount a read-only file system here (needs unshare and mount)")
+    output = mounted / "out.sqlite"
+    script = f"mount -t tmpfs -o ro tmpfs '{mounted}' && exec \"$0\" \"$@\""
+
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, str(console_script()),
+         "build", MODELS, str(SOURCES), "-o", str(output)],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: build of data set 'library' into {output} failed: cannot write in"
+        f" {mounted}: Read-only file system"
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into any directory")
+def test_build_into_a_directory_it_cannot_write_is_a_one_line_error(tmp_path: Path) -> None:
+    """-o in a directory without write permission exits 1 with one line naming the output."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    output = locked / "out.sqlite"
+    try:
+        result = invoke("build", MODELS, SOURCES, "-o", output)
+    finally:
+        locked.chmod(0o755)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: build of data set 'library' into {output} failed: cannot write in"
+        f" {locked}: Permission denied"
+    ]
+
+
+def not_an_artifact(directory: Path) -> list[Path]:
+    """Files a build must not replace: text, a SQLite database built by something else."""
+    text = directory / "notes.txt"
+    text.write_text("precious\n")
+    other = directory / "other.sqlite"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE kept (id INTEGER)")
+    connection.commit()
+    connection.close()
+    return [text, other]
+
+
+def test_build_refuses_to_replace_what_is_not_an_artifact(tmp_path: Path) -> None:
+    """-o naming a file that is not an artifact built by this tool (the build's own source
+    among them) exits 1, saying --force replaces it, and leaves the file as it was."""
+    sources = copy_sources(tmp_path / "sources")
+    targets = [sources / "authors.csv", *not_an_artifact(tmp_path)]
+
+    for target in targets:
+        before = target.read_bytes()
+        result = invoke("build", MODELS, sources, "-o", target)
+
+        assert result.exit_code == 1, target
+        assert result.stderr.splitlines()[-1].startswith(
+            f"Error: build of data set 'library' into {target} failed:"
+        )
+        assert "--force replaces it" in result.stderr
+        assert target.read_bytes() == before
+    assert leftovers(tmp_path) == leftovers(sources) == []
+
+
+def test_build_with_force_replaces_any_file(tmp_path: Path) -> None:
+    """--force replaces a file that is not an artifact."""
+    for target in not_an_artifact(tmp_path):
+        result = invoke("build", MODELS, SOURCES, "-o", target, "--force")
+
+        assert result.exit_code == 0, result.stderr
+        assert len(rows(target, "books")) == 4
+
+
+def test_build_replaces_an_artifact_or_an_empty_file(tmp_path: Path, built: Path) -> None:
+    """An artifact built before is replaced as ever, and so is an empty file: nothing is lost."""
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+
+    for target in (built, empty):
+        result = invoke("build", MODELS, SOURCES, "-o", target)
+
+        assert result.exit_code == 0, result.stderr
+        assert len(rows(target, "books")) == 4
 
 
 # --- inspect, verify, dump ------------------------------------------------------------------
