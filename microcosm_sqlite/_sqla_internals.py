@@ -248,8 +248,8 @@ def compare_fast_and_orm_instances() -> None:
     class ProbeRow(ProbeBase):
         __tablename__ = "probe"
 
-        id = Column(Integer, primary_key=True)
-        name = Column(String, nullable=False)
+        id: Any = Column(Integer, primary_key=True)
+        name: Any = Column(String, nullable=False)
 
     connection = sqlite3.connect(":memory:", check_same_thread=False)
     connection.execute("CREATE TABLE probe (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")

@@ -51,7 +51,7 @@ class RowLoader:
             next(index for index, column in enumerate(self.columns) if column is key)
             for key in mapper.primary_key
         )
-        preparer = dialect.identifier_preparer
+        preparer: Any = dialect.identifier_preparer  # untyped in SQLAlchemy 2.0
         selected = ", ".join(preparer.format_column(column) for column in self.columns)
         select = f"SELECT {selected} FROM {preparer.format_table(mapper.local_table)} WHERE "
         key_names = [preparer.format_column(column) for column in mapper.primary_key]

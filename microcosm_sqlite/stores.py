@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar, cast
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy import inspect as inspect_model
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Mapper, Session
 
@@ -36,7 +37,9 @@ ModelT = TypeVar("ModelT")
 
 IN_VALUE_TYPES = (list, tuple, set, frozenset)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-SQLITE_DIALECT = sqlite_dialect.dialect()
+# typed as Any first: SQLAlchemy 2.0 leaves the dialect's constructor untyped
+new_sqlite_dialect: Any = sqlite_dialect.dialect
+SQLITE_DIALECT: Dialect = new_sqlite_dialect()
 # marks a filter whose bind processor is not looked up yet (None means "stored as given")
 NO_PROCESSOR: Any = object()
 
@@ -195,7 +198,8 @@ class Store(Generic[ModelT]):
 
     @cached_property
     def _mapper(self) -> Mapper[Any]:
-        mapper: Mapper[Any] = inspect_model(self.model_class)
+        found: Any = inspect_model(self.model_class)  # SQLAlchemy 2.0 types it as optional
+        mapper: Mapper[Any] = found
         return mapper
 
     @cached_property
