@@ -123,13 +123,18 @@ class Store(Generic[ModelT]):
         with self._session() as session, self._refusing_bad_values(filters):
             return bool(session.scalar(statement))
 
-    def first(self, **filters: Any) -> ModelT | None:
-        """The first match in `_order_by` order, or None."""
-        matches = self.search(limit=1, **filters)
+    def first(
+        self, offset: int | None = None, limit: int | None = None, **filters: Any
+    ) -> ModelT | None:
+        """The first match in `_order_by` order (after `offset` rows), or None."""
+        if limit == 0:
+            return None
+        # any other limit leaves the first match first, as it did in 2.x
+        matches = self.search(offset=offset, limit=1, **filters)
         return matches[0] if matches else None
 
-    def one(self, **filters: Any) -> ModelT:
-        """The only match; an error when there is none or more than one."""
+    def one(self, limit: int | None = None, **filters: Any) -> ModelT:
+        """The only match; an error when there is none or more than one (`limit` is ignored)."""
         matches = self.search(limit=2, **filters)
         if not matches:
             raise ModelNotFoundError(
@@ -217,15 +222,24 @@ class Store(Generic[ModelT]):
 
     @cached_property
     def accepted_filters(self) -> tuple[str, ...]:
-        """Every keyword some filter or ordering accepts, sorted."""
+        """
+        Every keyword some `_filter` or `_order_by` of the class or its bases names, and the
+        auto filters, sorted: an override that hands `**kwargs` to `super()` still accepts
+        what its parents do.
+
+        """
         named = set(self._auto_filters)
-        for hook in (self._filter, self._order_by):
-            for parameter in inspect.signature(hook).parameters.values():
-                if parameter.name != "query" and parameter.kind in (
-                    parameter.POSITIONAL_OR_KEYWORD,
-                    parameter.KEYWORD_ONLY,
-                ):
-                    named.add(parameter.name)
+        for klass in type(self).__mro__:
+            for hook in (vars(klass).get("_filter"), vars(klass).get("_order_by")):
+                if hook is None:
+                    continue
+                # after `self` and `query`, what the hook names is what it accepts
+                parameters = inspect.signature(getattr(hook, "__func__", hook)).parameters
+                named.update(
+                    parameter.name
+                    for parameter in list(parameters.values())[2:]
+                    if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+                )
         return tuple(sorted(named))
 
     def _filtered(self, **filters: Any) -> Select[Any]:
@@ -417,6 +431,10 @@ class Store(Generic[ModelT]):
 
         """
         loader = self._row_loader
+        if not isinstance(statement, Select):
+            # a compound (`union`, `except_`...) a custom `_filter` built: the ORM reads its rows
+            statement = select(self.model_class).from_statement(statement)
+            loader = None
         if (
             loader is None
             or has_loader_options(statement)
@@ -456,9 +474,16 @@ class Store(Generic[ModelT]):
                 f" an open new_context(graph) for data set {self.dataset!r}"
             )
         context_engine: DataSetEngine = opened.info[ENGINE_INFO_KEY]
-        if write is not None:
-            context_engine.refuse_write(write)
-        yield opened
+        if write is None:
+            yield opened
+            return
+        context_engine.refuse_write(write)
+        try:
+            yield opened
+        except BaseException:
+            # a failed write rolls the context back and leaves it usable, as in 2.x
+            opened.rollback()
+            raise
 
     @cached_property
     def _engine(self) -> DataSetEngine:
