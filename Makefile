@@ -1,4 +1,7 @@
-# Each Python gets its own virtual environment under .venv/, created on first use.
+# Each Python gets its own virtual environment under .venv/, created on first use, with the
+# library and the example data package (datasets/airports) installed in editable mode.
+EXAMPLE = datasets/airports
+EXAMPLE_ARTIFACT = $(EXAMPLE)/src/microcosm_sqlite_airports/airports.sqlite
 PYTHONS ?= 3.11 3.13
 RUN_PYTHON ?= 3.11
 VENV_DIR ?= .venv
@@ -14,32 +17,34 @@ SQLALCHEMY_2_0_PYTHON ?= 3.12
 .PHONY: run test test-floor test-sqlalchemy-2.0 lint bench datasets check-datasets clean
 
 # Install with every extra once per Python, again whenever setup.cfg changes.
-$(VENV_DIR)/py%/installed: setup.cfg pyproject.toml
+$(VENV_DIR)/py%/installed: setup.cfg pyproject.toml $(EXAMPLE)/pyproject.toml
 	rm -rf $(VENV_DIR)/py$*
 	$(call python_for,$*) -m venv $(VENV_DIR)/py$*
 	$(call venv_python,$*) -m pip install --quiet --upgrade pip
-	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench,examples]'
+	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench]' -e $(EXAMPLE)
 	touch $@
 
 # The same, pinned by a constraints file: .venv/floor and .venv/sqlalchemy-2.0.
-$(VENV_DIR)/floor/installed: setup.cfg pyproject.toml constraints/floor.txt
+$(VENV_DIR)/floor/installed: setup.cfg pyproject.toml $(EXAMPLE)/pyproject.toml constraints/floor.txt
 	rm -rf $(VENV_DIR)/floor
 	$(call python_for,$(FLOOR_PYTHON)) -m venv $(VENV_DIR)/floor
 	$(VENV_DIR)/floor/bin/python -m pip install --quiet --upgrade pip
-	$(VENV_DIR)/floor/bin/python -m pip install --quiet -c constraints/floor.txt -e '.[test,bench]'
+	$(VENV_DIR)/floor/bin/python -m pip install --quiet -c constraints/floor.txt \
+		-e '.[test,bench]' -e $(EXAMPLE)
 	touch $@
 
-$(VENV_DIR)/sqlalchemy-2.0/installed: setup.cfg pyproject.toml constraints/sqlalchemy-2.0.txt
+$(VENV_DIR)/sqlalchemy-2.0/installed: setup.cfg pyproject.toml $(EXAMPLE)/pyproject.toml \
+		constraints/sqlalchemy-2.0.txt
 	rm -rf $(VENV_DIR)/sqlalchemy-2.0
 	$(call python_for,$(SQLALCHEMY_2_0_PYTHON)) -m venv $(VENV_DIR)/sqlalchemy-2.0
 	$(VENV_DIR)/sqlalchemy-2.0/bin/python -m pip install --quiet --upgrade pip
 	$(VENV_DIR)/sqlalchemy-2.0/bin/python -m pip install --quiet -c constraints/sqlalchemy-2.0.txt \
-		-e '.[test,bench]'
+		-e '.[test,bench]' -e $(EXAMPLE)
 	touch $@
 
 run: $(VENV_DIR)/py$(RUN_PYTHON)/installed
-	$(call venv_python,$(RUN_PYTHON)) -m microcosm_sqlite.examples.demo
-	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite inspect microcosm_sqlite/examples/airports.sqlite
+	$(call venv_python,$(RUN_PYTHON)) -m microcosm_sqlite_airports.demo
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite inspect $(EXAMPLE_ARTIFACT)
 
 test: $(foreach version,$(PYTHONS),$(VENV_DIR)/py$(version)/installed)
 	@for version in $(PYTHONS); do \
@@ -56,7 +61,7 @@ test-sqlalchemy-2.0: $(VENV_DIR)/sqlalchemy-2.0/installed
 	$(VENV_DIR)/sqlalchemy-2.0/bin/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV_DIR)/py$(RUN_PYTHON)/installed
-	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff check microcosm_sqlite tests bench
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff check microcosm_sqlite tests bench datasets
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/mypy
 
 # Compiled first, as an installed package is: SQLAlchemy's modules come compiled from pip, and
@@ -66,15 +71,15 @@ bench: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(call venv_python,$(RUN_PYTHON)) -m bench
 
 datasets: $(VENV_DIR)/py$(RUN_PYTHON)/installed
-	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite build microcosm_sqlite.examples.airports \
-		datasets/airports -o microcosm_sqlite/examples/airports.sqlite
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite build microcosm_sqlite_airports.models \
+		$(EXAMPLE)/sources -o $(EXAMPLE_ARTIFACT)
 
 # Fails when the committed artifact is not exactly what its sources build.
 check-datasets: $(VENV_DIR)/py$(RUN_PYTHON)/installed
-	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite build --quiet microcosm_sqlite.examples.airports \
-		datasets/airports -o $(VENV_DIR)/airports.sqlite
-	cmp $(VENV_DIR)/airports.sqlite microcosm_sqlite/examples/airports.sqlite \
-		|| (echo "microcosm_sqlite/examples/airports.sqlite is stale: run make datasets"; exit 1)
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite build --quiet microcosm_sqlite_airports.models \
+		$(EXAMPLE)/sources -o $(VENV_DIR)/airports.sqlite
+	cmp $(VENV_DIR)/airports.sqlite $(EXAMPLE_ARTIFACT) \
+		|| (echo "$(EXAMPLE_ARTIFACT) is stale: run make datasets"; exit 1)
 
 clean:
 	rm -rf $(VENV_DIR) build *.egg-info

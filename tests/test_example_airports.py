@@ -19,6 +19,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from microcosm.api import create_object_graph, load_from_dict
+from microcosm_sqlite_airports.models import (
+    Airport,
+    AirportStore,
+    Country,
+    CountryCount,
+    CountryStore,
+)
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.cli import cli
@@ -27,16 +34,9 @@ from microcosm_sqlite.errors import (
     ReadOnlyDataSetError,
     UnknownFilterError,
 )
-from microcosm_sqlite.examples.airports import (
-    Airport,
-    AirportStore,
-    Country,
-    CountryCount,
-    CountryStore,
-)
 
-SOURCES = Path(__file__).resolve().parent.parent / "datasets" / "airports"
-ARTIFACT = Path(str(files("microcosm_sqlite.examples") / "airports.sqlite"))
+SOURCES = Path(__file__).resolve().parent.parent / "datasets" / "airports" / "sources"
+ARTIFACT = Path(str(files("microcosm_sqlite_airports") / "airports.sqlite"))
 
 
 def source_rows(table: str) -> list[dict[str, str]]:
@@ -67,7 +67,7 @@ def test_resolves_by_name_through_the_entry_point_with_no_config(graph: Any) -> 
     """With no sqlite config, the name resolves to the artifact shipped in the package."""
     assert graph.sqlite.origin("airports") == (
         "entry point microcosm.sqlite:airports"
-        " = microcosm_sqlite.examples.airports:airports_path"
+        " = microcosm_sqlite_airports.models:airports_path"
     )
     assert Path(graph.sqlite["airports"]).resolve() == ARTIFACT.resolve()
 
@@ -75,7 +75,7 @@ def test_resolves_by_name_through_the_entry_point_with_no_config(graph: Any) -> 
 def test_the_shipped_artifact_is_what_its_sources_build(tmp_path: Path) -> None:
     """`microcosm-sqlite build` on datasets/airports gives the committed artifact, byte for byte."""
     rebuilt = tmp_path / "airports.sqlite"
-    arguments = ["build", "--quiet", "microcosm_sqlite.examples.airports", str(SOURCES)]
+    arguments = ["build", "--quiet", "microcosm_sqlite_airports.models", str(SOURCES)]
     result = CliRunner().invoke(cli, [*arguments, "-o", str(rebuilt)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert rebuilt.read_bytes() == ARTIFACT.read_bytes(), "stale artifact: run `make datasets`"
@@ -239,9 +239,9 @@ def test_the_shipped_artifact_is_read_only(airports: AirportStore) -> None:
 
 
 def test_demo_prints_real_answers(tmp_path: Path) -> None:
-    """`python -m microcosm_sqlite.examples.demo` runs in a fresh folder and shows real data."""
+    """`python -m microcosm_sqlite_airports.demo` runs in a fresh folder and shows real data."""
     result = subprocess.run(
-        [sys.executable, "-m", "microcosm_sqlite.examples.demo"],
+        [sys.executable, "-m", "microcosm_sqlite_airports.demo"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

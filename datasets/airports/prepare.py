@@ -1,8 +1,8 @@
 """
 Regenerate this data set's CSV sources from the installed `airportsdata` and `pycountry` packages.
 
-    pip install -e '.[examples]'
-    python datasets/airports/prepare.py        # rewrites countries.csv and airports.csv here
+    pip install -e 'datasets/airports[prepare]'
+    python datasets/airports/prepare.py        # rewrites sources/countries.csv and airports.csv
 
 The output is deterministic (rows sorted by primary key, floats written with `repr`, `\\n` line
 endings), so running it twice with the same package versions changes nothing, and a package
@@ -139,7 +139,7 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]
     return count
 
 
-def main(target: Path = HERE) -> None:
+def main(target: Path = HERE / "sources") -> None:
     countries = country_rows()
     airports = airport_rows(row["alpha_2"] for row in countries)
     written = {
@@ -152,4 +152,4 @@ def main(target: Path = HERE) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "sources")

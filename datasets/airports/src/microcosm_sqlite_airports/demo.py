@@ -1,5 +1,5 @@
 """
-A tour of the `airports` data set: `python -m microcosm_sqlite.examples.demo`.
+A tour of the `airports` data set: `python -m microcosm_sqlite_airports.demo`.
 
 It runs the way an application would: a graph with no `sqlite` configuration, the data set
 resolved by name through its `microcosm.sqlite` entry point, every answer read through Stores.
@@ -11,7 +11,7 @@ from typing import Any
 
 from microcosm.api import create_object_graph
 
-from microcosm_sqlite.examples.airports import DATASET, Airport, AirportStore, CountryStore
+from microcosm_sqlite_airports.models import DATASET, Airport, AirportStore, CountryStore
 
 PAGE_SIZE = 5
 

@@ -1,10 +1,9 @@
 """
 The `airports` data set: countries and their airports, the models and Stores that read them.
 
-An application that installs microcosm-sqlite resolves the data set by name, with no config:
-the `microcosm.sqlite` entry point `airports` points at `airports_path`, the artifact shipped
-inside this package. Its sources are `datasets/airports/*.csv` in the repository, rebuilt with
-`make datasets`.
+An application that installs this package resolves the data set by name, with no config: the
+`microcosm.sqlite` entry point `airports` points at `airports_path`, the artifact shipped inside
+this package. Its sources are `sources/*.csv` beside the package, rebuilt with `make datasets`.
 
     graph = create_object_graph("app")
     AirportStore(graph).by_iata("CDG").country.name   # 'France'
@@ -37,7 +36,7 @@ else:
 
 def airports_path(graph: Any) -> Traversable:
     """The artifact shipped in this package: the `microcosm.sqlite` entry point's target."""
-    return files("microcosm_sqlite.examples") / ARTIFACT
+    return files("microcosm_sqlite_airports") / ARTIFACT
 
 
 class Country(IdentityMixin, Base):
