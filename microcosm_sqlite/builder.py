@@ -99,6 +99,9 @@ ROWS_PER_STATEMENT = 150
 # the first bytes of every SQLite database file
 SQLITE_HEADER = b"SQLite format 3\x00"
 UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
+# what SQLite (or the driver, binding a value) refuses a row with: conversion refuses such
+# values first, so the driver's errors only meet values no conversion saw (text streams)
+REFUSED = (sqlite3.IntegrityError, OverflowError, UnicodeEncodeError)
 
 
 # --- finding the models ---------------------------------------------------------------------
@@ -207,7 +210,7 @@ def load_order(tables: Iterable[Table]) -> list[Table]:
 # How artifacts declare JSON columns. SQLite's affinity comes from the declared name: plain
 # `JSON` has NUMERIC affinity, which turns a document such as `123456789012345678901234567890`
 # or `-0.0` into a number and changes it; a name holding `TEXT` has TEXT affinity, which
-# stores the document as the text it is. Artifacts built before 3.1 declare `JSON`.
+# stores the document as the text it is. Artifacts built by 3.0.0 declare `JSON`.
 JSON_DECLARED_TYPE = "JSON TEXT"
 
 
@@ -367,7 +370,7 @@ class Loader:
                         self._multi_sql, statements[start:] if start else statements
                     )
                     break
-                except sqlite3.IntegrityError:
+                except REFUSED:
                     refused = start + (connection.total_changes - before) // per_statement
                     first = refused * per_statement
                     self._insert_each(
@@ -395,7 +398,7 @@ class Loader:
             try:
                 connection.executemany(self._single_sql, rows[start:] if start else rows)
                 break
-            except sqlite3.IntegrityError as error:
+            except REFUSED as error:
                 # every row before the refused one went in
                 refused = start + connection.total_changes - before
                 self._refused(source, error, rows[refused], lines[refused], duplicates)
@@ -404,7 +407,7 @@ class Loader:
     def _refused(
         self,
         source: TableSource,
-        error: sqlite3.IntegrityError,
+        error: Exception,
         row: tuple[Any, ...],
         line: int,
         duplicates: list[_Duplicate],

@@ -576,6 +576,23 @@ def test_the_graph_builder_loads_json_lines(writable: Any) -> None:
     assert BookStore(writable).get("9780142437889").tags == {"translated": True, "from": "es"}
 
 
+def test_the_graph_builder_locates_text_that_utf8_cannot_hold_in_a_text_stream(
+    writable: Any,
+) -> None:
+    """A text stream can carry a lone surrogate, which no decoding refused: the row SQLite's
+    driver cannot bind is a problem at its line, the rows around it load, nothing is kept."""
+    content = "id,name\n1,A\n2,B \ud800\n3,C\n" + "".join(f"{n},N\n" for n in range(4, 400))
+
+    with pytest.raises(BuildError) as raised:
+        writable.sqlite_builder.csv(Author).build(io.StringIO(content))
+
+    assert [str(problem) for problem in raised.value.problems] == [
+        "<authors.csv>:3: refused by SQLite: 'utf-8' codec can't encode character '\\ud800'"
+        " in position 2: surrogates not allowed"
+    ]
+    assert AuthorStore(writable).count() == 0
+
+
 def test_the_graph_builder_refuses_a_read_only_data_set(built: Path) -> None:
     """Loading into a read-only data set is refused before anything happens."""
     graph = graph_for(built)
