@@ -404,10 +404,25 @@ def dump_table(
         for index, value in enumerate(values):
             if isinstance(value, bytes):
                 values[index] = value.hex()
-        stream.write(json.dumps(dict(zip(names, values, strict=True)), ensure_ascii=False))
+        stream.write(_json_line(dict(zip(names, values, strict=True))))
         stream.write("\n")
         count += 1
     return count
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """
+    A JSON Lines row, non-ASCII text as itself; but a JSON document may hold a lone surrogate
+    (an escape such as `"\\ud800"` is valid JSON), which UTF-8 cannot hold: then escaped.
+
+    """
+    line = json.dumps(record, ensure_ascii=False)
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(record)
+    return line
 
 
 def _empty_string(

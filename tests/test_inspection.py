@@ -429,3 +429,26 @@ def test_an_artifact_of_3_0_0_still_reads_verifies_and_dumps(tmp_path: Path) -> 
     rebuilt = tmp_path / "rebuilt.sqlite"
     build_artifact(library.Base, tmp_path / "dump", rebuilt)
     assert read_tags(rebuilt) == read_tags(legacy)
+
+
+def test_a_json_document_with_a_lone_surrogate_dumps_and_builds_again(tmp_path: Path) -> None:
+    """A JSON escape of a lone surrogate is valid JSON; a JSON Lines dump keeps it escaped,
+    since UTF-8 cannot hold it, and builds the same rows again."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "authors.csv").write_text((library.SOURCES / "authors.csv").read_text())
+    (sources / "books.jsonl").write_text(
+        '{"isbn": "1", "title": "T \\u0142", "author_id": 1, "genre": "essay",'
+        ' "published": "2000-01-01", "added_at": "2000-01-01T00:00:00",'
+        ' "tags": {"\\ud800": ["\\udfff"]}}\n'
+    )
+    built = tmp_path / "built.sqlite"
+    rebuilt = tmp_path / "rebuilt.sqlite"
+    build_artifact(library.Base, sources, built)
+
+    dump_artifact(built, tmp_path / "dump", format="jsonl")
+    build_artifact(library.Base, tmp_path / "dump", rebuilt)
+
+    assert rows(rebuilt, "books") == rows(built, "books")
+    assert read_tags(rebuilt) == [{"\ud800": ["\udfff"]}]
+    assert '{"\\ud800": ["\\udfff"]}' in (tmp_path / "dump" / "books.jsonl").read_text()
