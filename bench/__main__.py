@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import build, concurrency, iterate, reads, startup
-from bench.data import build_raw, generate_csv
+from bench import build, concurrency, iterate, ormpath, reads, startup
+from bench.data import build_raw, generate_csv, read_paths
 from bench.report import Figure, header, load, table
 
 SECTIONS = ("build", "reads", "iterate", "startup", "concurrency")
@@ -35,6 +35,23 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     if options.rows < 1 or options.rounds < 1:
         parser.error("--rows and --rounds must be positive")
     return options
+
+
+def read_paths_line(artifact: Path) -> str:
+    """What the read figures' two columns measure, checked on graphs of this artifact."""
+    fast, orm = read_paths(artifact)
+    line = (
+        "read figures time ours on the fast path, then again with sqlite.fast_path=False"
+        " (the ORM path column, in a child process), each against raw sqlite3 in its own rounds"
+    )
+    if not fast:
+        line += (
+            "; WARNING: the fast path is off in this process (MICROCOSM_SQLITE_FAST_PATH,"
+            " or a SQLAlchemy it does not support), so ours is the ORM path too"
+        )
+    if orm:
+        line += "; WARNING: sqlite.fast_path=False did not turn the fast path off"
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,18 +86,21 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"setup: artifact built with microcosm-sqlite build"
                       f" in {time.perf_counter() - step:.1f} s", flush=True)
+        if {"reads", "iterate"} & set(sections):
+            print(f"setup: {read_paths_line(artifact)}", flush=True)
 
         steps: dict[str, Callable[[], None]] = {
             "build": lambda: report(*build.build(csv_path, work, rounds)),
-            "reads": lambda: report(
+            # the fast figures first, then the same figures on the ORM path in a child process
+            "reads": lambda: report(*ormpath.with_orm_path("reads", [
                 reads.get_random(artifact, rows, rounds),
                 reads.get_hot(artifact, rows, rounds),
                 reads.get_many(artifact, rows, rounds),
                 reads.search(artifact, rows, rounds),
-            ),
-            "iterate": lambda: report(
+            ], artifact, rows, rounds)),
+            "iterate": lambda: report(*ormpath.with_orm_path("iterate", [
                 iterate.iterate_time(artifact, rounds), iterate.iterate_memory(artifact)
-            ),
+            ], artifact, rows, rounds)),
             "startup": lambda: report(startup.cold_start(artifact, 2 * rounds)),
             "concurrency": lambda: report(
                 concurrency.threads(artifact, rows, rounds),

@@ -103,13 +103,37 @@ def raw_connect(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
 
 
-def new_graph(path: Path) -> Any:
-    """A fresh graph with its own engines and sessions: nothing cached from earlier rounds."""
+def new_graph(path: Path, fast_path: bool = True) -> Any:
+    """
+    A fresh graph with its own engines and sessions: nothing cached from earlier rounds.
+
+    `fast_path=False` turns the fast read path off for this graph (`sqlite.fast_path`), so
+    every read goes through the ORM's public API: the ORM-path column of the read figures.
+
+    """
     from microcosm.api import create_object_graph, load_from_dict
 
-    return create_object_graph(
-        "bench", loader=load_from_dict(sqlite=dict(paths={DATASET: str(path)}))
-    )
+    sqlite: dict[str, Any] = dict(paths={DATASET: str(path)})
+    if not fast_path:
+        sqlite["fast_path"] = False
+    return create_object_graph("bench", loader=load_from_dict(sqlite=sqlite))
+
+
+def read_paths(path: Path) -> tuple[bool, bool]:
+    """
+    Whether a default graph, and one with `sqlite.fast_path=False`, read on the fast path:
+    (True, False) unless this process has it off (`MICROCOSM_SQLITE_FAST_PATH=0`, or a
+    SQLAlchemy the fast path does not support), when both columns measure the ORM path.
+
+    """
+    found = []
+    for fast_path in (True, False):
+        graph = new_graph(path, fast_path=fast_path)
+        try:
+            found.append(bool(graph.sqlite(DATASET).fast_path))
+        finally:
+            dispose(graph)
+    return found[0], found[1]
 
 
 def dispose(graph: Any) -> None:

@@ -2,9 +2,13 @@
 `Store.iterate` over the whole table against raw cursor iteration, for time and for memory.
 
 Both sides touch every row's `value`, so neither can win by leaving rows unread. Memory is
-measured in a new child process per side (`python -m bench.iterate ours|raw PATH`), so the
+measured in a new child process per side (`python -m bench.iterate ours|orm|raw PATH`), so the
 benchmark's own allocations never hide in, or inflate, the figure: the child resets its
 peak-RSS mark just before iterating and reports how far the peak rose above where it started.
+
+Both figures also measure ours with the fast path off (`sqlite.fast_path=False`, the ORM's
+public API only), checked against raw as ours is: time with `fast_path=False` (which
+`bench.ormpath` runs in a child process), memory in a third child.
 
 """
 from __future__ import annotations
@@ -53,8 +57,8 @@ def streams_equal(store: ItemStore, connection: Any) -> bool:
     return True
 
 
-def iterate_time(path: Path, rounds: int) -> Figure:
-    graph = new_graph(path)
+def iterate_time(path: Path, rounds: int, fast_path: bool = True) -> Figure:
+    graph = new_graph(path, fast_path=fast_path)
     store = ItemStore(graph)
     connection = raw_connect(path)
     try:
@@ -73,11 +77,13 @@ def iterate_time(path: Path, rounds: int) -> Figure:
 
 def iterate_memory(path: Path) -> Figure:
     """Peak RSS growth while iterating, each side in its own fresh child process."""
-    growth = {side: child_growth(side, path) for side in ("ours", "raw")}
+    growth = {side: child_growth(side, path) for side in ("ours", "raw", "orm")}
     figure = Figure("iterate peak RSS growth", "all rows, fresh child process",
                     growth["ours"]["growth_mb"], growth["raw"]["growth_mb"], "MB", "<=", 50,
-                    compare="value")
+                    compare="value", orm=growth["orm"]["growth_mb"],
+                    orm_raw=growth["raw"]["growth_mb"])
     figure.wrong = growth["ours"]["result"] != growth["raw"]["result"]
+    figure.orm_wrong = growth["orm"]["result"] != growth["raw"]["result"]
     return figure
 
 
@@ -114,8 +120,8 @@ def reset_peak() -> bool:
 
 def measure_child(side: str, path: Path) -> dict[str, Any]:
     """In the child: open and warm up, then iterate everything between two RSS readings."""
-    if side == "ours":
-        graph = new_graph(path)
+    if side in ("ours", "orm"):
+        graph = new_graph(path, fast_path=side == "ours")
         store = ItemStore(graph)
         store.get(1)
 

@@ -6,6 +6,9 @@ the SQL a careful hand-written reader would: one statement per key, one `IN` que
 indexed `WHERE code = ?`. Each figure checks that both sides returned the same rows in the
 same order before its timing is reported.
 
+`fast_path=False` measures ours with the fast path off (`sqlite.fast_path=False`): the ORM
+path column, which `bench.ormpath` runs in a child process.
+
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ def checked(figure: Figure, ours: Any, raw: Any) -> Figure:
     return figure
 
 
-def get_random(path: Path, rows: int, rounds: int) -> Figure:
+def get_random(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figure:
     """Distinct random keys on a fresh graph each round: no cache can help, only the code path."""
     keys = random.Random(SEED + 1).sample(range(1, rows + 1), min(RANDOM_KEYS, rows))
     graphs: list[Any] = []
@@ -41,7 +44,7 @@ def get_random(path: Path, rows: int, rounds: int) -> Figure:
     def ours() -> Callable[[], list[Any]]:
         while graphs:
             dispose(graphs.pop())
-        graph = new_graph(path)
+        graph = new_graph(path, fast_path=fast_path)
         graphs.append(graph)
         store = ItemStore(graph)
         return lambda: [store.get(key) for key in keys]
@@ -64,11 +67,11 @@ def get_random(path: Path, rows: int, rounds: int) -> Figure:
     return checked(figure, ours_rows, raw_rows)
 
 
-def get_hot(path: Path, rows: int, rounds: int) -> Figure:
+def get_hot(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figure:
     """A small set of keys read again and again, on a warm graph and a warm connection."""
     hot = random.Random(SEED + 2).sample(range(1, rows + 1), min(HOT_KEYS, rows))
     keys = hot * HOT_REPEATS
-    graph = new_graph(path)
+    graph = new_graph(path, fast_path=fast_path)
     store = ItemStore(graph)
     connection = raw_connect(path)
 
@@ -92,13 +95,13 @@ def get_hot(path: Path, rows: int, rounds: int) -> Figure:
     return checked(figure, ours_rows, raw_rows)
 
 
-def get_many(path: Path, rows: int, rounds: int) -> Figure:
+def get_many(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figure:
     """Batches of ids in a given order: the raw side runs one `IN` query and puts rows in order."""
     rng = random.Random(SEED + 3)
     batches = [
         rng.sample(range(1, rows + 1), min(MANY_IDS, rows)) for _ in range(MANY_CALLS)
     ]
-    graph = new_graph(path)
+    graph = new_graph(path, fast_path=fast_path)
     store = ItemStore(graph)
     connection = raw_connect(path)
 
@@ -133,10 +136,10 @@ def get_many(path: Path, rows: int, rounds: int) -> Figure:
     return checked(figure, ours_rows, raw_rows)
 
 
-def search(path: Path, rows: int, rounds: int) -> Figure:
+def search(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figure:
     """An indexed equality filter returning ~2,000 rows, in primary-key order on both sides."""
     codes = [f"C{code:03d}" for code in random.Random(SEED + 4).sample(range(CODES), SEARCHES)]
-    graph = new_graph(path)
+    graph = new_graph(path, fast_path=fast_path)
     store = ItemStore(graph)
     connection = raw_connect(path)
 

@@ -3,6 +3,10 @@ Timing rounds and printing figures: the machine, each figure as it is measured, 
 
 Both sides of a figure run in the same rounds, alternating, so drift in the machine (other
 load, CPU frequency, the page cache) lands on both; each side's figure is its median round.
+Read figures are measured a second time with the fast path off (`sqlite.fast_path=False`, the
+ORM's public API only), by the same code against the same raw reads, in a child process
+(`bench.ormpath`) so the fast figures' process never holds ORM objects: the "ORM path"
+column, what the fallback costs. It has no target of its own.
 
 """
 from __future__ import annotations
@@ -53,6 +57,12 @@ class Figure:
     # why there is no figure (a tool missing), or why it cannot be trusted (results differ)
     skipped: str | None = None
     wrong: bool = False
+    # ours again with the fast path off (the ORM path), for read figures; None elsewhere:
+    # its own figure, the raw side timed in the same rounds, and what went wrong, if anything
+    orm: float | None = None
+    orm_raw: float | None = None
+    orm_wrong: bool = False
+    orm_problem: str | None = None
 
     @property
     def measured(self) -> float | None:
@@ -63,8 +73,17 @@ class Figure:
         return self.ours
 
     @property
+    def orm_measured(self) -> float | None:
+        """The ORM path's figure, as `measured` is the fast path's (None: not measured)."""
+        if self.orm is None or self.skipped or self.orm_wrong:
+            return None
+        if self.compare == "ratio":
+            return self.orm / self.orm_raw if self.orm_raw else None
+        return self.orm
+
+    @property
     def status(self) -> str:
-        if self.wrong:
+        if self.wrong or self.orm_wrong:
             return "WRONG"
         measured = self.measured
         if measured is None:
@@ -82,15 +101,41 @@ class Figure:
             return f"{self.name}: SKIP ({self.skipped}){known}"
         if self.wrong:
             return f"{self.name}: WRONG: results differ from {self.baseline}; no timing reported"
+        if self.orm_wrong:
+            return (
+                f"{self.name}: WRONG on the ORM path:"
+                f" {self.orm_problem or f'results differ from {self.baseline}'}"
+            )
         measured = self.measured
         shown = "-" if measured is None else (
             f"{measured:.2f}x" if self.compare == "ratio" else fmt(measured, self.unit)
         )
+        orm_measured = self.orm_measured
+        if orm_measured is None:
+            orm = ""
+        elif self.compare == "ratio":
+            orm = (
+                f"; ORM path {fmt(self.orm, self.unit)},"
+                f" {self.baseline} {fmt(self.orm_raw, self.unit)} -> {orm_measured:.2f}x"
+            )
+        else:
+            orm = f"; ORM path {fmt(orm_measured, self.unit)}"
         return (
             f"{self.name} ({self.work}): ours {fmt(self.ours, self.unit)},"
             f" {self.baseline} {fmt(self.raw, self.unit)} -> {shown}"
-            f" (target {self.target()}) {self.status}"
+            f" (target {self.target()}) {self.status}{orm}"
         )
+
+    def orm_cell(self) -> str:
+        """The ORM path's figure: ratio and time for ratios, the value itself otherwise."""
+        if self.orm_wrong:
+            return "WRONG"
+        measured = self.orm_measured
+        if measured is None:
+            return "-"
+        if self.compare == "ratio":
+            return f"{measured:.2f}x ({fmt(self.orm, self.unit)})"
+        return fmt(measured, self.unit)
 
 
 def fmt(value: float | None, unit: str) -> str:
@@ -178,7 +223,7 @@ def header(rows: int, rounds: int) -> str:
 
 def table(figures: list[Figure]) -> str:
     """The final summary: one row per figure."""
-    heads = ("figure", "work", "ours", "baseline", "measured", "target", "status")
+    heads = ("figure", "work", "ours", "baseline", "measured", "target", "status", "ORM path")
     rows = []
     for figure in figures:
         measured = figure.measured
@@ -194,6 +239,7 @@ def table(figures: list[Figure]) -> str:
                 shown,
                 figure.target(),
                 figure.status,
+                "" if figure.orm is None and not figure.orm_wrong else figure.orm_cell(),
             )
         )
     widths = [max(len(str(row[i])) for row in (heads, *rows)) for i in range(len(heads))]
