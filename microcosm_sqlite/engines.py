@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import threading
 import weakref
 from collections import OrderedDict
@@ -64,9 +65,16 @@ def check_artifact(resolved: ResolvedPath) -> None:
     """Fail early, with the data set named, on anything that is not a ready SQLite artifact."""
     path = Path(resolved.path)
     context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
-    if not path.exists():
-        raise DataSetNotFoundError("no file exists at this path", **context)
-    if not path.is_file():
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise DataSetNotFoundError("no file exists at this path", **context) from error
+    except OSError as error:
+        # a folder on the way the process may not search, most often: PermissionError
+        raise DataSetNotFoundError(
+            f"the path cannot be reached: {error.strerror or error}", **context
+        ) from error
+    if not stat.S_ISREG(mode):
         raise DataSetNotFoundError("the path is not a regular file", **context)
     try:
         with path.open("rb") as artifact:

@@ -6,9 +6,12 @@ connection knobs take effect.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -286,3 +289,68 @@ def test_a_model_the_artifact_does_not_fit_fails_at_first_use(
     assert difference in str(caught.value)
     assert caught.value.differences == (difference,)
     assert_names_context(caught.value, artifact)
+
+
+UNREACHABLE_SCRIPT = """
+import json, os, sys
+from microcosm.api import create_object_graph, load_from_dict
+from runtime_models import CityStore
+from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.errors import SQLiteError
+
+readable, unreachable = sys.argv[1:3]
+
+def graph_for(path):
+    loader = load_from_dict(sqlite=dict(paths=dict(runtime=path)))
+    return create_object_graph("unreachable", testing=True, loader=loader)
+
+# every module a read needs is imported while still root: the interpreter's own files may be
+# out of reach for nobody
+warm = graph_for(readable)
+CityStore(warm).get(1)
+dispose_sqlite_connections(warm)
+if os.getuid() == 0:
+    os.setgid(65534)
+    os.setuid(65534)
+try:
+    CityStore(graph_for(unreachable)).get(1)
+except SQLiteError as error:
+    print(json.dumps(dict(kind=type(error).__name__, text=str(error), dataset=error.dataset,
+                          path=error.path, origin=error.origin)))
+except BaseException as error:
+    print(json.dumps(dict(kind=type(error).__name__, text=str(error))))
+else:
+    print(json.dumps(dict(kind="no error")))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "setuid"), reason="POSIX permission bits only")
+def test_an_artifact_in_a_folder_the_process_cannot_search_is_a_clear_error(
+    artifact: Path, data_dir: Path
+) -> None:
+    """A folder the process may not search gives DataSetNotFoundError, not a PermissionError."""
+    locked = data_dir / "locked"
+    locked.mkdir()
+    path = locked / "runtime.sqlite"
+    shutil.copyfile(artifact, path)
+    locked.chmod(0o000)
+    try:
+        # as root, the child drops to nobody after importing, since permission bits bind root not
+        result = subprocess.run(
+            [sys.executable, "-c", UNREACHABLE_SCRIPT, str(artifact), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))},
+        )
+    finally:
+        locked.chmod(0o700)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["kind"] == "DataSetNotFoundError", outcome
+    assert (outcome["dataset"], outcome["path"], outcome["origin"]) == (
+        "runtime",
+        str(path),
+        "config sqlite.paths",
+    )
+    assert "permission" in outcome["text"].lower()
