@@ -2,6 +2,7 @@
 The offline build: sources in, a checked, reproducible, ready-to-serve SQLite artifact out.
 
     build_artifact(Base, "datasets/airports", "airports.sqlite")
+    build_from_rows(Base, {"country": [{"code": "FR", "name": "France"}]}, "countries.sqlite")
 
 1. Models: the data set's tables, loaded in foreign-key order. Foreign keys are checked once
    every table is loaded, so tables that reference each other (a cycle) load too.
@@ -27,6 +28,9 @@ with no spaces around and no `_`; NaN and infinity are refused, since SQLite wou
 infinity and turn NaN into NULL, and a reference value is never either (NULL, an empty
 field, says a number is unknown); text longer than a `String(n)` column's `n` is refused,
 though SQLite would store it.
+
+`build_from_rows` takes each table's rows as Python mappings instead of a source file
+(`microcosm_sqlite.rowsource`); the rest of the build is the same.
 
 No clock time goes into the file, and every step runs in a fixed order, so the same sources
 and models give the same bytes.
@@ -67,6 +71,7 @@ from microcosm_sqlite.manifest import (
     schema_fingerprint,
     write_manifest,
 )
+from microcosm_sqlite.rowsource import RowsSource
 from microcosm_sqlite.sources import (
     Problems,
     ProgressCallback,
@@ -661,6 +666,62 @@ class BuildProgress(Protocol):
     def end(self) -> None: ...
 
 
+class TableInput(Protocol):
+    """One table's rows for a build: a source file, or rows held in Python."""
+
+    def source(
+        self, table: Table, dialect: Dialect, *, ignore_unknown_columns: bool
+    ) -> TableSource: ...
+
+    def size(self) -> int:
+        """Bytes to read, for progress (0 when unknown)."""
+        ...
+
+    def report(self, table: str, rows: int) -> TableReport:
+        """What the manifest records of the table: its rows, and where they came from."""
+        ...
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """A table's source file, as `build_artifact` finds them."""
+
+    file: SourceFile
+
+    def source(
+        self, table: Table, dialect: Dialect, *, ignore_unknown_columns: bool
+    ) -> TableSource:
+        return TableSource(
+            table, dialect, self.file.path, self.file.format,
+            ignore_unknown_columns=ignore_unknown_columns,
+        )
+
+    def size(self) -> int:
+        return self.file.path.stat().st_size
+
+    def report(self, table: str, rows: int) -> TableReport:
+        path = self.file.path
+        return TableReport(table, rows, path.name, file_sha256(path))
+
+
+@dataclass(frozen=True)
+class RowsInput:
+    """A table's rows as Python mappings, as `build_from_rows` takes them."""
+
+    rows: Iterable[Mapping[str, Any]]
+
+    def source(
+        self, table: Table, dialect: Dialect, *, ignore_unknown_columns: bool
+    ) -> TableSource:
+        return RowsSource(table, dialect, self.rows, ignore_unknown_columns=ignore_unknown_columns)
+
+    def size(self) -> int:
+        return 0
+
+    def report(self, table: str, rows: int) -> TableReport:
+        return TableReport(table, rows)
+
+
 def collect_sources(
     tables: Sequence[Table],
     source_dir: Path,
@@ -715,10 +776,78 @@ def build_artifact(
 
     """
     started = time.monotonic()
-    dataset: str = base.__dataset__
     source_dir = Path(source_dir)
     output = Path(output)
-    context: dict[str, Any] = dict(dataset=dataset, output=output)
+    context = _check_output(base, output, force)
+    tables = load_order(base.metadata.tables.values())
+    problems = Problems(limit=max(1, max_errors))
+    try:
+        files = collect_sources(tables, source_dir, allow_missing=allow_missing, problems=problems)
+    except TooManyProblems:
+        files = {}
+    if problems:
+        raise _failed(problems, context)
+    inputs = {name: FileInput(file) for name, file in files.items()}
+    return _build(
+        base, output, tables, inputs, problems, context,
+        ignore_unknown_columns=ignore_unknown_columns, progress=progress, started=started,
+    )
+
+
+def build_from_rows(
+    base: type[Any],
+    rows: Mapping[str, Iterable[Mapping[str, Any]]],
+    output: str | os.PathLike[str],
+    *,
+    allow_missing: bool = False,
+    ignore_unknown_columns: bool = False,
+    max_errors: int = 20,
+    force: bool = False,
+) -> BuildReport:
+    """
+    Build `base`'s data set from rows held in Python into `output`, as `build_artifact` does.
+
+        build_from_rows(Base, {"country": [{"code": "FR", "name": "France"}], "city": []}, out)
+
+    `rows` maps each table's name to its rows, each a mapping of column names to values (a
+    list, or any iterable, read once). Validation, atomicity and the manifest are the build's;
+    problems name the table and the row's index (`country[2]: column 'code': ...`).
+
+    """
+    started = time.monotonic()
+    output = Path(output)
+    context = _check_output(base, output, force)
+    tables = load_order(base.metadata.tables.values())
+    problems = Problems(limit=max(1, max_errors))
+    names = {table.name for table in tables}
+    try:
+        for name in rows:
+            if name not in names:
+                problems.add(BuildInputError(
+                    f"no table named {name!r} in the models (tables: {', '.join(sorted(names))})",
+                    file=str(name),
+                ))
+        for table in tables:
+            if table.name not in rows and not allow_missing:
+                problems.add(BuildInputError(
+                    f"no rows for table {table.name!r} (allow_missing=True builds it empty)",
+                    file=table.name,
+                ))
+    except TooManyProblems:
+        pass
+    if problems:
+        raise _failed(problems, context, "in the rows")
+    inputs = {name: RowsInput(given) for name, given in rows.items()}
+    return _build(
+        base, output, tables, inputs, problems, context,
+        ignore_unknown_columns=ignore_unknown_columns, progress=None, started=started,
+        where="in the rows",
+    )
+
+
+def _check_output(base: type[Any], output: Path, force: bool) -> dict[str, Any]:
+    """The build's context for errors, once `output` is known to be a place it may write."""
+    context: dict[str, Any] = dict(dataset=base.__dataset__, output=output)
     if output.is_dir():
         raise BuildError("the output is a directory", **context)
     if not output.parent.is_dir():
@@ -729,17 +858,25 @@ def build_artifact(
             raise BuildError(
                 f"{refused}, so it is kept (--force replaces it)", **context
             )
+    return context
 
+
+def _build(
+    base: type[Any],
+    output: Path,
+    tables: Sequence[Table],
+    inputs: Mapping[str, TableInput],
+    problems: Problems,
+    context: dict[str, Any],
+    *,
+    ignore_unknown_columns: bool,
+    progress: BuildProgress | None,
+    started: float,
+    where: str = "in the sources",
+) -> BuildReport:
+    """Load, check and move into place: the build whatever its sources are."""
+    dataset: str = base.__dataset__
     dialect = artifact_dialect()
-    tables = load_order(base.metadata.tables.values())
-    problems = Problems(limit=max(1, max_errors))
-    try:
-        files = collect_sources(tables, source_dir, allow_missing=allow_missing, problems=problems)
-    except TooManyProblems:
-        files = {}
-    if problems:
-        raise _failed(problems, context)
-
     temp = temp_path(output)
     loading = temp_path(output, stage="load")
     clock = _Clock()
@@ -752,9 +889,10 @@ def build_artifact(
         connection = sqlite3.connect(loading, isolation_level=None)
         try:
             reports = _load(
-                connection, tables, files, dialect, problems, context,
+                connection, tables, inputs, dialect, problems, context,
                 ignore_unknown_columns=ignore_unknown_columns,
                 progress=progress,
+                where=where,
             )
             clock.lap("loaded sources and created indexes")
             fingerprint = schema_fingerprint(connection)
@@ -801,11 +939,13 @@ def build_artifact(
     return report
 
 
-def _failed(problems: Problems, context: dict[str, Any]) -> BuildError:
+def _failed(
+    problems: Problems, context: dict[str, Any], where: str = "in the sources"
+) -> BuildError:
     count = len(problems)
     more = " (stopped there; --max-errors raises the limit)" if count >= problems.limit else ""
     return BuildError(
-        f"{count} problem{'s' if count != 1 else ''} in the sources{more}",
+        f"{count} problem{'s' if count != 1 else ''} {where}{more}",
         problems=problems.found,
         **context,
     )
@@ -814,13 +954,14 @@ def _failed(problems: Problems, context: dict[str, Any]) -> BuildError:
 def _load(
     connection: sqlite3.Connection,
     tables: Sequence[Table],
-    files: Mapping[str, SourceFile],
+    inputs: Mapping[str, TableInput],
     dialect: Dialect,
     problems: Problems,
     context: dict[str, Any],
     *,
     ignore_unknown_columns: bool,
     progress: BuildProgress | None,
+    where: str = "in the sources",
 ) -> list[TableReport]:
     """Schema, rows and indexes in one transaction; raises with the problems found."""
     # the load file is thrown away after `VACUUM INTO`: no sync, and no journal kept on disk
@@ -843,21 +984,18 @@ def _load(
     loader = Loader(connection, problems)
     reports: list[TableReport] = []
     if progress is not None:
-        progress.begin(sum(source.path.stat().st_size for source in files.values()))
+        progress.begin(sum(given.size() for given in inputs.values()))
     advance = progress.advance if progress is not None else None
     try:
         for table in tables:
-            file = files.get(table.name)
-            if file is None:  # allowed missing: the table stays empty
+            given = inputs.get(table.name)
+            if given is None:  # allowed missing: the table stays empty
                 reports.append(TableReport(table.name, 0))
                 continue
-            source = TableSource(
-                table, dialect, file.path, file.format,
-                ignore_unknown_columns=ignore_unknown_columns,
-            )
+            source = given.source(table, dialect, ignore_unknown_columns=ignore_unknown_columns)
             rows = loader.load(source, advance)
-            logger.debug("loaded %d rows into %s from %s", rows, table.name, file.path)
-            reports.append(TableReport(table.name, rows, file.path.name, file_sha256(file.path)))
+            logger.debug("loaded %d rows into %s from %s", rows, table.name, source.name)
+            reports.append(given.report(table.name, rows))
         # with the other problems, so one build reports them all
         loader.check_foreign_keys(table.name for table in tables)
     except TooManyProblems:
@@ -866,7 +1004,7 @@ def _load(
         if progress is not None:
             progress.end()
     if problems:
-        raise _failed(problems, context)
+        raise _failed(problems, context, where)
 
     connection.execute(f"PRAGMA cache_size = -{INDEX_CACHE_KIB}")
     connection.execute("PRAGMA temp_store = FILE")
