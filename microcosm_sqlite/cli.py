@@ -246,8 +246,9 @@ def inspect_command(path: Path, as_json: bool, quiet: bool, verbose: bool) -> No
     """
     Show what the artifact at PATH holds.
 
-    Tables with their columns, row counts and indexes, the file's size and page layout, and
-    the manifest that `build` wrote (data set, schema fingerprint, sources, versions).
+    Tables with their columns, row counts, foreign keys and indexes (SQLite's automatic
+    `sqlite_autoindex_*` ones marked as such), the file's size and page layout, and the
+    manifest that `build` wrote (data set, schema fingerprint, sources, versions).
     """
     configure_logging(quiet, verbose)
     try:

@@ -100,11 +100,27 @@ class ColumnInfo:
     default: str | None
 
 
+# why SQLite made an index itself, by `PRAGMA index_list`'s origin; "c" is CREATE INDEX
+AUTOMATIC_INDEXES = {"pk": "the PRIMARY KEY", "u": "a UNIQUE constraint"}
+
+
 @dataclass(frozen=True)
 class IndexInfo:
     name: str
     unique: bool
     columns: tuple[str, ...]
+    # what SQLite made it for (`sqlite_autoindex_*`), or None for the models' own indexes
+    automatic: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKeyInfo:
+    columns: tuple[str, ...]
+    table: str
+    # the referenced columns; empty when the key names only the table (its primary key)
+    references: tuple[str, ...]
+    on_update: str = "NO ACTION"
+    on_delete: str = "NO ACTION"
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,7 @@ class TableInfo:
     rows: int
     columns: tuple[ColumnInfo, ...]
     indexes: tuple[IndexInfo, ...]
+    foreign_keys: tuple[ForeignKeyInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,13 +159,32 @@ def columns_of(connection: sqlite3.Connection, table: str) -> tuple[ColumnInfo, 
 
 def indexes_of(connection: sqlite3.Connection, table: str) -> tuple[IndexInfo, ...]:
     indexes = []
-    for _, name, unique, *_ in connection.execute(f"PRAGMA index_list({quote(table)})"):
+    for _, name, unique, origin, *_ in connection.execute(
+        f"PRAGMA index_list({quote(table)})"
+    ):
         columns = tuple(
             column or "<expression>"
             for _, _, column in connection.execute(f"PRAGMA index_info({quote(name)})")
         )
-        indexes.append(IndexInfo(name, bool(unique), columns))
+        indexes.append(IndexInfo(name, bool(unique), columns, AUTOMATIC_INDEXES.get(origin)))
     return tuple(sorted(indexes, key=lambda index: index.name))
+
+
+def foreign_keys_of(connection: sqlite3.Connection, table: str) -> tuple[ForeignKeyInfo, ...]:
+    """The table's foreign keys, each with its columns in key order."""
+    keys: dict[int, list[Any]] = {}
+    for key_id, _, parent, child, target, on_update, on_delete, _ in connection.execute(
+        f"PRAGMA foreign_key_list({quote(table)})"
+    ):
+        key = keys.setdefault(key_id, [[], parent, [], on_update, on_delete])
+        key[0].append(child)
+        if target is not None:
+            key[2].append(target)
+    found = (
+        ForeignKeyInfo(tuple(children), parent, tuple(targets), on_update, on_delete)
+        for children, parent, targets, on_update, on_delete in keys.values()
+    )
+    return tuple(sorted(found, key=lambda key: (key.columns, key.table)))
 
 
 def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
@@ -160,6 +196,7 @@ def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
                 connection.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0],
                 columns_of(connection, name),
                 indexes_of(connection, name),
+                foreign_keys_of(connection, name),
             )
             for name in data_tables(connection)
         )
@@ -189,15 +226,28 @@ def describe(info: ArtifactInfo) -> str:
             if column.default is not None:
                 flags.append(f"DEFAULT {column.default}")
             lines.append(f"  {column.name} {column.type} {' '.join(flags)}".rstrip())
+        for key in table.foreign_keys:
+            lines.append(f"  {describe_foreign_key(key)}")
         for index in table.indexes:
             unique = "unique " if index.unique else ""
-            lines.append(f"  {unique}index {index.name} ({', '.join(index.columns)})")
+            automatic = f" [automatic, for {index.automatic}]" if index.automatic else ""
+            lines.append(f"  {unique}index {index.name} ({', '.join(index.columns)}){automatic}")
     if info.manifest is None:
         lines.append("no manifest (not built by microcosm-sqlite build)")
     else:
         lines.append("manifest:")
         lines.extend(f"  {key} = {value}" for key, value in info.manifest.items())
     return "\n".join(lines)
+
+
+def describe_foreign_key(key: ForeignKeyInfo) -> str:
+    """`foreign key (author_id) references authors (id)`, with its actions when it has any."""
+    target = f" ({', '.join(key.references)})" if key.references else ""
+    text = f"foreign key ({', '.join(key.columns)}) references {key.table}{target}"
+    for event, action in (("update", key.on_update), ("delete", key.on_delete)):
+        if action != "NO ACTION":
+            text += f" on {event} {action.lower()}"
+    return text
 
 
 # --- verify ---------------------------------------------------------------------------------

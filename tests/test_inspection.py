@@ -70,6 +70,26 @@ def test_inspect_shows_tables_columns_counts_indexes_and_manifest(built: Path) -
     assert "  dataset = library" in text
 
 
+def test_inspect_shows_foreign_keys_and_marks_automatic_indexes(built: Path) -> None:
+    """Foreign keys are listed, and SQLite's `sqlite_autoindex_*` indexes are marked as its own."""
+    info = inspect_artifact(built)
+
+    books = next(table for table in info.tables if table.name == "books")
+    document = json.loads(json.dumps(info.as_dict()))["tables"][1]
+    assert document["foreign_keys"] == [
+        {"columns": ["author_id"], "table": "authors", "references": ["id"],
+         "on_update": "NO ACTION", "on_delete": "NO ACTION"}
+    ]
+    assert {index["name"]: index["automatic"] for index in document["indexes"]} == {
+        "ix_books_author_id": None, "sqlite_autoindex_books_1": "the PRIMARY KEY",
+    }
+    assert [index.automatic for index in books.indexes] == [None, "the PRIMARY KEY"]
+    text = describe(info)
+    assert "  foreign key (author_id) references authors (id)\n" in text
+    assert "  unique index sqlite_autoindex_books_1 (isbn) [automatic, for the PRIMARY KEY]" in text
+    assert "  index ix_books_author_id (author_id)\n" in text
+
+
 def test_looking_at_a_missing_path_creates_nothing(tmp_path: Path) -> None:
     """A path with no file is an error naming it, and no empty database appears there."""
     missing = tmp_path / "missing.sqlite"
