@@ -148,7 +148,8 @@ class DataSetEngine:
     def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
         self.resolved = resolved
         self.options = options
-        self.read_only = options.read_only
+        # a packaged data set (entry point) is read-only whatever the config says
+        self.read_only = options.read_only or resolved.shipped
         if self.read_only:
             check_artifact(resolved)
         self.engine = self._create_engine()
@@ -274,9 +275,13 @@ class DataSetEngine:
     def refuse_write(self, action: str) -> None:
         """Raise before anything is touched when the data set cannot be written."""
         if self.read_only:
+            why = (
+                "an installed package ships it, and shipped data is never written"
+                if self.resolved.shipped and not self.options.read_only
+                else "sqlite.read_only is true"
+            )
             raise ReadOnlyDataSetError(
-                f"cannot {action}: the data set is read-only (sqlite.read_only is true)",
-                **self.context(),
+                f"cannot {action}: the data set is read-only ({why})", **self.context()
             )
 
     def dispose(self) -> None:

@@ -59,7 +59,7 @@ class SQLiteBindFactory:
                 name,
                 resolved.path,
                 resolved.origin,
-                "read-only" if self.options.read_only else "writable",
+                "read-only" if self.options.read_only or resolved.shipped else "writable",
             )
             self.resolved[name] = resolved
         return self.resolved[name]

@@ -21,11 +21,19 @@ MEMORY = ":memory:"
 
 @dataclass(frozen=True)
 class ResolvedPath:
-    """A data set's path and a human-readable account of where it came from."""
+    """
+    A data set's path and a human-readable account of where it came from.
+
+    `shipped` marks a path an installed package provides (an entry point): such a file is
+    opened read-only even when `sqlite.read_only` is false, so a test suite that writes its own
+    data sets can never change a package's artifact.
+
+    """
 
     dataset: str
     path: str
     origin: str
+    shipped: bool = False
 
     @property
     def in_memory(self) -> bool:
@@ -33,11 +41,25 @@ class ResolvedPath:
 
 
 def find_entry_point(name: str) -> EntryPoint | None:
-    """The `microcosm.sqlite` entry point registered for a data set, if any."""
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        if entry_point.name == name:
-            return entry_point
-    return None
+    """
+    The `microcosm.sqlite` entry point registered for a data set, if any.
+
+    Two distributions registering one name would otherwise leave the choice to `sys.path`
+    order, so that is an error naming both, which `sqlite.paths.<name>` settles.
+
+    """
+    found = [each for each in entry_points(group=ENTRY_POINT_GROUP) if each.name == name]
+    if len(found) > 1:
+        registered = ", ".join(
+            f"{each.dist.name if each.dist else 'an unknown distribution'} ({each.value})"
+            for each in found
+        )
+        raise DataSetNotConfiguredError(
+            f"installed distributions each register a {ENTRY_POINT_GROUP!r} entry point for it:"
+            f" {registered}; set sqlite.paths.{name} to choose the file",
+            dataset=name,
+        )
+    return found[0] if found else None
 
 
 class PathResolver:
@@ -77,7 +99,7 @@ class PathResolver:
             located = entry_point.load()(self.graph)
             if isinstance(located, Traversable) and not isinstance(located, os.PathLike):
                 located = self.extracted.enter_context(as_file(located))
-            return ResolvedPath(name, os.fspath(located), origin)
+            return ResolvedPath(name, os.fspath(located), origin, shipped=True)
 
         if not self.read_only:
             return ResolvedPath(name, self.default_path, "default sqlite.path")

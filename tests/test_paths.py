@@ -301,3 +301,28 @@ def test_two_bases_with_one_name_share_the_graphs_path(make_graph: Any, artifact
     graph = make_graph({"runtime": str(artifact)})
     other_base = DataSet.create("runtime")
     assert other_base.engine_for(graph) is Base.engine_for(graph)
+
+
+def test_a_name_two_distributions_register_is_an_error_naming_both(
+    install: Installer, make_graph: Any, artifact: Path
+) -> None:
+    """Two installed distributions registering one name fail at first use, naming both."""
+    first = install(["runtime"], f"return {str(artifact)!r}")
+    second = install(["runtime"], f"return {str(artifact)!r}")
+    graph = make_graph()
+    with pytest.raises(DataSetNotConfiguredError) as caught:
+        CityStore(graph).count()
+    assert caught.value.dataset == "runtime"
+    assert first in str(caught.value) and second in str(caught.value)
+    assert "sqlite.paths.runtime" in str(caught.value)
+
+
+def test_config_settles_a_name_two_distributions_register(
+    install: Installer, make_graph: Any, artifact: Path
+) -> None:
+    """`sqlite.paths` chooses the file when two distributions register the same name."""
+    install(["runtime"], "raise AssertionError('not called')")
+    install(["runtime"], "raise AssertionError('not called')")
+    graph = make_graph({"runtime": str(artifact)})
+    assert CityStore(graph).count() == CITY_COUNT
+    assert graph.sqlite.origin("runtime") == "config sqlite.paths"

@@ -6,7 +6,12 @@ an artifact's bytes or leaves journal files beside it.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -245,3 +250,89 @@ def test_enum_values_survive_a_read_only_round_trip(graph: Any) -> None:
     finally:
         session.close()
     assert continents[0] is Continent.EUROPE
+
+
+SHIPPED_PROJECT = """
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "shipped-runtime"
+version = "1.0"
+
+[project.entry-points."microcosm.sqlite"]
+runtime = "shipped_runtime:locate"
+
+[tool.setuptools]
+packages = ["shipped_runtime"]
+
+[tool.setuptools.package-data]
+shipped_runtime = ["*.sqlite"]
+"""
+
+WRITE_SHIPPED_SCRIPT = """
+import json
+from microcosm.api import create_object_graph, load_from_dict
+from runtime_models import Base, City, CityStore
+from microcosm_sqlite.errors import SQLiteError
+
+graph = create_object_graph(
+    "shipped", testing=True, loader=load_from_dict(sqlite=dict(read_only=False))
+)
+outcome = dict(origin=graph.sqlite.origin("runtime"), count=CityStore(graph).count())
+city = City(id=999, name="x", country_code="FR", population=1)
+for name, write in [
+    ("create", lambda: CityStore(graph).create(city)),
+    ("delete", lambda: CityStore(graph).delete(country_code="FR")),
+    ("create_all", lambda: Base.create_all(graph)),
+]:
+    try:
+        write()
+        outcome[name] = "written"
+    except SQLiteError as error:
+        outcome[name] = type(error).__name__
+outcome["count after"] = CityStore(graph).count()
+print(json.dumps(outcome))
+"""
+
+
+def test_a_data_set_shipped_by_an_installed_package_is_never_written(
+    artifact: Path, tmp_path: Path
+) -> None:
+    """With read_only=false, an entry-point data set of a pip-installed package stays read-only."""
+    project = tmp_path / "project"
+    (project / "shipped_runtime").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(SHIPPED_PROJECT)
+    (project / "shipped_runtime" / "__init__.py").write_text(
+        "from importlib.resources import files\n\n\n"
+        "def locate(graph):\n    return files(__name__) / 'runtime.sqlite'\n"
+    )
+    shutil.copyfile(artifact, project / "shipped_runtime" / "runtime.sqlite")
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "-t", target, project],
+        check=True,
+        timeout=300,
+    )
+    shipped = target / "shipped_runtime" / "runtime.sqlite"
+    before = fingerprint(shipped), folder_listing(shipped)
+    path = os.pathsep.join([str(target), *filter(None, sys.path)])
+    result = subprocess.run(
+        [sys.executable, "-c", WRITE_SHIPPED_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome == {
+        "origin": "entry point microcosm.sqlite:runtime = shipped_runtime:locate",
+        "count": CITY_COUNT,
+        "create": "ReadOnlyDataSetError",
+        "delete": "ReadOnlyDataSetError",
+        "create_all": "ReadOnlyDataSetError",
+        "count after": CITY_COUNT,
+    }
+    assert (fingerprint(shipped), folder_listing(shipped)) == before
