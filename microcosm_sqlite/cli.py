@@ -22,6 +22,7 @@ import click
 from microcosm.api import create_object_graph, load_each, load_from_dict, load_from_environ
 
 from microcosm_sqlite.builder import build_artifact, find_base
+from microcosm_sqlite.diffing import diff_artifacts, write_textconv
 from microcosm_sqlite.errors import BuildError, SQLiteError
 from microcosm_sqlite.inspection import (
     DUMP_FORMATS,
@@ -45,6 +46,9 @@ LOG_FORMAT = "{message}"
 
 # exit statuses
 BAD_INPUT = 1
+# diff's, as diff(1)'s: 0 the same, 1 different, 2 trouble
+DIFFERENT = 1
+TROUBLE = 2
 
 
 def verbosity(progress: bool = False) -> Callable[[F], F]:
@@ -334,6 +338,66 @@ def dump(
         fail(error)
     for table, rows in counts.items():
         logger.info("wrote %d rows of %s to %s", rows, table, output / f"{table}.{format_}")
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option("-t", "--table", metavar="TABLE", help="Compare this table only.")
+@click.option(
+    "--limit", type=click.IntRange(min=0), metavar="N",
+    help="Show at most N changed rows per table; the counts stay exact.",
+)
+@verbosity()
+def diff_command(
+    old: Path, new: Path, as_json: bool, table: str | None, limit: int | None,
+    quiet: bool, verbose: bool,
+) -> None:
+    """
+    Show what changed from the artifact OLD to NEW: schema, then rows by primary key.
+
+    Schema changes come first (tables, columns, indexes, foreign keys added, removed or
+    changed), then per table each row added (+), removed (-) or changed (~, only the columns
+    that changed, old -> new), and a line of counts. Tables with no primary key compare
+    whole rows. The manifest's versions and source hashes are not content.
+
+    Exit status as diff(1)'s: 0 when the content is the same, 1 when it differs, 2 on
+    trouble (a path that is missing, not an artifact, or corrupt).
+    """
+    configure_logging(quiet, verbose)
+    try:
+        differs = diff_artifacts(
+            old, new, sys.stdout, as_json=as_json, table=table, limit=limit
+        )
+    except ValueError as error:  # a --table that neither artifact has
+        raise click.BadParameter(str(error), param_hint="--table") from error
+    except SQLiteError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise click.exceptions.Exit(TROUBLE) from error
+    sys.stdout.flush()
+    if differs:
+        raise click.exceptions.Exit(DIFFERENT)
+
+
+@cli.command()
+@artifact_path
+@verbosity()
+def textconv(path: Path, quiet: bool, verbose: bool) -> None:
+    """
+    Print the artifact at PATH as stable text, one line per row, for git's diff driver.
+
+    The data set's name and schema first, then each table's rows sorted by primary key. With
+    `*.sqlite diff=microcosm-sqlite` in .gitattributes and
+    `git config diff.microcosm-sqlite.textconv "microcosm-sqlite textconv"`, `git diff` and
+    `git log -p` show the rows that changed.
+    """
+    configure_logging(quiet, verbose)
+    try:
+        write_textconv(path, sys.stdout)
+    except SQLiteError as error:
+        fail(error)
+    sys.stdout.flush()
 
 
 def terminate(signum: int, frame: FrameType | None) -> NoReturn:

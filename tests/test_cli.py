@@ -48,9 +48,9 @@ def commands() -> list[str]:
     return sorted(cli.commands)  # type: ignore[attr-defined]
 
 
-def test_there_are_the_four_commands() -> None:
-    """The group offers build, inspect, verify and dump."""
-    assert commands() == ["build", "dump", "inspect", "verify"]
+def test_there_are_the_six_commands() -> None:
+    """The group offers build, inspect, verify, dump, diff and textconv."""
+    assert commands() == ["build", "diff", "dump", "inspect", "textconv", "verify"]
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in sorted(cli.commands))])  # type: ignore[attr-defined]
