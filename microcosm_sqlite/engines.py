@@ -6,6 +6,11 @@ and every connection sets `query_only`, so nothing in the process can change the
 Each thread reads through its own session and connection; a forked child drops the ones it
 inherited without closing them, so pre-fork servers need no extra calls.
 
+A read-only graph reads one version of a file at a time. Deploys rename a new build over the
+path while services run, so the graph looks at the path at most once per
+`replacement_check_seconds`; when the file there is another one, every thread moves to it at the
+start of its next call, and no call begins on the old one after that.
+
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event, inspect
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,6 +51,9 @@ HEADER_SIZE = 100
 WAL_FORMAT = 2
 # where a session keeps the DataSetEngine it reads, so Store() in a context can find it
 ENGINE_INFO_KEY = "microcosm_sqlite.engine"
+# how often opening a connection, or a thread's move to a new version, is tried again when
+# the file at the path keeps being replaced meanwhile
+VERSION_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -59,10 +68,44 @@ class EngineOptions:
     instance_cache_size: int = 4096
     echo: bool = False
     fast_path: bool = True
+    replacement_check_seconds: float = 1.0
 
 
-def check_artifact(resolved: ResolvedPath) -> None:
-    """Fail early, with the data set named, on anything that is not a ready SQLite artifact."""
+@dataclass(frozen=True)
+class FileVersion:
+    """Which file a path names: a new build renamed over the path is another inode."""
+
+    device: int
+    inode: int
+    size: int
+    modified_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> FileVersion:
+        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+    @classmethod
+    def at(cls, path: str) -> FileVersion | None:
+        """The version at a path now; None when nothing can be found there."""
+        try:
+            return cls.of(os.stat(path))
+        except OSError:
+            return None
+
+
+class VersionedConnection(sqlite3.Connection):
+    """A connection that knows which version of its file it opened."""
+
+    version: FileVersion | None = None
+
+
+def check_artifact(resolved: ResolvedPath) -> FileVersion:
+    """
+    Fail early, with the data set named, on anything that is not a ready SQLite artifact.
+
+    Returns the version of the file it checked.
+
+    """
     path = Path(resolved.path)
     context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
     try:
@@ -79,6 +122,7 @@ def check_artifact(resolved: ResolvedPath) -> None:
     try:
         with path.open("rb") as artifact:
             header = artifact.read(HEADER_SIZE)
+            version = FileVersion.of(os.fstat(artifact.fileno()))
     except OSError as error:
         raise DataSetNotFoundError(f"the file cannot be read: {error}", **context) from error
     if len(header) < HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
@@ -89,6 +133,7 @@ def check_artifact(resolved: ResolvedPath) -> None:
             " rebuild it with `microcosm-sqlite build` (rollback-journal mode)",
             **context,
         )
+    return version
 
 
 def translate_error(error: DBAPIError | sqlite3.Error, context: dict[str, str]) -> SQLiteError:
@@ -150,8 +195,13 @@ class DataSetEngine:
         self.options = options
         # a packaged data set (entry point) is read-only whatever the config says
         self.read_only = options.read_only or resolved.shipped
+        # read-only files are read one version at a time (see the module's docstring)
+        self.follows_replacements = self.read_only and not resolved.in_memory
+        self.version: FileVersion | None = None
         if self.read_only:
-            check_artifact(resolved)
+            self.version = check_artifact(resolved)
+        self._next_check = time.monotonic() + options.replacement_check_seconds
+        self._check_lock = threading.Lock()
         self.engine = self._create_engine()
         # rows straight into instances (`rowloading`), where this SQLAlchemy allows it
         self.fast_path = self.read_only and options.fast_path and fast_path_available()
@@ -190,9 +240,60 @@ class DataSetEngine:
     def thread_reads(self) -> ThreadReads:
         """This thread's session, raw connection and cache, made on its first read."""
         reads: ThreadReads | None = getattr(self._local, "reads", None)
-        if reads is None:
-            reads = self._local.reads = ThreadReads(self)
+        if self.follows_replacements and time.monotonic() >= self._next_check:
+            self.check_replacement()
+        if reads is None or reads.version is not self.version:
+            reads = self._renew(reads)
         return reads
+
+    def _renew(self, reads: ThreadReads | None) -> ThreadReads:
+        """
+        This thread's reads on the graph's version: the first ones, or new ones after a switch.
+
+        A call of this thread still open (an `iterate` being looped over) ends on the version
+        it began with; the thread moves when its last call has ended.
+
+        """
+        if reads is not None:
+            if reads.version == self.version:
+                reads.version = self.version  # the same file: compared by identity from now on
+                return reads
+            if reads.depth:
+                return reads
+        for _ in range(VERSION_ATTEMPTS):
+            if reads is not None:
+                reads.close(stale=True)
+            reads = self._local.reads = ThreadReads(self)
+            if reads.version == self.version:
+                reads.version = self.version
+                break
+            # the file was replaced again since the graph last looked
+            self.check_replacement(force=True)
+        assert reads is not None
+        return reads
+
+    def check_replacement(self, force: bool = False) -> None:
+        """
+        Move the graph to the file now at the path, when it is another one.
+
+        The new file is checked first: when it is not a ready artifact, every read fails with
+        that error (and looks again) until a good one arrives, rather than answering from a
+        file the deploy meant to retire.
+
+        """
+        with self._check_lock:
+            now = time.monotonic()
+            if not force and now < self._next_check:
+                return  # another thread just looked
+            if FileVersion.at(self.path) != self.version:
+                self._next_check = 0.0
+                current = check_artifact(self.resolved)
+                if current != self.version:
+                    # connections of the old file go: idle ones now, those in use as their
+                    # threads move
+                    self.engine.dispose()
+                    self.version = current
+            self._next_check = now + self.options.replacement_check_seconds
 
     def new_session(self) -> Session:
         return self.sessionmaker()
@@ -285,12 +386,13 @@ class DataSetEngine:
             )
 
     def dispose(self) -> None:
-        """Close this process's connections; the next read opens fresh ones."""
+        """Close this process's connections; the next read opens new ones, on the file there now."""
         reads: ThreadReads | None = getattr(self._local, "reads", None)
         if reads is not None:
             reads.close()
         self._local = threading.local()
         self.engine.dispose()
+        self._next_check = 0.0
 
     def after_fork_in_child(self) -> None:
         """Forget inherited sessions and connections without closing the parent's handles."""
@@ -298,6 +400,7 @@ class DataSetEngine:
         # warned about as unclosed) in the child
         self._inherited.extend((self._local, self.engine.pool))
         self._local = threading.local()
+        self._check_lock = threading.Lock()  # another thread may have held it at the fork
         self.engine.dispose(close=False)
 
     def _create_engine(self) -> Engine:
@@ -311,10 +414,9 @@ class DataSetEngine:
                 echo=options.echo,
             )
         elif self.read_only:
-            uri = read_only_uri(self.path, options.immutable)
             engine = create_engine(
                 "sqlite://",
-                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                creator=self._connect_read_only,
                 # pool_size=0 keeps every returned connection: one per thread, never a wait
                 poolclass=QueuePool,
                 pool_size=0,
@@ -334,6 +436,26 @@ class DataSetEngine:
         event.listen(engine, "connect", self._configure_connection)
         event.listen(engine, "handle_error", self._translate_error)
         return engine
+
+    def _connect_read_only(self) -> VersionedConnection:
+        """
+        A connection that knows its file's version: the one found at the path both before
+        and after opening (SQLite opens the file by name, so a rename could come between).
+
+        """
+        uri = read_only_uri(self.path, self.options.immutable)
+        connection: VersionedConnection | None = None
+        for _ in range(VERSION_ATTEMPTS):
+            before = FileVersion.at(self.path)
+            connection = sqlite3.connect(
+                uri, uri=True, check_same_thread=False, factory=VersionedConnection
+            )
+            if FileVersion.at(self.path) == before:
+                break
+            connection.close()
+        assert connection is not None
+        connection.version = before
+        return connection
 
     def _translate_error(self, context: ExceptionContext) -> None:
         """Every error SQLite raises through this engine, as this library's (lazy loads too)."""
@@ -395,13 +517,24 @@ class ThreadReads:
     """
 
     def __init__(self, engine: DataSetEngine) -> None:
-        self.session: Session = engine.sessionmaker()
         self.depth = 0
         self.cache_size = engine.options.instance_cache_size if engine.read_only else 0
         self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}
         self.pool = engine.engine.pool
         self.proxied: PoolProxiedConnection | None = None
         self.driver: sqlite3.Connection | None = None
+        # the version of the file this thread reads; None where files are not versioned
+        self.version: FileVersion | None = None
+        self.bound: Connection | None = None
+        if engine.follows_replacements:
+            # one connection for the session and `get` alike, so they read one version
+            self.bound = engine.engine.connect()
+            self.proxied = self.bound.connection
+            self.driver = self.proxied.driver_connection
+            self.version = getattr(self.driver, "version", None)
+            self.session: Session = engine.sessionmaker(bind=self.bound)
+        else:
+            self.session = engine.sessionmaker()
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -425,8 +558,16 @@ class ThreadReads:
         if len(cache) > self.cache_size:
             cache.popitem(last=False)
 
-    def close(self) -> None:
+    def close(self, stale: bool = False) -> None:
+        """Give the connection back; a `stale` one, of a replaced file, is closed for good."""
         self.caches.clear()
+        if self.bound is not None:
+            self.session.close()
+            if stale:
+                self.bound.invalidate()
+            self.bound.close()
+            self.bound = self.proxied = self.driver = None
+            return
         if self.proxied is not None:
             self.proxied.close()
             self.proxied = self.driver = None

@@ -97,6 +97,9 @@ class SQLiteBindFactory:
     echo=typed(boolean, default_value=False),
     # read plain models without the ORM's query machinery (false: the ORM's public API only)
     fast_path=typed(boolean, default_value=True),
+    # how often a read-only graph looks for a new file renamed over an artifact's path (0: every
+    # call); the graph then moves every thread to it together
+    replacement_check_seconds=typed(float, default_value=1.0),
 )
 def configure_sqlite(graph: Any) -> SQLiteBindFactory:
     """The bind factory: resolves data set names to read-only engines for this graph."""
@@ -110,6 +113,7 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         instance_cache_size=config.instance_cache_size,
         echo=config.echo,
         fast_path=config.fast_path,
+        replacement_check_seconds=config.replacement_check_seconds,
     )
     resolver = PathResolver(
         graph,
