@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import build, concurrency, iterate, ormpath, reads, startup
+from bench import build, concurrency, diff, iterate, ormpath, reads, startup
 from bench.data import build_raw, generate_csv, read_paths
 from bench.report import Figure, header, load, table
 
-SECTIONS = ("build", "reads", "iterate", "startup", "concurrency")
+SECTIONS = ("build", "reads", "iterate", "startup", "concurrency", "diff")
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 concurrency.threads_cached(artifact, rows, rounds),
                 concurrency.processes(artifact, rows, rounds),
             ),
+            "diff": lambda: report(*diff.diff(artifact, work, rounds)),
         }
         for section in SECTIONS:
             if section in sections:
