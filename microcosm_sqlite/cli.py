@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import sys
 import time
@@ -23,6 +22,7 @@ from microcosm.api import create_object_graph, load_each, load_from_dict, load_f
 
 from microcosm_sqlite.builder import build_artifact, find_base
 from microcosm_sqlite.diffing import diff_artifacts, write_textconv
+from microcosm_sqlite.engines import check_artifact
 from microcosm_sqlite.errors import BuildError, SQLiteError
 from microcosm_sqlite.inspection import (
     DUMP_FORMATS,
@@ -105,14 +105,56 @@ def configure_logging(quiet: bool, verbose: bool) -> Any:
     return graph
 
 
-def import_models(models: str) -> type[Any]:
-    """The data set base for MODELS, importable from the current directory as with `python -m`."""
-    if os.getcwd() not in sys.path and "" not in sys.path:
-        sys.path.append(os.getcwd())
+def import_models(models: str, app_dir: Path | None = None) -> type[Any]:
+    """
+    The data set base for MODELS. It is imported from `--app-dir` first when given, then as
+    `python -m` would (the current directory), then from `./src` for a src/ layout.
+
+    """
+    if app_dir is not None:
+        sys.path.insert(0, str(app_dir.resolve()))
+    for folder in (Path.cwd(), Path.cwd() / "src"):
+        if folder.is_dir() and str(folder) not in sys.path and (
+            folder != Path.cwd() or "" not in sys.path
+        ):
+            sys.path.append(str(folder))
     try:
         return find_base(models)
     except BuildError as error:
         raise click.BadParameter(error.reason, param_hint="MODELS") from error
+
+
+app_dir_option = click.option(
+    "--app-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Import MODELS from this directory first (as uvicorn's and flask's --app-dir);"
+    " ./src is searched after the current directory.",
+)
+dataset_option = click.option(
+    "--dataset", metavar="NAME",
+    help="Instead of PATH, the data set NAME resolved as a service resolves it: sqlite.paths"
+    " from the environment (MICROCOSM_SQLITE__SQLITE__PATHS__NAME), then installed"
+    " microcosm.sqlite entry points.",
+)
+
+
+def artifact_for(path: Path | None, dataset: str | None, graph: Any) -> Path:
+    """
+    PATH, or the file --dataset resolves to: the resolution is logged with where the path came
+    from, and a missing or unreadable file fails here, named as the service would name it.
+
+    """
+    if path is not None and dataset is not None:
+        raise click.UsageError("give PATH or --dataset NAME, not both")
+    if path is not None:
+        return path
+    if dataset is None:
+        raise click.UsageError("give PATH, or --dataset NAME")
+    try:
+        resolved = graph.sqlite.resolve(dataset)
+        check_artifact(resolved)
+    except SQLiteError as error:
+        fail(error)
+    return Path(resolved.path)
 
 
 def fail(error: SQLiteError, problems: list[str] | tuple[str, ...] = ()) -> NoReturn:
@@ -194,6 +236,7 @@ def cli() -> None:
     "--force", is_flag=True,
     help="Replace OUTPUT even when it is not an artifact that a build wrote.",
 )
+@app_dir_option
 @verbosity(progress=True)
 def build(
     models: str,
@@ -203,6 +246,7 @@ def build(
     ignore_unknown_columns: bool,
     max_errors: int,
     force: bool,
+    app_dir: Path | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -222,7 +266,7 @@ def build(
     file, a source for one, is kept unless --force is given.
     """
     configure_logging(quiet, verbose)
-    base = import_models(models)
+    base = import_models(models, app_dir)
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
         build_artifact(
@@ -240,21 +284,29 @@ def build(
 
 
 artifact_path = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+# PATH, or --dataset NAME in its place
+optional_artifact_path = click.argument(
+    "path", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
 
 
 @cli.command("inspect")
-@artifact_path
+@optional_artifact_path
+@dataset_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @verbosity()
-def inspect_command(path: Path, as_json: bool, quiet: bool, verbose: bool) -> None:
+def inspect_command(
+    path: Path | None, dataset: str | None, as_json: bool, quiet: bool, verbose: bool
+) -> None:
     """
-    Show what the artifact at PATH holds.
+    Show what the artifact at PATH (or the data set --dataset NAME) holds.
 
     Tables with their columns, row counts, foreign keys and indexes (SQLite's automatic
     `sqlite_autoindex_*` ones marked as such), the file's size and page layout, and the
     manifest that `build` wrote (data set, schema fingerprint, sources, versions).
     """
-    configure_logging(quiet, verbose)
+    graph = configure_logging(quiet, verbose)
+    path = artifact_for(path, dataset, graph)
     try:
         info = inspect_artifact(path)
     except SQLiteError as error:
@@ -266,22 +318,32 @@ def inspect_command(path: Path, as_json: bool, quiet: bool, verbose: bool) -> No
 
 
 @cli.command()
-@artifact_path
+@optional_artifact_path
+@dataset_option
 @click.option(
     "--models", metavar="MODELS",
     help="Also check the schema against these models (package.module or package.module:Base).",
 )
+@app_dir_option
 @verbosity()
-def verify(path: Path, models: str | None, quiet: bool, verbose: bool) -> None:
+def verify(
+    path: Path | None,
+    dataset: str | None,
+    models: str | None,
+    app_dir: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """
-    Check that the artifact at PATH is sound; exit 0 when it is, 1 otherwise.
+    Check the artifact at PATH (or the data set --dataset NAME); exit 0 when sound, 1 if not.
 
     Runs SQLite's integrity and foreign key checks and compares the manifest with the content
     (row counts, schema fingerprint). With --models, also checks that tables and columns match
     the models: names, types, nullability and primary keys. Each difference is one line.
     """
-    configure_logging(quiet, verbose)
-    base = import_models(models) if models else None
+    graph = configure_logging(quiet, verbose)
+    path = artifact_for(path, dataset, graph)
+    base = import_models(models, app_dir) if models else None
     try:
         differences = verify_artifact(path, base)
     except SQLiteError as error:
@@ -370,7 +432,10 @@ def diff_command(
         differs = diff_artifacts(
             old, new, sys.stdout, as_json=as_json, table=table, limit=limit
         )
-    except ValueError as error:  # a --table that neither artifact has
+    except ValueError as error:
+        if table is None:
+            raise
+        # a --table that neither artifact has
         raise click.BadParameter(str(error), param_hint="--table") from error
     except SQLiteError as error:
         click.echo(f"Error: {error}", err=True)

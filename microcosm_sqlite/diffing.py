@@ -212,7 +212,8 @@ class Comparison:
     new: sqlite3.Connection
     old_path: str
     new_path: str
-    _sides: dict[tuple[int, str], _Side] = field(default_factory=dict)
+    # (0 for old, 1 for new, table) -> that side's schema of the table, read once
+    _sides: dict[tuple[int, str], _Side] = field(default_factory=dict, init=False, repr=False)
 
     def tables(self, only: str | None = None) -> list[str]:
         """The data tables either artifact has, or just `only`; ValueError when neither has it."""
