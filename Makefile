@@ -60,11 +60,6 @@ test-sqlalchemy-2.0: $(VENV_DIR)/sqlalchemy-2.0/installed
 	$(VENV_DIR)/sqlalchemy-2.0/bin/python -c 'import sqlalchemy, sys; print("=== SQLAlchemy", sqlalchemy.__version__, "on Python", sys.version.split()[0], "===")'
 	$(VENV_DIR)/sqlalchemy-2.0/bin/python -m pytest -q -p no:cacheprovider
 
-# Long property runs, not in CI: many more random rows than `make test` tries.
-fuzz: $(VENV_DIR)/py$(RUN_PYTHON)/installed
-	HYPOTHESIS_PROFILE=fuzz $(VENV_DIR)/py$(RUN_PYTHON)/bin/python -m pytest -q -p no:cacheprovider \
-		--timeout=0 tests/test_roundtrip_properties.py
-
 lint: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff check microcosm_sqlite tests bench datasets
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/mypy
@@ -75,11 +70,13 @@ bench: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(call venv_python,$(RUN_PYTHON)) -m compileall -q microcosm_sqlite bench
 	$(call venv_python,$(RUN_PYTHON)) -m bench
 
-# Damaged artifacts at length (make test runs 40 cases per artifact): FUZZ_CASES=N FUZZ_SEED=S.
+# Not in CI: the property and damaged-artifact tests at length (make test runs a few dozen
+# cases of each): random typed rows (HYPOTHESIS_PROFILE=fuzz), FUZZ_CASES=N FUZZ_SEED=S.
 FUZZ_CASES ?= 1000
 fuzz: $(VENV_DIR)/py$(RUN_PYTHON)/installed
-	FUZZ_CASES=$(FUZZ_CASES) $(call venv_python,$(RUN_PYTHON)) -m pytest -q -p no:cacheprovider \
-		--timeout=0 tests/test_fuzz_artifacts.py
+	HYPOTHESIS_PROFILE=fuzz FUZZ_CASES=$(FUZZ_CASES) $(call venv_python,$(RUN_PYTHON)) -m pytest \
+		-q -p no:cacheprovider --timeout=0 tests/test_roundtrip_properties.py \
+		tests/test_fuzz_artifacts.py
 
 # Not in CI: threads and forked processes reading for SOAK_SECONDS, every answer checked
 # against raw sqlite3, the artifact renamed over meanwhile; fails on any error or mismatch.
