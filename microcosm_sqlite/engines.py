@@ -157,6 +157,13 @@ def translate_error(error: DBAPIError | sqlite3.Error, context: dict[str, str]) 
     return SQLiteError(f"data set {context['dataset']!r} at {context['path']}: {message}")
 
 
+def not_utf8(error: UnicodeDecodeError, context: dict[str, str]) -> NotADatabaseError:
+    """Text SQLite gave back that is not UTF-8 (a damaged schema's error message, say)."""
+    return NotADatabaseError(
+        f"the file is corrupt: SQLite returned text that is not UTF-8 ({error})", **context
+    )
+
+
 # pragmas that, once set, could lift the read-only guards or (without immutable) change the file
 GUARDED_PRAGMAS = frozenset({"journal_mode", "query_only", "writable_schema"})
 
@@ -462,6 +469,8 @@ class DataSetEngine:
         original = context.original_exception
         if isinstance(original, sqlite3.Error):
             raise translate_error(original, self.context()) from original
+        if isinstance(original, UnicodeDecodeError):
+            raise not_utf8(original, self.context()) from original
 
     def _configure_connection(self, connection: sqlite3.Connection, record: Any) -> None:
         options = self.options
@@ -473,8 +482,17 @@ class DataSetEngine:
             pragmas.append(f"PRAGMA mmap_size = {int(options.mmap_size)}")
         if self.read_only:
             pragmas.append("PRAGMA query_only = ON")
-        for pragma in pragmas:
-            connection.execute(pragma)
+        if self.read_only:
+            # SQLite parses the schema once per connection: here, where a damaged one fails
+            # clearly, rather than in the middle of a read
+            pragmas.append("SELECT count(*) FROM sqlite_schema")
+        try:
+            for pragma in pragmas:
+                connection.execute(pragma).fetchall()
+        except sqlite3.Error as error:
+            raise translate_error(error, self.context()) from error
+        except UnicodeDecodeError as error:
+            raise not_utf8(error, self.context()) from error
         if self.read_only:
             connection.set_authorizer(refuse_guard_changes)
 
