@@ -544,6 +544,8 @@ class ThreadReads:
         # the version of the file this thread reads; None where files are not versioned
         self.version: FileVersion | None = None
         self.bound: Connection | None = None
+        # weak: the engine holds this thread's reads, which must not keep it alive
+        self.engine = weakref.ref(engine)
         if engine.follows_replacements:
             # one connection for the session and `get` alike, so they read one version
             self.bound = engine.engine.connect()
@@ -581,7 +583,9 @@ class ThreadReads:
         self.caches.clear()
         if self.bound is not None:
             self.session.close()
-            if stale:
+            engine = self.engine()
+            # a thread that ends after the graph moved: its pool is gone, its file replaced
+            if stale or (engine is not None and self.version != engine.version):
                 self.bound.invalidate()
             self.bound.close()
             self.bound = self.proxied = self.driver = None

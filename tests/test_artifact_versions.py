@@ -179,3 +179,38 @@ def test_a_broken_replacement_fails_clearly_until_a_good_one_arrives(
             CityStore(graph).count()
     os.replace(following, path)
     assert CityStore(graph).count() == CITY_COUNT + EXTRA
+
+
+def test_a_forked_child_follows_the_path_like_any_thread(
+    make_graph: Any, versioned: tuple[Path, Path]
+) -> None:
+    """A child forked from a graph that read version 1 reads version 2 once it is renamed in."""
+    from test_concurrency import run_child, wait_for
+
+    path, following = versioned
+    graph = make_graph({"runtime": str(path)}, replacement_check_seconds=0)
+    assert CountryStore(graph).get("FR").name == "France v1"
+    os.replace(following, path)
+
+    def child_check() -> None:
+        assert CountryStore(graph).get("FR").name == "France v2"
+        assert CityStore(graph).count() == CITY_COUNT + EXTRA
+
+    pid, read_end = run_child(child_check)
+    assert wait_for(pid, read_end) == (0, "")
+    assert CountryStore(graph).get("FR").name == "France v2"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through /proc")
+def test_the_old_file_is_closed_once_the_graph_moved(
+    make_graph: Any, versioned: tuple[Path, Path]
+) -> None:
+    """After the switch no connection keeps the replaced file open (its disk space comes back)."""
+    path, following = versioned
+    graph = make_graph({"runtime": str(path)}, replacement_check_seconds=0)
+    assert CityStore(graph).count() == CITY_COUNT
+    assert CountryStore(graph).get("FR").name == "France v1"
+    os.replace(following, path)
+    assert CountryStore(graph).get("FR").name == "France v2"
+    opened = [os.readlink(entry) for entry in Path("/proc/self/fd").iterdir() if entry.is_symlink()]
+    assert f"{path} (deleted)" not in opened
