@@ -214,3 +214,28 @@ def test_the_old_file_is_closed_once_the_graph_moved(
     assert CountryStore(graph).get("FR").name == "France v2"
     opened = [os.readlink(entry) for entry in Path("/proc/self/fd").iterdir() if entry.is_symlink()]
     assert f"{path} (deleted)" not in opened
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through /proc")
+def test_a_thread_that_ends_after_the_graph_moved_closes_the_old_file(
+    make_graph: Any, versioned: tuple[Path, Path]
+) -> None:
+    """A thread that read the old file and ends without reading again leaves it closed."""
+    path, following = versioned
+    graph = make_graph({"runtime": str(path)}, replacement_check_seconds=0)
+    has_read, moved = threading.Event(), threading.Event()
+
+    def read_then_wait() -> None:
+        assert CityStore(graph).count() == CITY_COUNT
+        has_read.set()
+        moved.wait(timeout=JOIN_TIMEOUT)
+
+    thread = threading.Thread(target=read_then_wait)
+    thread.start()
+    has_read.wait(timeout=JOIN_TIMEOUT)
+    os.replace(following, path)
+    assert CountryStore(graph).get("FR").name == "France v2"
+    moved.set()
+    thread.join(timeout=JOIN_TIMEOUT)
+    opened = [os.readlink(entry) for entry in Path("/proc/self/fd").iterdir() if entry.is_symlink()]
+    assert f"{path} (deleted)" not in opened
