@@ -22,7 +22,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,7 +208,8 @@ class DataSetEngine:
         if self.read_only:
             self.version = check_artifact(resolved)
         self._next_check = time.monotonic() + options.replacement_check_seconds
-        self._check_lock = threading.Lock()
+        # reentrant: a thread's reads collected while it holds the lock close under it too
+        self._check_lock = threading.RLock()
         self.engine = self._create_engine()
         # rows straight into instances (`rowloading`), where this SQLAlchemy allows it
         self.fast_path = self.read_only and options.fast_path and fast_path_available()
@@ -398,7 +399,8 @@ class DataSetEngine:
         if reads is not None:
             reads.close()
         self._local = threading.local()
-        self.engine.dispose()
+        with self._check_lock:
+            self.engine.dispose()
         self._next_check = 0.0
 
     def after_fork_in_child(self) -> None:
@@ -407,7 +409,7 @@ class DataSetEngine:
         # warned about as unclosed) in the child
         self._inherited.extend((self._local, self.engine.pool))
         self._local = threading.local()
-        self._check_lock = threading.Lock()  # another thread may have held it at the fork
+        self._check_lock = threading.RLock()  # another thread may have held it at the fork
         self.engine.dispose(close=False)
 
     def _create_engine(self) -> Engine:
@@ -489,10 +491,12 @@ class DataSetEngine:
         try:
             for pragma in pragmas:
                 connection.execute(pragma).fetchall()
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnicodeDecodeError) as error:
+            # the pool drops a connection its connect event refused without closing it
+            connection.close()
+            if isinstance(error, UnicodeDecodeError):
+                raise not_utf8(error, self.context()) from error
             raise translate_error(error, self.context()) from error
-        except UnicodeDecodeError as error:
-            raise not_utf8(error, self.context()) from error
         if self.read_only:
             connection.set_authorizer(refuse_guard_changes)
 
@@ -584,10 +588,15 @@ class ThreadReads:
         if self.bound is not None:
             self.session.close()
             engine = self.engine()
-            # a thread that ends after the graph moved: its pool is gone, its file replaced
-            if stale or (engine is not None and self.version != engine.version):
-                self.bound.invalidate()
-            self.bound.close()
+            lock: AbstractContextManager[Any] = (
+                engine._check_lock if engine is not None else nullcontext()
+            )
+            with lock:  # so the graph cannot move between the look and the return
+                # given back to a pool the graph has left (it moved, or was disposed), the
+                # connection would stay open until that pool is collected
+                if stale or engine is None or self.pool is not engine.engine.pool:
+                    self.bound.invalidate()
+                self.bound.close()
             self.bound = self.proxied = self.driver = None
             return
         if self.proxied is not None:
