@@ -14,6 +14,7 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     │   ├── DataSetNotFoundError: no file at the path, or not a regular file
     │   ├── NotADatabaseError: the file is not SQLite, is corrupt, or was left in WAL mode
     │   ├── ReadOnlyDataSetError (405): a write on a read-only data set
+    │   ├── UnreadableValueError: a stored value its column's type cannot read back
     │   └── SchemaMismatchError: the artifact's schema differs from its models
     ├── BuildError (400): a build failed; `problems` lists every BuildInputError found
     │   └── BuildInputError (400): one bad input, with file, line and column
@@ -122,6 +123,10 @@ class NotADatabaseError(DataSetError):
 
 class ReadOnlyDataSetError(DataSetError):
     status_code = 405
+
+
+class UnreadableValueError(DataSetError):
+    """A stored value that its column's type cannot turn back into Python (a damaged file)."""
 
 
 class SchemaMismatchError(DataSetError):

@@ -30,6 +30,7 @@ from microcosm_sqlite._sqla_internals import (
     identity_class,
     identity_states,
 )
+from microcosm_sqlite.errors import UnreadableValueError
 from microcosm_sqlite.sessions import SESSION_MARK_KEY, DeferredState, FastReadSession
 
 # relationship loading that leaves the attribute to load on first access, as ours does
@@ -39,9 +40,13 @@ LAZY_STRATEGIES = frozenset({"select", True, "raise", "raise_on_sql", "noload"})
 class RowLoader:
     """Loads rows of one model's columns, in `columns` order, into one session."""
 
-    def __init__(self, model: type[Any], dialect: Dialect) -> None:
+    def __init__(
+        self, model: type[Any], dialect: Dialect, context: dict[str, str] | None = None
+    ) -> None:
         mapper: Mapper[Any] = inspect(model)
         self.model = model
+        # the data set, path and origin that errors name
+        self.context = context or {"dataset": getattr(model, "__dataset__", "?")}
         self.mapper = mapper
         self.columns: tuple[Column[Any], ...] = tuple(
             prop.columns[0] for prop in mapper.column_attrs  # type: ignore[misc]
@@ -169,6 +174,14 @@ class RowLoader:
         names = [f"v{index}" for index in range(len(self.columns))]
         unpack = ", ".join(names) + ("," if len(names) == 1 else "")
         process = [f"{names[index]} = p{index}({names[index]})" for index in self.processors]
+        if process:
+            # a value its type cannot read (a damaged file) fails naming the column
+            process = [
+                "try:",
+                *(f"    {line}" for line in process),
+                "except Exception as error:",
+                "    raise unreadable(row, error) from error",
+            ]
         key = ", ".join(names[position] for position in self.key_positions)
         identity = f"({key},)" if self.single_key else f"({key})"
         registry_key = key if self.single_key else f"({key})"
@@ -214,10 +227,25 @@ def build_all(rows, fast, holds, known, mark, remember):
             "model": self.model,
             "identity_class": identity_class(self.mapper),
             "weak": weakref.ref,
+            "unreadable": self.unreadable,
             **{f"p{index}": processor for index, processor in self.processors.items()},
         }
         exec(compile(source, f"<row loader for {self.model.__name__}>", "exec"), namespace)
         return namespace["build_one"], namespace["build_all"]
+
+
+    def unreadable(self, row: Sequence[Any], error: Exception) -> UnreadableValueError:
+        """The error for a row one of whose values its column's type cannot read."""
+        for index, processor in self.processors.items():
+            try:
+                processor(row[index])
+            except Exception as failure:
+                column = f"{self.model.__name__}.{self.keys[index]}"
+                reason = f"{column} holds {row[index]!r}, which it cannot read: {failure}"
+                break
+        else:
+            reason = f"a value of {self.model.__name__} cannot be read: {error}"
+        return UnreadableValueError(reason, **self.context)
 
 
 def block(lines: list[str], depth: int) -> str:

@@ -28,6 +28,7 @@ from microcosm_sqlite.errors import (
     MultipleModelsFoundError,
     SQLiteError,
     UnknownFilterError,
+    UnreadableValueError,
 )
 from microcosm_sqlite.models import primary_key_names
 from microcosm_sqlite.rowloading import RowLoader
@@ -289,6 +290,20 @@ class Store(Generic[ModelT]):
         with self._session() as session, self._refusing_bad_values(filters):
             yield from self._instances(session, statement, remember=False)
 
+    @contextmanager
+    def _reading_values(self) -> Iterator[None]:
+        """A stored value the ORM cannot read back (a damaged file), as an SQLiteError."""
+        try:
+            yield
+        except SQLiteError:
+            raise
+        except (ValueError, TypeError, LookupError, ArithmeticError) as error:
+            context = self._engine.context() if self.graph is not None else {}
+            raise UnreadableValueError(
+                f"a value of {self.model_class.__name__} cannot be read: {error}",
+                **{"dataset": self.dataset, **context},
+            ) from error
+
     # --- input SQLite cannot take: 400s that name the store, never raw errors or SQL -----
 
     def _invalid_identifier(self, identifier: Any, error: BaseException) -> SQLiteError:
@@ -346,7 +361,8 @@ class Store(Generic[ModelT]):
             return None
         if not RowLoader.supports(self.model_class):
             return None
-        return RowLoader(self.model_class, self._engine.engine.dialect)
+        engine = self._engine
+        return RowLoader(self.model_class, engine.engine.dialect, engine.context())
 
     def _get_orm(self, identifier: Any) -> ModelT | None:
         key = self._key(identifier)
@@ -355,7 +371,7 @@ class Store(Generic[ModelT]):
         if key is None or (isinstance(key, tuple) and None in key):
             return None
         try:
-            with self._session() as session:
+            with self._session() as session, self._reading_values():
                 return session.get(self.model_class, key)
         except SQLiteError as error:
             if not refused_binding(error.__cause__):
@@ -440,7 +456,8 @@ class Store(Generic[ModelT]):
             or has_loader_options(statement)
             or not isinstance(session, FastReadSession)
         ):
-            yield from session.scalars(statement)
+            with self._reading_values():
+                yield from session.scalars(statement)
             return
         # SQLAlchemy compiles, binds and executes; the rows are read off the DB-API cursor
         result = session.connection().execute(statement.with_only_columns(*loader.columns))

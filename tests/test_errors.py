@@ -28,6 +28,7 @@ from microcosm_sqlite.errors import (
     SchemaMismatchError,
     SQLiteError,
     UnknownFilterError,
+    UnreadableValueError,
 )
 
 ERROR_CLASSES = [
@@ -51,6 +52,7 @@ STATUS_CODES = {
     DataSetNotFoundError: 500,
     NotADatabaseError: 500,
     ReadOnlyDataSetError: 405,
+    UnreadableValueError: 500,
     SchemaMismatchError: 500,
     BuildError: 400,
     BuildInputError: 400,
