@@ -9,6 +9,7 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     ├── UnknownFilterError (400)
     ├── InvalidIdentifierError (400): a key no lookup can use (wrong size, a dict...)
     ├── InvalidFilterValueError (400): a filter value the column cannot compare with
+    ├── DataSetCheckError (503): `graph.sqlite.check()` found problems; `problems` lists them
     ├── DataSetError (500): names the data set, its path and where the path came from
     │   ├── DataSetNotConfiguredError: no path for the name
     │   ├── DataSetNotFoundError: no file at the path, or not a regular file
@@ -87,6 +88,18 @@ class InvalidFilterValueError(SQLiteError, ValueError):
         self.reason = reason
         given = ", ".join(f"{name}={value!r}" for name, value in self.filters.items())
         super().__init__(f"{store}: cannot filter by {given}: {reason}")
+
+
+class DataSetCheckError(SQLiteError):
+    """A startup or health check that found data sets a service cannot serve."""
+
+    status_code = 503
+
+    def __init__(self, problems: Sequence[SQLiteError]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        listed = "; ".join(str(problem) for problem in self.problems)
+        super().__init__(f"{count} data set {'check' if count == 1 else 'checks'} failed: {listed}")
 
 
 class DataSetError(SQLiteError):

@@ -13,6 +13,7 @@ from microcosm.config.types import boolean
 from microcosm_logging.decorators import logger
 
 from microcosm_sqlite.engines import DataSetEngine, EngineOptions
+from microcosm_sqlite.health import check_data_sets
 from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
 
 
@@ -66,6 +67,15 @@ class SQLiteBindFactory:
 
     def origin(self, name: str) -> str:
         return self.resolve(name).origin
+
+    def check(self, *names: str) -> dict[str, str]:
+        """
+        Resolve, open and compare with its models each named data set, or every one this
+        process uses (its models' and config's); one `DataSetCheckError` lists every problem.
+        Call it at startup so a missing or stale artifact fails the deploy, not a request.
+
+        """
+        return check_data_sets(self, names)
 
     def dispose(self) -> None:
         """Close every connection this graph opened; data sets reopen on next use."""

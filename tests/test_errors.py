@@ -13,6 +13,7 @@ from microcosm_sqlite import errors
 from microcosm_sqlite.errors import (
     BuildError,
     BuildInputError,
+    DataSetCheckError,
     DataSetError,
     DataSetNotConfiguredError,
     DataSetNotFoundError,
@@ -47,6 +48,7 @@ STATUS_CODES = {
     UnknownFilterError: 400,
     InvalidIdentifierError: 400,
     InvalidFilterValueError: 400,
+    DataSetCheckError: 503,
     DataSetError: 500,
     DataSetNotConfiguredError: 500,
     DataSetNotFoundError: 500,

@@ -1,0 +1,138 @@
+"""
+Startup and health checks: `graph.sqlite.check()` and one `/api/health` check per data set in a
+real microcosm-flask app, so a missing or stale artifact fails before a request does.
+
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from microcosm.api import create_object_graph, load_from_dict
+
+from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.errors import (
+    DataSetCheckError,
+    DataSetNotFoundError,
+    SchemaMismatchError,
+)
+
+TESTS = Path(__file__).parent
+# microcosm-flask 6.1 and its dependencies warn about their own use of deprecated APIs
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def stale(artifact: Path, data_dir: Path) -> Path:
+    """A copy of the sample artifact whose city table lost a column the models map."""
+    path = data_dir / "stale.sqlite"
+    path.write_bytes(artifact.read_bytes())
+    with sqlite3.connect(path) as connection:
+        connection.execute("ALTER TABLE city DROP COLUMN population")
+    connection.close()
+    return path
+
+
+def test_check_answers_what_it_checked(make_graph: Any, artifact: Path) -> None:
+    """A sound data set checks out, said with its path and where the path came from."""
+    graph = make_graph({"runtime": str(artifact)})
+    assert graph.sqlite.check("runtime") == {
+        "runtime": f"{artifact} (from config sqlite.paths)"
+    }
+
+
+def test_check_lists_every_problem_at_once(make_graph: Any, stale: Path, data_dir: Path) -> None:
+    """A stale artifact and a missing one: one 503 error naming both data sets."""
+    graph = make_graph({"runtime": str(stale), "notes": str(data_dir / "gone.sqlite")})
+    with pytest.raises(DataSetCheckError) as caught:
+        graph.sqlite.check("runtime", "notes")
+    error = caught.value
+    assert error.status_code == 503
+    kinds = [type(problem) for problem in error.problems]
+    assert kinds == [SchemaMismatchError, DataSetNotFoundError]
+    assert "2 data set checks failed" in str(error)
+    assert "column population is missing" in str(error)
+    assert "data set 'notes'" in str(error)
+
+
+CHECK_IN_USE = """
+import json, sys
+from microcosm.api import create_object_graph, load_from_dict
+import runtime_models  # defines the runtime and notes data sets
+from microcosm_sqlite.errors import DataSetCheckError
+graph = create_object_graph(
+    "svc", loader=load_from_dict(sqlite=dict(paths=dict(runtime=sys.argv[1], notes=sys.argv[2])))
+)
+try:
+    print(json.dumps(sorted(graph.sqlite.check())))
+except DataSetCheckError as error:
+    print(json.dumps([str(problem) for problem in error.problems]))
+"""
+
+
+def test_check_with_no_names_covers_every_data_set_in_use(artifact: Path, tmp_path: Path) -> None:
+    """A service's models declare what it uses: both of its data sets are checked."""
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK_IN_USE, str(artifact), str(tmp_path / "none.sqlite")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(TESTS)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "data set 'notes'" in result.stdout
+    assert "no file exists" in result.stdout
+    assert "'runtime'" not in result.stdout
+
+
+def flask_graph(paths: dict[str, str]) -> Any:
+    """A microcosm-flask app with the health convention and one check per data set."""
+    graph = create_object_graph(
+        "health-test",
+        testing=True,
+        loader=load_from_dict(
+            sqlite=dict(paths=paths),
+            sqlite_health=dict(datasets="runtime,notes"),
+            health_convention=dict(include_build_info="false"),
+        ),
+    )
+    graph.use("health_convention", "sqlite_health")
+    return graph
+
+
+def test_health_reports_each_data_set(artifact: Path, build: Any, data_dir: Path) -> None:
+    """With sound artifacts, /api/health is 200 and lists each data set with its file."""
+    from runtime_models import NotesBase
+
+    notes = build(data_dir / "notes.sqlite", rows=[], base=NotesBase, name="notes")
+    graph = flask_graph({"runtime": str(artifact), "notes": str(notes)})
+    try:
+        response = graph.flask.test_client().get("/api/health")
+        assert response.status_code == 200
+        body = response.json
+        assert body["ok"] is True
+        assert set(body["checks"]) == {"sqlite.runtime", "sqlite.notes"}
+        assert body["checks"]["sqlite.runtime"] == {
+            "ok": True, "message": f"{artifact} (from config sqlite.paths)"
+        }
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def test_health_fails_naming_a_missing_artifact(artifact: Path, data_dir: Path) -> None:
+    """A missing artifact makes /api/health 503, its check naming the data set and path."""
+    missing = data_dir / "missing.sqlite"
+    graph = flask_graph({"runtime": str(artifact), "notes": str(missing)})
+    try:
+        response = graph.flask.test_client().get("/api/health")
+        assert response.status_code == 503
+        checks = response.json["checks"]
+        assert checks["sqlite.runtime"]["ok"] is True
+        assert checks["sqlite.notes"]["ok"] is False
+        assert "data set 'notes'" in checks["sqlite.notes"]["message"]
+        assert str(missing) in checks["sqlite.notes"]["message"]
+    finally:
+        dispose_sqlite_connections(graph)
