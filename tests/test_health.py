@@ -23,8 +23,6 @@ from microcosm_sqlite.errors import (
 )
 
 TESTS = Path(__file__).parent
-# microcosm-flask 6.1 and its dependencies warn about their own use of deprecated APIs
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
