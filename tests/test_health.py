@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 from microcosm.api import create_object_graph, load_from_dict
+from sqlalchemy.orm import Mapped, mapped_column
 
-from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite import DataSet, dispose_sqlite_connections
 from microcosm_sqlite.errors import (
     DataSetCheckError,
     DataSetNotFoundError,
@@ -23,6 +24,24 @@ from microcosm_sqlite.errors import (
 )
 
 TESTS = Path(__file__).parent
+
+# a data set of this module's own: no other test defines models under its name
+ShelfBase = DataSet.create("shelf")
+
+
+class Book(ShelfBase):
+    __tablename__ = "book"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+
+
+@pytest.fixture
+def shelf(build: Any, data_dir: Path) -> Path:
+    """A sound artifact of the `shelf` data set."""
+    rows = [Book(id=1, title="Dune")]
+    path: Path = build(data_dir / "shelf.sqlite", rows=rows, base=ShelfBase, name="shelf")
+    return path
 
 
 @pytest.fixture
@@ -36,12 +55,10 @@ def stale(artifact: Path, data_dir: Path) -> Path:
     return path
 
 
-def test_check_answers_what_it_checked(make_graph: Any, artifact: Path) -> None:
+def test_check_answers_what_it_checked(make_graph: Any, shelf: Path) -> None:
     """A sound data set checks out, said with its path and where the path came from."""
-    graph = make_graph({"runtime": str(artifact)})
-    assert graph.sqlite.check("runtime") == {
-        "runtime": f"{artifact} (from config sqlite.paths)"
-    }
+    graph = make_graph({"shelf": str(shelf)})
+    assert graph.sqlite.check("shelf") == {"shelf": f"{shelf} (from config sqlite.paths)"}
 
 
 def test_check_lists_every_problem_at_once(make_graph: Any, stale: Path, data_dir: Path) -> None:
@@ -93,7 +110,7 @@ def flask_graph(paths: dict[str, str]) -> Any:
         testing=True,
         loader=load_from_dict(
             sqlite=dict(paths=paths),
-            sqlite_health=dict(datasets="runtime,notes"),
+            sqlite_health=dict(datasets="shelf,notes"),
             health_convention=dict(include_build_info="false"),
         ),
     )
@@ -101,34 +118,34 @@ def flask_graph(paths: dict[str, str]) -> Any:
     return graph
 
 
-def test_health_reports_each_data_set(artifact: Path, build: Any, data_dir: Path) -> None:
+def test_health_reports_each_data_set(shelf: Path, build: Any, data_dir: Path) -> None:
     """With sound artifacts, /api/health is 200 and lists each data set with its file."""
     from runtime_models import NotesBase
 
     notes = build(data_dir / "notes.sqlite", rows=[], base=NotesBase, name="notes")
-    graph = flask_graph({"runtime": str(artifact), "notes": str(notes)})
+    graph = flask_graph({"shelf": str(shelf), "notes": str(notes)})
     try:
         response = graph.flask.test_client().get("/api/health")
         assert response.status_code == 200
         body = response.json
         assert body["ok"] is True
-        assert set(body["checks"]) == {"sqlite.runtime", "sqlite.notes"}
-        assert body["checks"]["sqlite.runtime"] == {
-            "ok": True, "message": f"{artifact} (from config sqlite.paths)"
+        assert set(body["checks"]) == {"sqlite.shelf", "sqlite.notes"}
+        assert body["checks"]["sqlite.shelf"] == {
+            "ok": True, "message": f"{shelf} (from config sqlite.paths)"
         }
     finally:
         dispose_sqlite_connections(graph)
 
 
-def test_health_fails_naming_a_missing_artifact(artifact: Path, data_dir: Path) -> None:
+def test_health_fails_naming_a_missing_artifact(shelf: Path, data_dir: Path) -> None:
     """A missing artifact makes /api/health 503, its check naming the data set and path."""
     missing = data_dir / "missing.sqlite"
-    graph = flask_graph({"runtime": str(artifact), "notes": str(missing)})
+    graph = flask_graph({"shelf": str(shelf), "notes": str(missing)})
     try:
         response = graph.flask.test_client().get("/api/health")
         assert response.status_code == 503
         checks = response.json["checks"]
-        assert checks["sqlite.runtime"]["ok"] is True
+        assert checks["sqlite.shelf"]["ok"] is True
         assert checks["sqlite.notes"]["ok"] is False
         assert "data set 'notes'" in checks["sqlite.notes"]["message"]
         assert str(missing) in checks["sqlite.notes"]["message"]
