@@ -8,6 +8,7 @@ import inspect
 import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from decimal import InvalidOperation
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast
 
@@ -297,7 +298,7 @@ class Store(Generic[ModelT]):
             yield
         except SQLiteError:
             raise
-        except (ValueError, TypeError, LookupError, ArithmeticError) as error:
+        except (ValueError, TypeError, LookupError, InvalidOperation) as error:
             context = self._engine.context() if self.graph is not None else {}
             raise UnreadableValueError(
                 f"a value of {self.model_class.__name__} cannot be read: {error}",

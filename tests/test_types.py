@@ -12,6 +12,7 @@ import pytest
 from runtime_models import Base, Continent, Country, CountryStore
 from sqlalchemy.exc import StatementError
 
+from microcosm_sqlite.errors import UnreadableValueError
 from microcosm_sqlite.types import EnumType, Truthy, to_bool
 
 
@@ -69,7 +70,9 @@ def test_enum_type_reading_an_unknown_stored_name_fails(writable: Any, make_grap
     connection.execute("UPDATE country SET continent = 'ATLANTIS'")
     connection.commit()
     connection.close()
-    with pytest.raises(ValueError, match=r"'ATLANTIS' is not a Continent \(choose from: EUROPE"):
+    with pytest.raises(
+        UnreadableValueError, match=r"'ATLANTIS' is not a Continent \(choose from: EUROPE"
+    ):
         CountryStore(make_graph({"runtime": path})).get("FR")
 
 
