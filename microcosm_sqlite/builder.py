@@ -218,12 +218,21 @@ def load_order(tables: Iterable[Table]) -> list[Table]:
 # stores the document as the text it is. Artifacts built by 3.0.0 declare `JSON`.
 JSON_DECLARED_TYPE = "JSON TEXT"
 
+# How artifacts declare a generic `Float` column. `Mapped[float]` is `Float()` under
+# SQLAlchemy 2.0 and `Double()` under 2.1, which SQLite spells `FLOAT` and `DOUBLE`: the same
+# REAL affinity and Python float. One name keeps the bytes of a build the same on either
+# version; `DOUBLE` is what 2.1 wrote already. The uppercase `FLOAT` type still says `FLOAT`.
+FLOAT_DECLARED_TYPE = "DOUBLE"
+
 
 class ArtifactTypeCompiler(SQLiteTypeCompiler):
-    """SQLite's type names, but JSON columns declared with TEXT affinity."""
+    """SQLite's type names, but JSON columns declared with TEXT affinity, floats as `DOUBLE`."""
 
     def visit_JSON(self, type_: Any, **kw: Any) -> str:
         return JSON_DECLARED_TYPE
+
+    def visit_float(self, type_: Any, **kw: Any) -> str:
+        return FLOAT_DECLARED_TYPE
 
 
 class ArtifactDialect(SQLiteDialect_pysqlite):
@@ -232,9 +241,15 @@ class ArtifactDialect(SQLiteDialect_pysqlite):
     type_compiler_cls = ArtifactTypeCompiler
 
 
+# typed as Any first: SQLAlchemy 2.0 leaves these constructors untyped
+new_artifact_dialect: Any = ArtifactDialect
+new_create_index: Any = CreateIndex
+
+
 def artifact_dialect() -> Dialect:
     """The dialect whose DDL the build writes, and that `verify` compares types with."""
-    return ArtifactDialect()
+    dialect: Dialect = new_artifact_dialect()
+    return dialect
 
 
 def table_ddl(table: Table, dialect: Dialect) -> str:
@@ -242,7 +257,7 @@ def table_ddl(table: Table, dialect: Dialect) -> str:
 
 
 def index_ddl(index: Index, dialect: Dialect) -> str:
-    return str(CreateIndex(index).compile(dialect=dialect)).strip()
+    return str(new_create_index(index).compile(dialect=dialect)).strip()
 
 
 def sorted_indexes(table: Table) -> list[Index]:

@@ -329,8 +329,18 @@ def manifest_differences(connection: sqlite3.Connection) -> list[str]:
     return differences
 
 
+# typed as Any first: SQLAlchemy 2.0 leaves the dialect's constructor untyped
+new_sqlite_dialect: Any = sqlite_dialect.dialect
+
+# Declared names that mean the same in SQLite (REAL affinity) and to SQLAlchemy (a float):
+# builds declare `DOUBLE`; 3.0.0 declared `Mapped[float]` `FLOAT` under SQLAlchemy 2.0.
+FLOAT_SPELLINGS = frozenset({"FLOAT", "DOUBLE", "DOUBLE PRECISION", "REAL"})
+
+
 def _normal_type(type_: str) -> str:
-    return " ".join(type_.upper().replace(" (", "(").split())
+    """A declared type in one spelling: upper case, single spaces, and every float one name."""
+    normal = " ".join(type_.upper().replace(" (", "(").split())
+    return "DOUBLE" if normal in FLOAT_SPELLINGS else normal
 
 
 def schema_differences(connection: sqlite3.Connection, metadata: MetaData) -> list[str]:
@@ -366,7 +376,7 @@ def _table_differences(connection: sqlite3.Connection, table: Table, dialect: An
             differences.append(f"{where} is missing from the artifact")
             continue
         expected = _normal_type(column.type.compile(dialect=dialect))
-        earlier = _normal_type(column.type.compile(dialect=sqlite_dialect.dialect()))
+        earlier = _normal_type(column.type.compile(dialect=new_sqlite_dialect()))
         if _normal_type(found.type) not in (expected, earlier):
             differences.append(f"{where} is {found.type}, the models say {expected}")
         if found.nullable != bool(column.nullable):

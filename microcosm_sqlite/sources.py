@@ -230,9 +230,23 @@ def _int_or_float(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def generic_type(type_: TypeEngine[Any]) -> type[TypeEngine[Any]] | None:
+    """
+    A column type's generic type, `Float` for every float on any SQLAlchemy we support.
+
+    SQLAlchemy 2.0 gives `Float` (what `Mapped[float]` is there) the generic type `Numeric`,
+    2.1 gives it `Float`: a float column reads its text as a float, not a Decimal, on both.
+
+    """
+    stored = type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+    if isinstance(stored, Float):
+        return Float
+    return type_affinity(type_)
+
+
 def text_parser(type_: TypeEngine[Any]) -> Callable[[str], Any] | None:
     """How text becomes the Python value a column type's bind processor expects (None: as is)."""
-    affinity = type_affinity(type_)
+    affinity = generic_type(type_)
     if affinity is None:
         return None
     if issubclass(affinity, Boolean):
@@ -260,7 +274,7 @@ def text_parser(type_: TypeEngine[Any]) -> Callable[[str], Any] | None:
 
 def json_accepts(type_: TypeEngine[Any], value: Any) -> bool:
     """Whether a JSON value that is not a string fits a column type as it is."""
-    affinity = type_affinity(type_)
+    affinity = generic_type(type_)
     if affinity is None:
         return True
     if issubclass(affinity, JSON):
@@ -307,7 +321,7 @@ class ColumnConverter:
         self.name = column.name
         type_ = column.type
         self.type = type_
-        affinity = type_affinity(type_)
+        affinity = generic_type(type_)
         self.is_json = affinity is not None and issubclass(affinity, JSON)
         # a TypeDecorator may add its own bind step, so only plain types convert inline
         self.plain = not isinstance(type_, TypeDecorator)

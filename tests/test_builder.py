@@ -31,13 +31,17 @@ from fixtures.tools import (
     rows,
     subprocess_env,
 )
+from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, Table
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.builder import (
+    artifact_dialect,
     build_artifact,
     find_base,
     load_order,
     remove_stale_temp_files,
+    table_ddl,
     temp_path,
 )
 from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
@@ -92,6 +96,46 @@ def test_the_same_sources_build_the_same_bytes(tmp_path: Path, built: Path) -> N
 
     assert again.read_bytes() == first
     assert built.read_bytes() == first
+
+
+def test_a_float_column_is_declared_double_on_every_sqlalchemy(built: Path) -> None:
+    """`Mapped[float]` (`Float` on SQLAlchemy 2.0, `Double` on 2.1), `Float` and `Double` are all
+    declared `DOUBLE`, so the same sources build the same bytes on either; explicit uppercase
+    SQL types keep their names."""
+    metadata = MetaData()
+
+    class Floats(DeclarativeBase):
+        pass
+
+    class Reading(Floats):
+        __tablename__ = "reading"
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+        value: Mapped[float]
+
+    table = Table(
+        "floats", metadata,
+        Column("id", Integer, primary_key=True),
+        Column("generic", Float),
+        Column("precise", Float(10)),
+        Column("double", Double),
+        Column("upper", FLOAT),
+        Column("real", REAL),
+    )
+    connection = sqlite3.connect(built)
+    try:
+        (declared,) = connection.execute(
+            "SELECT sql FROM sqlite_schema WHERE name = 'books'"
+        ).fetchone()
+    finally:
+        connection.close()
+
+    assert "rating DOUBLE," in declared
+    assert "value DOUBLE NOT NULL" in table_ddl(Reading.__table__, artifact_dialect())
+    assert [line.strip().rstrip(",") for line in table_ddl(table, artifact_dialect())
+            .splitlines()[2:7]] == [
+        "generic DOUBLE", "precise DOUBLE", "double DOUBLE", "upper FLOAT", "real REAL"
+    ]
 
 
 class RecordedProgress:

@@ -17,7 +17,7 @@ import pytest
 from fixtures import cycle, library
 from fixtures.library import AuthorStore, BookStore
 from fixtures.tools import graph_for, rows
-from sqlalchemy import Column, Integer, MetaData, String, Table
+from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, String, Table
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.builder import build_artifact
@@ -226,6 +226,32 @@ def test_models_that_differ_are_listed_one_difference_a_line(built: Path) -> Non
         "table authors: column birthplace is missing from the artifact",
         "table readers: in the models but not in the artifact",
     ]
+
+
+@pytest.mark.parametrize("declared", ["FLOAT", "DOUBLE", "double precision", "REAL"])
+@pytest.mark.parametrize("model_type", [Float, Double, FLOAT, REAL], ids=repr)
+def test_float_spellings_verify_against_any_float_model(
+    tmp_path: Path, declared: str, model_type: Any
+) -> None:
+    """A float column matches a float model however either spells it (artifacts built under
+    SQLAlchemy 2.0 said FLOAT, under 2.1 DOUBLE); a column that is no float still differs."""
+    metadata = MetaData()
+    Table(
+        "t", metadata,
+        Column("id", Integer, primary_key=True),
+        Column("x", model_type),
+        Column("y", model_type),
+    )
+    connection = sqlite3.connect(tmp_path / "floats.sqlite")
+    try:
+        connection.execute(f"CREATE TABLE t (id INTEGER NOT NULL, x {declared}, y INTEGER,"
+                           " PRIMARY KEY (id))")
+        differences = schema_differences(connection, metadata)
+    finally:
+        connection.close()
+
+    assert len(differences) == 1
+    assert differences[0].startswith("table t: column y is INTEGER, the models say ")
 
 
 def test_the_wrong_models_are_found(built: Path) -> None:

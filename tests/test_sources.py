@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 from fixtures.library import Author, Base, Book, Genre
 from sqlalchemy import (
+    FLOAT,
+    REAL,
     Boolean,
     Column,
+    Double,
     Float,
     Integer,
     MetaData,
@@ -36,6 +39,7 @@ from microcosm_sqlite.sources import (
     TableSource,
     TooManyProblems,
     find_sources,
+    text_parser,
 )
 
 DIALECT = sqlite.dialect()
@@ -142,6 +146,20 @@ def test_text_that_does_not_convert_says_why(
     """A value that does not fit its column raises ValueError saying what was wrong."""
     with pytest.raises(ValueError, match=reason.replace("(", r"\(").replace(")", r"\)")):
         converter(model, column).from_text(given)
+
+
+@pytest.mark.parametrize("type_", [Float(), Double(), FLOAT(), REAL(), Float(asdecimal=True)],
+                         ids=repr)
+def test_text_for_a_float_column_is_read_as_a_float_on_every_sqlalchemy(type_: Any) -> None:
+    """Every float type reads its text as a float, not a Decimal (SQLAlchemy 2.0 files `Float`,
+    its `Mapped[float]`, under `Numeric`), and refuses what overflows a float alike."""
+    parse = text_parser(type_)
+
+    assert parse is not None
+    value = parse("0.1")
+    assert type(value) is float and value == 0.1
+    with pytest.raises(ValueError, match="'1e999' is out of range for a float"):
+        parse("1e999")
 
 
 # columns of each number kind, and text with declared lengths: for both ways through a CSV
