@@ -12,10 +12,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from fixtures.tools import (
     MODELS,
     SOURCES,
+    cli_runner,
     console_script,
     copy_sources,
     leftovers,
@@ -27,7 +28,7 @@ from microcosm_sqlite.cli import cli
 
 
 def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
+    return cli_runner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
