@@ -11,7 +11,7 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     ├── InvalidFilterValueError (400): a filter value the column cannot compare with
     ├── DataSetCheckError (503): `graph.sqlite.check()` found problems; `problems` lists them
     ├── DataSetError (500): names the data set, its path and where the path came from
-    │   ├── DataSetNotConfiguredError: no path for the name
+    │   ├── DataSetNotConfiguredError: no path for the name (also a KeyError)
     │   ├── DataSetNotFoundError: no file at the path, or not a regular file
     │   ├── NotADatabaseError: the file is not SQLite, is corrupt, or was left in WAL mode
     │   ├── ReadOnlyDataSetError (405): a write on a read-only data set
@@ -32,6 +32,8 @@ class SQLiteError(Exception):
     """The root of the tree."""
 
     status_code = 500
+    # Read by microcosm-flask's error handler, as in 2.x: our messages carry the context.
+    include_stack_trace = False
 
 
 class ModelNotFoundError(SQLiteError):
@@ -122,8 +124,12 @@ class DataSetError(SQLiteError):
         super().__init__(f"data set {dataset!r}{where}{came_from}: {reason}")
 
 
-class DataSetNotConfiguredError(DataSetError):
-    pass
+class DataSetNotConfiguredError(DataSetError, KeyError):
+    """No path for the name; also a KeyError, as 2.x's missing name was (see UPGRADING.md)."""
+
+    def __str__(self) -> str:
+        # KeyError's str() would quote the message; keep it as DataSetError writes it.
+        return Exception.__str__(self)
 
 
 class DataSetNotFoundError(DataSetError):

@@ -1,0 +1,42 @@
+"""2.x names keep working in 3.x, each with a DeprecationWarning naming its replacement."""
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+
+from microcosm_sqlite.errors import DataSetNotConfiguredError, SQLiteError
+
+
+def test_new_object_id_gives_a_uuid_with_a_warning() -> None:
+    """identifiers.new_object_id still gives a random UUID, and points to uuid4."""
+    from microcosm_sqlite.identifiers import new_object_id
+
+    with pytest.warns(DeprecationWarning, match="uuid4"):
+        first = new_object_id()
+    with pytest.warns(DeprecationWarning):
+        second = new_object_id()
+    assert isinstance(first, UUID) and first != second
+
+
+def test_naming_convention_is_importable_with_a_warning() -> None:
+    """constants.naming_convention keeps 2.x's keys, and says bases no longer apply it."""
+    with pytest.warns(DeprecationWarning, match="naming_convention"):
+        from microcosm_sqlite.constants import naming_convention
+    assert sorted(naming_convention) == ["ck", "fk", "ix", "pk", "uq"]
+    assert naming_convention["pk"] == "pk_%(table_name)s"
+
+
+def test_include_stack_trace_is_false_as_in_2x() -> None:
+    """microcosm-flask reads include_stack_trace on errors; it stays there, without a warning."""
+    assert SQLiteError.include_stack_trace is False
+    assert SQLiteError("x").include_stack_trace is False
+
+
+def test_data_set_not_configured_is_a_key_error_with_a_readable_message() -> None:
+    """2.x code catching KeyError for an unknown name keeps working; str() is not quoted."""
+    error = DataSetNotConfiguredError("no path", dataset="x")
+    assert isinstance(error, KeyError)
+    assert str(error) == "data set 'x': no path"
+    with pytest.raises(KeyError):
+        raise error
