@@ -1,9 +1,12 @@
 """2.x names keep working in 3.x, each with a DeprecationWarning naming its replacement."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
+from runtime_models import Base, City, CityStore, city_values
 
 from microcosm_sqlite.errors import DataSetNotConfiguredError, SQLiteError
 
@@ -40,3 +43,36 @@ def test_data_set_not_configured_is_a_key_error_with_a_readable_message() -> Non
     assert str(error) == "data set 'x': no path"
     with pytest.raises(KeyError):
         raise error
+
+
+def test_session_context_shares_its_session_with_stores(make_graph: Any, artifact: Path) -> None:
+    """SessionContext opens a session that Store() calls see; changes last only if committed."""
+    from microcosm_sqlite.context import SessionContext
+
+    graph = make_graph({"runtime": str(artifact)}, read_only=False)
+    with pytest.warns(DeprecationWarning, match="new_context"):
+        context = SessionContext(graph, Base)
+    with context:
+        assert context.session is not None
+        assert CityStore().get(1).id == 1
+        CityStore().create(City(**city_values(999)))
+        context.rollback()
+        assert CityStore().count() == CityStore(graph).count()
+    assert context.session is None
+    with pytest.raises(SQLiteError, match="no graph"):
+        CityStore().count()
+
+
+def test_session_context_open_commit_close(make_graph: Any, artifact: Path) -> None:
+    """The explicit open/commit/close style of 2.x keeps working."""
+    from microcosm_sqlite.context import SessionContext
+
+    graph = make_graph({"runtime": str(artifact)}, read_only=False)
+    before = CityStore(graph).count()
+    with pytest.warns(DeprecationWarning):
+        context = SessionContext(graph, Base, expire_on_commit=True, defer_foreign_keys=True)
+    context.open()
+    CityStore().create(City(**city_values(999)))
+    context.commit()
+    context.close()
+    assert CityStore(graph).count() == before + 1
