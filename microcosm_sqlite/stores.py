@@ -19,6 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Mapper, Session
 
+from microcosm_sqlite import compat
 from microcosm_sqlite._sqla_internals import has_loader_options, has_modified, raw_cursor
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine, translate_error
@@ -36,6 +37,13 @@ from microcosm_sqlite.rowloading import RowLoader
 from microcosm_sqlite.sessions import FastReadSession
 
 ModelT = TypeVar("ModelT")
+
+
+def __getattr__(name: str) -> Any:
+    """2.x's `GetOrCreateSession` and `get_session`, deprecated, live in `compat`."""
+    if name in ("GetOrCreateSession", "get_session"):
+        return getattr(compat, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 IN_VALUE_TYPES = (list, tuple, set, frozenset)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -62,8 +70,16 @@ class Store(Generic[ModelT]):
     # fetches at a time (the fast path reads the cursor row by row)
     batch_size = 1000
 
-    def __init__(self, graph: Any = None) -> None:
+    def __init__(self, graph: Any = None, get_session: Any = None) -> None:
+        if get_session is not None or isinstance(graph, compat.GetOrCreateSession):
+            graph = compat.store_graph(graph, get_session)  # 2.x call styles, deprecated
         self.graph = graph
+
+    @property
+    def session(self) -> Session:
+        """Deprecated (2.x): the session this store reads through; Store calls need none."""
+        compat.deprecated("Store.session", "call the store's methods, or use Base.new_context")
+        return compat.store_session(self)
 
     # --- reads ---------------------------------------------------------------------------
 

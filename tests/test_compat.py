@@ -76,3 +76,40 @@ def test_session_context_open_commit_close(make_graph: Any, artifact: Path) -> N
     context.commit()
     context.close()
     assert CityStore(graph).count() == before + 1
+
+
+def test_store_takes_get_or_create_session(graph: Any) -> None:
+    """Store(GetOrCreateSession(graph)), positional or as get_session=, reads from the graph."""
+    from microcosm_sqlite.stores import GetOrCreateSession
+
+    with pytest.warns(DeprecationWarning, match="Store\\(graph\\)"):
+        getter = GetOrCreateSession(graph)
+    with pytest.warns(DeprecationWarning, match="Store\\(graph\\)"):
+        positional = CityStore(getter)
+    with pytest.warns(DeprecationWarning, match="Store\\(graph\\)"):
+        keyword = CityStore(get_session=getter)
+    assert positional.graph is graph and keyword.graph is graph
+    assert positional.get(1).id == keyword.get(1).id == 1
+    with pytest.warns(DeprecationWarning, match="Store.session"):
+        session = positional.session
+    assert session.get(City, 1) is not None
+
+
+def test_store_with_get_session_uses_the_open_context(graph: Any) -> None:
+    """Store(get_session=get_session) reads through the context it is called in."""
+    from microcosm_sqlite.stores import get_session
+
+    with pytest.warns(DeprecationWarning, match="new_context"):
+        store = CityStore(get_session=get_session)
+    with Base.new_context(graph) as session:
+        assert store.count() == CityStore(graph).count()
+        with pytest.warns(DeprecationWarning, match="get_session"):
+            assert get_session(store) is session
+        with pytest.warns(DeprecationWarning):
+            assert store.session is session
+
+
+def test_store_refuses_other_session_getters() -> None:
+    """Any other get_session callable is a TypeError pointing to the upgrade guide."""
+    with pytest.raises(TypeError, match=r"UPGRADING\.md"):
+        CityStore(get_session=lambda store: None)

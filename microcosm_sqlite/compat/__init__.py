@@ -1,0 +1,71 @@
+"""
+2.x names that have no old module of their own, each a thin deprecated wrapper over the 3.x API
+(see UPGRADING.md). `microcosm_sqlite.stores` re-exports the session ones from here.
+
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from microcosm_sqlite.dataset import context_session
+
+
+def deprecated(old: str, new: str) -> None:
+    """Warn, from the caller's caller, that `old` is going and `new` replaces it."""
+    warnings.warn(
+        f"{old} is deprecated; {new} (see UPGRADING.md)", DeprecationWarning, stacklevel=3
+    )
+
+
+class GetOrCreateSession:
+    """Deprecated: `Store(graph)` uses the graph's session for the thread."""
+
+    def __init__(self, graph: Any, expire_on_commit: bool = False) -> None:
+        deprecated("GetOrCreateSession(graph)", "pass the graph itself: Store(graph)")
+        self.graph = graph
+        self.expire_on_commit = expire_on_commit
+
+    def __call__(self, store: Any) -> Session:
+        return store_session(store)
+
+
+def get_session(store: Any) -> Session:
+    """Deprecated: the session of the open context; 3.x's `Store()` finds it by itself."""
+    deprecated("get_session", "call Store() inside `with Base.new_context(graph):`")
+    session = context_session(store.dataset)
+    if session is None:
+        raise AttributeError(f"no session is open for data set {store.dataset!r}")
+    return session
+
+
+def store_graph(graph: Any, get_session: Any) -> Any:
+    """The graph a store uses, given 2.x's `Store(GetOrCreateSession(graph))` call styles."""
+    source = get_session if get_session is not None else graph
+    if isinstance(source, GetOrCreateSession):
+        deprecated("Store(get_session=...)", "pass the graph itself: Store(graph)")
+        return source.graph
+    if source is get_session_function:
+        deprecated("Store(get_session=get_session)", "call Store() inside Base.new_context(graph)")
+        return None
+    raise TypeError(
+        "Store(get_session=...) takes only 2.x's GetOrCreateSession(graph) or get_session;"
+        " pass the graph instead: Store(graph) (see UPGRADING.md)"
+    )
+
+
+def store_session(store: Any) -> Session:
+    """The session a store reads through: the open context's, else the graph's for the thread."""
+    session = context_session(store.dataset)
+    if session is not None:
+        return session
+    if store.graph is None:
+        raise AttributeError(f"no session is open for data set {store.dataset!r}")
+    engine = store.graph.sqlite(store.dataset)
+    thread_session: Session = engine.thread_reads().session
+    return thread_session
+
+
+get_session_function = get_session
