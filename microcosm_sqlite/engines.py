@@ -19,6 +19,7 @@ import sqlite3
 import stat
 import threading
 import time
+import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -392,6 +393,16 @@ class DataSetEngine:
             raise ReadOnlyDataSetError(
                 f"cannot {action}: the data set is read-only ({why})", **self.context()
             )
+
+    def __iter__(self) -> Iterator[Any]:
+        """2.x's `engine, Session = graph.sqlite(name)`, deprecated (see UPGRADING.md)."""
+        warnings.warn(
+            "unpacking graph.sqlite(name) is deprecated; use its .engine and .new_session()"
+            " (see UPGRADING.md)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return iter((self.engine, self.sessionmaker))
 
     def dispose(self) -> None:
         """Close this process's connections; the next read opens new ones, on the file there now."""

@@ -12,6 +12,7 @@ from microcosm.api import defaults, typed
 from microcosm.config.types import boolean
 from microcosm_logging.decorators import logger
 
+from microcosm_sqlite import compat
 from microcosm_sqlite.engines import DataSetEngine, EngineOptions
 from microcosm_sqlite.health import check_data_sets
 from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
@@ -50,6 +51,18 @@ class SQLiteBindFactory:
 
     def __getitem__(self, name: str) -> str:
         return self.resolve(name).path
+
+    # 2.x's names, deprecated (see microcosm_sqlite.compat)
+    def __setitem__(self, name: str, path: str) -> None:
+        compat.register_path(self, name, path)
+
+    @property
+    def paths(self) -> dict[str, str]:
+        return compat.configured_paths(self)
+
+    @property
+    def datasets(self) -> dict[str, DataSetEngine]:
+        return compat.opened_datasets(self)
 
     def resolve(self, name: str) -> ResolvedPath:
         """The path for a name and its origin, logged once per graph."""

@@ -113,3 +113,35 @@ def test_store_refuses_other_session_getters() -> None:
     """Any other get_session callable is a TypeError pointing to the upgrade guide."""
     with pytest.raises(TypeError, match=r"UPGRADING\.md"):
         CityStore(get_session=lambda store: None)
+
+
+def test_graph_sqlite_unpacks_into_engine_and_session_maker(graph: Any) -> None:
+    """`engine, Session = graph.sqlite(name)` gives a SQLAlchemy engine and a session maker."""
+    with pytest.warns(DeprecationWarning, match="new_session"):
+        engine, Session = graph.sqlite("runtime")
+    assert engine is graph.sqlite("runtime").engine
+    with Session() as session:
+        assert session.get(City, 1) is not None
+
+
+def test_graph_sqlite_paths_and_datasets(graph: Any, artifact: Path) -> None:
+    """`graph.sqlite.paths` and `.datasets` list configured paths and opened data sets."""
+    CityStore(graph).get(1)
+    with pytest.warns(DeprecationWarning, match="graph.sqlite.paths"):
+        paths = graph.sqlite.paths
+    assert paths["runtime"] == str(artifact)
+    with pytest.warns(DeprecationWarning, match="graph.sqlite.datasets"):
+        datasets = graph.sqlite.datasets
+    assert datasets["runtime"] is graph.sqlite("runtime")
+
+
+def test_graph_sqlite_setitem_registers_a_path_before_first_use(
+    make_graph: Any, artifact: Path
+) -> None:
+    """`graph.sqlite[name] = path` works before the data set is used, and is refused after."""
+    graph = make_graph({})
+    with pytest.warns(DeprecationWarning, match="sqlite.paths"):
+        graph.sqlite["runtime"] = str(artifact)
+    assert CityStore(graph).get(1).id == 1
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="already in use"):
+        graph.sqlite["runtime"] = str(artifact)

@@ -69,3 +69,28 @@ def store_session(store: Any) -> Session:
 
 
 get_session_function = get_session
+
+
+def register_path(factory: Any, name: str, path: str) -> None:
+    """2.x's `graph.sqlite[name] = path`: a path for a data set not yet used in this graph."""
+    deprecated("graph.sqlite[name] = path", "name the path in config sqlite.paths")
+    if name in factory.resolved or name in factory.engines:
+        raise ValueError(
+            f"data set {name!r} is already in use in this graph; set its path in config before"
+            " the first use (see UPGRADING.md)"
+        )
+    factory.resolver.configured[name] = str(path)
+
+
+def configured_paths(factory: Any) -> dict[str, str]:
+    """2.x's `graph.sqlite.paths`: the configured paths, and every path resolved so far."""
+    deprecated("graph.sqlite.paths", "use graph.sqlite[name] or graph.sqlite.resolve(name)")
+    paths = {name: str(path) for name, path in factory.resolver.configured.items()}
+    paths.update((name, resolved.path) for name, resolved in factory.resolved.items())
+    return paths
+
+
+def opened_datasets(factory: Any) -> dict[str, Any]:
+    """2.x's `graph.sqlite.datasets`: the data sets opened so far, by name."""
+    deprecated("graph.sqlite.datasets", "use graph.sqlite(name) for a data set's engine")
+    return dict(factory.engines)
