@@ -7,6 +7,7 @@ so two graphs can map one name to two files in the same process.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -96,6 +97,17 @@ class DataSetMethods:
         finally:
             open_sessions.reset(token)
             session.close()
+
+    @classmethod
+    def resolve(cls) -> type[Any]:
+        """Deprecated (2.x): the data set's base; 3.x bases hold no engine to resolve."""
+        warnings.warn(
+            "Base.resolve() is deprecated; use Base.engine_for(graph) or Base.new_context(graph)"
+            " (see UPGRADING.md)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return next(klass for klass in cls.__mro__ if "__dataset__" in vars(klass))
 
     @classmethod
     def dispose(cls, graph: Any) -> None:

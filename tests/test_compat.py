@@ -145,3 +145,11 @@ def test_graph_sqlite_setitem_registers_a_path_before_first_use(
     assert CityStore(graph).get(1).id == 1
     with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="already in use"):
         graph.sqlite["runtime"] = str(artifact)
+
+
+def test_resolve_gives_the_data_set_base() -> None:
+    """`Model.resolve()` and `Base.resolve()` give the data set's base, with a warning."""
+    with pytest.warns(DeprecationWarning, match="engine_for"):
+        assert City.resolve() is Base
+    with pytest.warns(DeprecationWarning):
+        assert Base.resolve() is Base
