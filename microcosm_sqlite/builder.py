@@ -63,6 +63,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import BuildError, BuildInputError
+from microcosm_sqlite.formatting import plural, size
 from microcosm_sqlite.manifest import (
     MANIFEST_TABLE,
     TableReport,
@@ -672,13 +673,26 @@ def _cannot_write(error: OSError, output: Path) -> str:
 
 
 class BuildProgress(Protocol):
-    """Where a build reports how far through its sources it is, in bytes."""
+    """
+    Where a build reports how far it is: `begin` with its sources' size in bytes, `advance`
+    as it reads them, and `end` when the build is over (done or failed). A listener that
+    also has `phase(name)` hears each step's name as it starts: `loading <table>` for each
+    table, then `checking foreign keys`, `creating indexes`, `gathering statistics (ANALYZE)`,
+    `compacting (VACUUM)`, `checking integrity and foreign keys`, `writing to disk`.
+    """
 
     def begin(self, total_bytes: int) -> None: ...
 
     def advance(self, bytes_read: int) -> None: ...
 
     def end(self) -> None: ...
+
+
+def _phase(progress: BuildProgress | None, name: str) -> None:
+    """Tell `progress` that the step `name` starts, if it listens for steps."""
+    announce = getattr(progress, "phase", None)
+    if announce is not None:
+        announce(name)
 
 
 class TableInput(Protocol):
@@ -913,16 +927,20 @@ def _build(
             fingerprint = schema_fingerprint(connection)
             write_manifest(connection, manifest_entries(dataset, fingerprint, reports))
             connection.execute("COMMIT")
+            _phase(progress, "gathering statistics (ANALYZE)")
             connection.execute("ANALYZE")
             clock.lap("analyzed")
+            _phase(progress, "compacting (VACUUM)")
             # the compacted copy is the artifact: one copy, where VACUUM in place makes two
             connection.execute("VACUUM INTO ?", (os.fspath(temp),))
             clock.lap("vacuumed")
         finally:
             connection.close()
             _remove(loading)
+        _phase(progress, "checking integrity and foreign keys")
         _check(temp, context)
         clock.lap("checked")
+        _phase(progress, "writing to disk")
         _sync(temp)
         os.replace(temp, output)
         _sync_directory(output.parent)
@@ -939,6 +957,9 @@ def _build(
         _discard(temp)
         _discard(loading)
         raise
+    finally:
+        if progress is not None:
+            progress.end()
     report = BuildReport(
         dataset=dataset,
         output=output,
@@ -948,8 +969,9 @@ def _build(
         seconds=time.monotonic() - started,
     )
     logger.info(
-        "built data set %r into %s: %d tables, %d rows, %d bytes in %.1fs",
-        dataset, output, len(report.tables), report.rows, report.size, report.seconds,
+        "built data set %r into %s: %s, %s, %s in %.1fs",
+        dataset, output, plural(len(report.tables), "table"), plural(report.rows, "row"),
+        size(report.size), report.seconds,
     )
     return report
 
@@ -960,10 +982,19 @@ def _failed(
     count = len(problems)
     more = " (stopped there; --max-errors raises the limit)" if count >= problems.limit else ""
     return BuildError(
-        f"{count} problem{'s' if count != 1 else ''} {where}{more}",
-        problems=problems.found,
+        f"{plural(count, 'problem')} {where}{more}",
+        problems=in_source_order(problems.found),
         **context,
     )
+
+
+def in_source_order(problems: Iterable[BuildInputError]) -> list[BuildInputError]:
+    """
+    Problems by file, then line: the order they were found in is the order of the checks
+    (a bad value as its batch is read, a duplicate key as the batch is inserted), not theirs.
+    Problems of a whole file (no line) come first among its own.
+    """
+    return sorted(problems, key=lambda problem: (problem.file, problem.line or 0))
 
 
 def _load(
@@ -1007,20 +1038,20 @@ def _load(
             if given is None:  # allowed missing: the table stays empty
                 reports.append(TableReport(table.name, 0))
                 continue
+            _phase(progress, f"loading {table.name}")
             source = given.source(table, dialect, ignore_unknown_columns=ignore_unknown_columns)
             rows = loader.load(source, advance)
-            logger.debug("loaded %d rows into %s from %s", rows, table.name, source.name)
+            logger.debug("loaded %s into %s from %s", plural(rows, "row"), table.name, source.name)
             reports.append(given.report(table.name, rows))
         # with the other problems, so one build reports them all
+        _phase(progress, "checking foreign keys")
         loader.check_foreign_keys(table.name for table in tables)
     except TooManyProblems:
         pass
-    finally:
-        if progress is not None:
-            progress.end()
     if problems:
         raise _failed(problems, context, where)
 
+    _phase(progress, "creating indexes")
     connection.execute(f"PRAGMA cache_size = -{INDEX_CACHE_KIB}")
     connection.execute("PRAGMA temp_store = FILE")
     for table in tables:

@@ -7,7 +7,6 @@ input or the artifact is bad (each problem on its own line on stderr), 2 for usa
 """
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import sys
@@ -24,6 +23,7 @@ from microcosm_sqlite.builder import build_artifact, find_base
 from microcosm_sqlite.diffing import diff_artifacts, write_textconv
 from microcosm_sqlite.engines import check_artifact
 from microcosm_sqlite.errors import BuildError, SQLiteError
+from microcosm_sqlite.formatting import json_text, plural
 from microcosm_sqlite.inspection import (
     DUMP_FORMATS,
     DumpFormat,
@@ -166,18 +166,47 @@ def fail(error: SQLiteError, problems: list[str] | tuple[str, ...] = ()) -> NoRe
 
 
 class ProgressBar:
-    """A progress bar by bytes read, shown on a terminal once a build takes a moment."""
+    """
+    A build's progress on a terminal: each step's name as it starts (`loading authors`,
+    `creating indexes`, `compacting (VACUUM)`, ...) on one status line that the next step
+    overwrites, and a bar by bytes read once loading takes a moment. The status line is
+    cleared when the build ends; with `verbose`, whose log lines would break into it, each
+    step is a line of its own instead. Disabled (not a terminal, or `--quiet`), it shows
+    nothing.
+    """
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, verbose: bool = False) -> None:
         self.enabled = enabled
+        self.verbose = verbose
         self.total = 0
         self.done = 0
         self.started = time.monotonic()
         self.bar: Any = None
+        self.label = "loading"
+        # whether a status line is on screen, to clear
+        self.shown = False
+
+    @property
+    def file(self) -> Any:
+        return sys.stderr
 
     def begin(self, total_bytes: int) -> None:
         self.total = total_bytes
         self.started = time.monotonic()
+
+    def phase(self, name: str) -> None:
+        """A step of the build starts: its name replaces the last one."""
+        loading = name.startswith("loading")
+        if self.bar is not None and not loading:
+            self._close_bar()
+        self.label = name
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.label = name
+            self.bar.render_progress()
+            return
+        self._status(name)
 
     def advance(self, bytes_read: int) -> None:
         self.done += bytes_read
@@ -186,8 +215,9 @@ class ProgressBar:
         if self.bar is None:
             if time.monotonic() - self.started < PROGRESS_DELAY:
                 return
+            self._status("")
             self.bar = click.progressbar(
-                length=max(self.total, 1), label="loading", file=sys.stderr, show_eta=True
+                length=max(self.total, 1), label=self.label, file=self.file, show_eta=True
             )
             self.bar.__enter__()
             self.bar.update(self.done)
@@ -195,9 +225,25 @@ class ProgressBar:
         self.bar.update(bytes_read)
 
     def end(self) -> None:
+        self._close_bar()
+        if self.enabled:
+            self._status("")
+
+    def _close_bar(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+    def _status(self, text: str) -> None:
+        """`text` on the status line, or the line cleared when it is empty."""
+        if self.verbose:
+            if text:
+                self.file.write(f"{text}\n")
+        elif text or self.shown:
+            # back to the line's start, clear it (ANSI erase-in-line), then the text
+            self.file.write(f"\r\x1b[K{text}")
+            self.shown = bool(text)
+        self.file.flush()
 
 
 @click.group(context_settings=dict(help_option_names=["-h", "--help"]))
@@ -267,7 +313,7 @@ def build(
     """
     configure_logging(quiet, verbose)
     base = import_models(models, app_dir)
-    progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
+    progress = ProgressBar(enabled=not quiet and sys.stderr.isatty(), verbose=verbose)
     try:
         build_artifact(
             base,
@@ -312,7 +358,7 @@ def inspect_command(
     except SQLiteError as error:
         fail(error)
     if as_json:
-        click.echo(json.dumps(info.as_dict(), indent=2))
+        click.echo(json_text(info.as_dict(), indent=2))
     else:
         click.echo(describe(info))
 
@@ -351,7 +397,7 @@ def verify(
     if differences:
         for difference in differences:
             click.echo(difference, err=True)
-        click.echo(f"Error: {path}: {len(differences)} problem(s) found", err=True)
+        click.echo(f"Error: {path}: {plural(len(differences), 'problem')} found", err=True)
         raise click.exceptions.Exit(BAD_INPUT)
     logger.info("%s: verified", path)
 
@@ -399,7 +445,8 @@ def dump(
     except SQLiteError as error:
         fail(error)
     for table, rows in counts.items():
-        logger.info("wrote %d rows of %s to %s", rows, table, output / f"{table}.{format_}")
+        target = output / f"{table}.{format_}"
+        logger.info("wrote %s of %s to %s", plural(rows, "row"), table, target)
 
 
 @cli.command("diff")
@@ -471,6 +518,10 @@ def terminate(signum: int, frame: FrameType | None) -> NoReturn:
 
 
 def main() -> None:
-    """The console script."""
+    """The console script, and `python -m microcosm_sqlite` (or `microcosm_sqlite.cli`)."""
     signal.signal(signal.SIGTERM, terminate)
     cli(prog_name="microcosm-sqlite")
+
+
+if __name__ == "__main__":
+    main()

@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, Any, Literal
 
+from microcosm_sqlite.formatting import json_text, plural, unescape_json
 from microcosm_sqlite.inspection import (
     ColumnInfo,
     ForeignKeyInfo,
     IndexInfo,
+    _is,
     columns_of,
     data_tables,
     describe_foreign_key,
@@ -58,7 +60,7 @@ def show(value: Any) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json_text(value)
     if isinstance(value, bytes):
         return f"x'{value.hex()}'"
     if isinstance(value, float):
@@ -69,6 +71,16 @@ def show(value: Any) -> str:
 def plain(value: Any) -> Any:
     """A stored value as JSON can hold it: blobs as hexadecimal text."""
     return value.hex() if isinstance(value, bytes) else value
+
+
+def documents(columns: Sequence[ColumnInfo]) -> frozenset[str]:
+    """The JSON columns, whose stored documents show with their text as it is."""
+    return frozenset(column.name for column in columns if _is(column.type, "JSON"))
+
+
+def readable(value: Any) -> Any:
+    """A JSON column's stored document with `\\uXXXX` escapes of text written as the text."""
+    return unescape_json(value) if isinstance(value, str) else value
 
 
 def sqlite_order(values: Sequence[Any]) -> tuple[tuple[int, Any], ...]:
@@ -309,6 +321,7 @@ class Comparison:
         old_rows = self.old.execute(select) if old.present and select else iter(())
         new_rows = self.new.execute(select) if new.present and select else iter(())
         key_of = itemgetter(*range(size)) if size else None
+        texts = documents(new.columns) | documents(old.columns)
         for op, before, after in _merge(old_rows, new_rows, key_of, size):
             if op == "same":
                 counts.unchanged += 1
@@ -321,6 +334,7 @@ class Comparison:
                 counts.changed += 1
                 values = {
                     name: (before[index], after[index])
+                    if name not in texts else (readable(before[index]), readable(after[index]))
                     for index, name in enumerate(columns[size:], start=size)
                     if before[index] != after[index]
                 }
@@ -333,7 +347,10 @@ class Comparison:
                 counts.removed += 1
             shown = columns[size:] if counts.key else columns
             start = size if counts.key else 0
-            values = dict(zip(shown, row[start:], strict=True))
+            values = {
+                name: readable(value) if name in texts else value
+                for name, value in zip(shown, row[start:], strict=True)
+            }
             yield RowChange("added" if added else "removed", keyed, values)
 
 
@@ -464,7 +481,9 @@ class _TextWriter:
     def end_table(self, counts: TableCounts, shown: int) -> None:
         hidden = counts.added + counts.removed + counts.changed - shown
         if hidden:
-            self.stream.write(f"{counts.table}: {hidden:,} more row changes not shown\n")
+            self.stream.write(
+                f"{counts.table}: {plural(hidden, 'more row change')} not shown\n"
+            )
         if not counts.key:
             self.stream.write(f"{counts.table}: no primary key, whole rows compared\n")
         self.stream.write(counts.line() + "\n")
@@ -480,23 +499,23 @@ class _JsonWriter:
         self.stream = stream
         self.first_table = True
         self.first_row = True
-        stream.write("{" + f'"old": {json.dumps(comparison.old_path)},'
-                     f' "new": {json.dumps(comparison.new_path)},\n')
+        stream.write("{" + f'"old": {json_text(comparison.old_path)},'
+                     f' "new": {json_text(comparison.new_path)},\n')
 
     def schema(self, changes: Sequence[SchemaChange]) -> None:
-        documents = ",\n  ".join(json.dumps(change.as_dict()) for change in changes)
+        documents = ",\n  ".join(json_text(change.as_dict()) for change in changes)
         self.stream.write(f' "schema": [\n  {documents}\n ],\n' if changes else ' "schema": [],\n')
         self.stream.write(' "tables": {')
 
     def begin_table(self, table: str, counts: TableCounts) -> None:
-        self.stream.write(("\n" if self.first_table else ",\n") + f"  {json.dumps(table)}: ")
-        self.stream.write("{" + f'"key": {json.dumps(list(counts.key))}, "rows": [')
+        self.stream.write(("\n" if self.first_table else ",\n") + f"  {json_text(table)}: ")
+        self.stream.write("{" + f'"key": {json_text(list(counts.key))}, "rows": [')
         self.first_table = False
         self.first_row = True
 
     def row(self, table: str, change: RowChange) -> None:
         self.stream.write(("\n" if self.first_row else ",\n") + "   ")
-        self.stream.write(json.dumps(change.as_dict(), ensure_ascii=False))
+        self.stream.write(json_text(change.as_dict()))
         self.first_row = False
 
     def end_table(self, counts: TableCounts, shown: int) -> None:
@@ -542,9 +561,15 @@ def write_textconv(path: str | os.PathLike[str], stream: IO[str]) -> int:
             names = [*keyed, *(column.name for column in columns if column.name not in keyed)]
             order = ", ".join(f"{quote(name)} COLLATE BINARY" for name in keyed or names)
             size = len(keyed)
+            texts = documents(columns)
             for row in connection.execute(
                 f"SELECT {', '.join(map(quote, names))} FROM {quote(table)} ORDER BY {order}"
             ):
+                if texts:
+                    row = tuple(
+                        readable(value) if name in texts else value
+                        for name, value in zip(names, row, strict=True)
+                    )
                 key = ", ".join(
                     f"{name}={show(value)}" for name, value in zip(keyed, row, strict=False)
                 )

@@ -7,8 +7,10 @@ and a missing path is an error, not a new empty database.
 
 Dumps write the stored values, so a dump then a build gives the same rows: CSV writes NULL as
 an empty field, booleans as true/false and binary as hexadecimal; JSON Lines writes JSON
-columns as nested JSON. CSV cannot tell an empty string from NULL, so a CSV dump of a table
-holding empty strings fails, naming the row by its primary key: dump it as JSON Lines instead.
+columns as nested JSON. Text is written as it is, in UTF-8: JSON (JSON Lines, and a CSV dump's
+JSON columns) escapes only what it must, control characters and lone surrogates. CSV cannot
+tell an empty string from NULL, so a CSV dump of a table holding empty strings fails, naming
+the row by its primary key: dump it as JSON Lines instead.
 
 Every error names the artifact's path. A corrupt artifact (a sound header over damaged pages)
 is a `NotADatabaseError`, except in `verify`, which reports the damage as a difference.
@@ -33,6 +35,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from microcosm_sqlite.builder import artifact_dialect
 from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
 from microcosm_sqlite.errors import DumpError
+from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
 from microcosm_sqlite.manifest import (
     MANIFEST_TABLE,
     manifest_tables,
@@ -214,11 +217,11 @@ def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
 def describe(info: ArtifactInfo) -> str:
     """`inspect`'s text form."""
     lines = [
-        f"{info.path}: {info.size:,} bytes ({info.page_count:,} pages of {info.page_size}),"
-        f" journal mode {info.journal_mode}"
+        f"{info.path}: {size(info.size)} ({plural(info.page_count, 'page')} of"
+        f" {plural(info.page_size, 'byte')}), journal mode {info.journal_mode}"
     ]
     for table in info.tables:
-        lines.append(f"table {table.name}: {table.rows:,} rows")
+        lines.append(f"table {table.name}: {plural(table.rows, 'row')}")
         for column in table.columns:
             flags = [] if column.nullable else ["NOT NULL"]
             if column.primary_key:
@@ -299,7 +302,9 @@ def foreign_key_problems(connection: sqlite3.Connection) -> list[str]:
                 f"foreign key: table {table} row {rowid} references a missing row of {parent}"
             )
     if count > MAX_LISTED:
-        problems.append(f"foreign key: {count - MAX_LISTED} more rows reference missing rows")
+        more = count - MAX_LISTED
+        which = "references a missing row" if more == 1 else "reference missing rows"
+        problems.append(f"foreign key: {plural(more, 'more row')} {which}")
     return problems
 
 
@@ -324,7 +329,8 @@ def manifest_differences(connection: sqlite3.Connection) -> list[str]:
             rows = connection.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
             if rows != counts[table]:
                 differences.append(
-                    f"manifest: table {table} should hold {counts[table]} rows, holds {rows}"
+                    f"manifest: table {table} should hold {plural(counts[table], 'row')},"
+                    f" holds {number(rows)}"
                 )
     return differences
 
@@ -447,6 +453,9 @@ def dump_table(
             for index in booleans:
                 if isinstance(row[index], int):
                     values[index] = "true" if row[index] else "false"
+            for index in documents:
+                if isinstance(row[index], str):
+                    values[index] = unescape_json(row[index])
             if any(isinstance(value, str) and "\r" in value for value in row):
                 quoting.writerow(values)
             else:
@@ -473,16 +482,10 @@ def dump_table(
 def _json_line(record: dict[str, Any]) -> str:
     """
     A JSON Lines row, non-ASCII text as itself; but a JSON document may hold a lone surrogate
-    (an escape such as `"\\ud800"` is valid JSON), which UTF-8 cannot hold: then escaped.
+    (an escape such as `"\\ud800"` is valid JSON), which UTF-8 cannot hold: it stays escaped.
 
     """
-    line = json.dumps(record, ensure_ascii=False)
-    if not line.isascii():
-        try:
-            line.encode("utf-8")
-        except UnicodeEncodeError:
-            return json.dumps(record)
-    return line
+    return json_text(record)
 
 
 def _empty_string(
