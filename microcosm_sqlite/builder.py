@@ -506,7 +506,8 @@ class Loader:
             for key_id, count in without_line.items():
                 self.problems.add(
                     BuildInputError(
-                        f"{count} rows have a foreign key with no match in {keys[key_id][1]}",
+                        f"{plural(count, 'row')} {'has' if count == 1 else 'have'} a foreign key"
+                        f" with no match in {keys[key_id][1]}",
                         file=source.name if source else table,
                         column=keys[key_id][0][0],
                     )
@@ -569,7 +570,8 @@ def _duplicate_reason(columns: Sequence[str], values: Sequence[Any], primary: bo
     shown = ", ".join(f"{name}={value!r}" for name, value in zip(columns, values, strict=False))
     if primary:
         return f"duplicate primary key ({shown})"
-    return f"duplicate value for unique column(s) ({shown})"
+    noun = "column" if len(columns) == 1 else "columns"
+    return f"duplicate value for unique {noun} ({shown})"
 
 
 # --- the artifact ---------------------------------------------------------------------------
@@ -1141,8 +1143,9 @@ class ModelLoad:
 
         """
         if len(sources) != len(self.models):
+            need = "needs" if len(self.models) == 1 else "need"
             raise ValueError(
-                f"{len(self.models)} model(s) need as many sources, got {len(sources)}"
+                f"{plural(len(self.models), 'model')} {need} as many sources, got {len(sources)}"
             )
         engine = self.graph.sqlite(self.dataset)
         names = ", ".join(model.__name__ for model in self.models)

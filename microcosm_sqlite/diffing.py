@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, Any, Literal
 
-from microcosm_sqlite.formatting import json_text, plural, unescape_json
+from microcosm_sqlite.formatting import json_text, number, plural, unescape_json
 from microcosm_sqlite.inspection import (
     ColumnInfo,
     ForeignKeyInfo,
@@ -180,8 +180,8 @@ class TableCounts:
 
     def line(self) -> str:
         return (
-            f"{self.table}: {self.added:,} added, {self.removed:,} removed,"
-            f" {self.changed:,} changed, {self.unchanged:,} unchanged"
+            f"{self.table}: {number(self.added)} added, {number(self.removed)} removed,"
+            f" {number(self.changed)} changed, {number(self.unchanged)} unchanged"
         )
 
 
