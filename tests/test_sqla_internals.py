@@ -32,7 +32,11 @@ READER = """
 import json, sys, warnings
 warnings.simplefilter("always")
 caught = []
-warnings.showwarning = lambda message, *args, **kwargs: caught.append(str(message))
+# the fast path's warning is a RuntimeWarning; deprecations from libraries the graph loads
+# (microcosm-flask's, and pkg_resources' UserWarning) are not ours to count
+warnings.showwarning = lambda message, category, *args, **kwargs: (
+    caught.append(str(message)) if issubclass(category, RuntimeWarning) else None
+)
 {prelude}
 from microcosm.api import create_object_graph, load_from_dict
 from microcosm_sqlite import _sqla_internals
