@@ -1,5 +1,7 @@
 """
-`DataSet.create(name)`: a declarative base per data set, whose models know which file they live in.
+A declarative base per data set, whose models know which file they live in:
+`class Base(DataSetBase, DeclarativeBase, dataset="name")`, which type checkers follow, or
+`DataSet.create("name")` at run time.
 
 The base holds the data set's name and nothing else: engines and sessions belong to a graph,
 so two graphs can map one name to two files in the same process.
@@ -11,7 +13,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from types import MappingProxyType
+from types import MappingProxyType, new_class
 from typing import Any, ClassVar
 
 from sqlalchemy import MetaData
@@ -32,16 +34,31 @@ def context_session(dataset: str) -> Session | None:
     return open_sessions.get().get(dataset)
 
 
-class DataSetMethods:
+class DataSetBase:
     """
-    What every data set base offers: class methods that take the graph holding the engine.
-    (`DataSet.create` also gives the base the descriptor that builds ORM state only when asked:
-    see `sessions`.)
+    A data set's base, declared with SQLAlchemy's `DeclarativeBase` and the data set's name:
+
+        class Base(DataSetBase, DeclarativeBase, dataset="airports"):
+            pass
+
+    Its class methods take the graph holding the engine. The base also gets the descriptor that
+    builds ORM state only when asked (see `sessions`). Raises TypeError when the declaration
+    lacks `DeclarativeBase` or a `dataset` name.
 
     """
 
     __dataset__: ClassVar[str]
     metadata: ClassVar[MetaData]
+
+    def __init_subclass__(cls, dataset: str | None = None, **kwargs: Any) -> None:
+        if dataset is not None:
+            declare_dataset(cls, dataset)
+        elif DeclarativeBase in cls.__bases__ and "__dataset__" not in vars(cls):
+            raise TypeError(
+                f"{cls.__name__} declares a data set base without its name: write"
+                f' class {cls.__name__}(DataSetBase, DeclarativeBase, dataset="name")'
+            )
+        super().__init_subclass__(**kwargs)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled or copied before its state is built, an instance keeps no claim on a session."""
@@ -49,23 +66,27 @@ class DataSetMethods:
 
     @classmethod
     def engine_for(cls, graph: Any) -> DataSetEngine:
+        """This data set's engine in `graph`; raises DataSetNotConfiguredError if it has none."""
         engine: DataSetEngine = graph.sqlite(cls.__dataset__)
         return engine
 
     @classmethod
     def create_all(cls, graph: Any) -> None:
+        """Create the models' tables; raises ReadOnlyDataSetError on a read-only data set."""
         engine = cls.engine_for(graph)
         engine.refuse_write("create tables")
         cls.metadata.create_all(engine.engine)
 
     @classmethod
     def drop_all(cls, graph: Any) -> None:
+        """Drop the models' tables; raises ReadOnlyDataSetError on a read-only data set."""
         engine = cls.engine_for(graph)
         engine.refuse_write("drop tables")
         cls.metadata.drop_all(engine.engine)
 
     @classmethod
     def recreate_all(cls, graph: Any) -> None:
+        """Drop and create the models' tables (writable data sets only, as `create_all`)."""
         cls.drop_all(graph)
         cls.create_all(graph)
 
@@ -115,17 +136,37 @@ class DataSetMethods:
         cls.engine_for(graph).dispose()
 
 
+def declare_dataset(base: type[Any], name: str) -> None:
+    """Make `base` the base of the data set `name`; raises TypeError for a misdeclared base."""
+    if not name or not isinstance(name, str):
+        raise TypeError(f"a data set needs a non-empty name, not {name!r}")
+    if DeclarativeBase not in base.__bases__:
+        raise TypeError(
+            f"the base of data set {name!r} needs DeclarativeBase among its bases: write"
+            f' class {base.__name__}(DataSetBase, DeclarativeBase, dataset="{name}")'
+        )
+    base.__dataset__ = name
+    if names_present():
+        # lets the models' instances be read fast and get their ORM state only when asked
+        setattr(base, STATE_ATTR, DeferredState())
+
+
 class DataSet:
     """Namespace for `DataSet.create`."""
 
     @staticmethod
     def create(name: str) -> type[Any]:
-        """A new declarative base for the data set `name`; models subclass it."""
+        """
+        A new declarative base for the data set `name`, built at run time; models subclass it.
+        Type checkers cannot follow it: declare `DataSetBase` subclasses where types matter.
+        Raises ValueError for an empty name.
+
+        """
         if not name or not isinstance(name, str):
             raise ValueError(f"a data set needs a non-empty name, not {name!r}")
-        namespace: dict[str, Any] = {"__dataset__": name, "__module__": __name__}
-        if names_present():
-            # lets the models' instances be read fast and get their ORM state only when asked
-            namespace[STATE_ATTR] = DeferredState()
-        bases = (DataSetMethods, DeclarativeBase)
-        return type(f"{name.title().replace('_', '')}Base", bases, namespace)
+        return new_class(
+            f"{name.title().replace('_', '')}Base",
+            (DataSetBase, DeclarativeBase),
+            {"dataset": name},
+            lambda namespace: namespace.update(__module__=__name__),
+        )

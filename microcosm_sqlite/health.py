@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from microcosm.api import defaults, typed
 from microcosm.config.types import comma_separated_list
 
-from microcosm_sqlite.dataset import DataSetMethods
+from microcosm_sqlite.dataset import DataSetBase
 from microcosm_sqlite.errors import DataSetCheckError, SQLiteError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def models_of(name: str) -> list[type[Any]]:
     """The mapped classes of every data set base named `name` defined in this process."""
     return [
         mapper.class_
-        for base in DataSetMethods.__subclasses__()
+        for base in DataSetBase.__subclasses__()
         if getattr(base, "__dataset__", None) == name and hasattr(base, "registry")
         for mapper in base.registry.mappers
     ]
@@ -40,7 +40,7 @@ def names_in_use(factory: SQLiteBindFactory) -> list[str]:
     """The data sets this process uses: those its models declare, and those config names."""
     declared = {
         base.__dataset__
-        for base in DataSetMethods.__subclasses__()
+        for base in DataSetBase.__subclasses__()
         if hasattr(base, "registry") and base.registry.mappers
     }
     return sorted(declared | set(factory.resolver.configured))

@@ -25,8 +25,9 @@ from runtime_models import (
     RouteStore,
 )
 from sqlalchemy import inspect, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from microcosm_sqlite import DataSet
+from microcosm_sqlite import DataSet, DataSetBase, Store
 from microcosm_sqlite.errors import ReadOnlyDataSetError, SQLiteError
 
 
@@ -213,3 +214,65 @@ def test_writable_data_set_falls_back_to_an_in_memory_database(make_graph: Any) 
     NoteStore(graph).create(Note(id=1, text="in memory"))
     assert graph.sqlite["notes"] == ":memory:"
     assert NoteStore(graph).get(1).text == "in memory"
+
+
+class ShelfBase(DataSetBase, DeclarativeBase, dataset="shelf_typed"):
+    """A base declared as type checkers follow it, with no DataSet.create."""
+
+
+class Book(ShelfBase):
+    __tablename__ = "book"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+
+
+class BookStore(Store[Book]):
+    model_class = Book
+
+
+def test_a_declared_base_is_a_data_set_base_with_its_own_metadata() -> None:
+    """`dataset=` names the data set; the base's metadata holds its models and no others."""
+    assert ShelfBase.__dataset__ == "shelf_typed"
+    assert set(ShelfBase.metadata.tables) == {"book"}
+    assert issubclass(DataSet.create("other_shelf"), DataSetBase)
+    assert ShelfBase in DataSetBase.__subclasses__()
+
+
+def test_a_declared_base_writes_and_reads_through_a_graph(
+    make_graph: Any, tmp_path: Path
+) -> None:
+    """Models of a declared base work like those of a created one, on both read paths."""
+    path = tmp_path / "shelf.sqlite"
+    writable = make_graph({"shelf_typed": str(path)}, read_only=False)
+    ShelfBase.create_all(writable)
+    BookStore(writable).create(Book(id=1, title="Dune"))
+    writable.sqlite("shelf_typed").dispose()
+    graph = make_graph({"shelf_typed": str(path)})
+    assert [book.title for book in BookStore(graph).search()] == ["Dune"]
+    assert BookStore(graph).get(1) is BookStore(graph).get(1)
+
+
+def test_a_base_without_its_name_is_refused() -> None:
+    """DeclarativeBase with no `dataset=` would give models no file: a TypeError says how."""
+    with pytest.raises(TypeError, match='dataset="name"'):
+
+        class Nameless(DataSetBase, DeclarativeBase):
+            pass
+
+
+def test_a_base_without_declarative_base_is_refused() -> None:
+    """Without DeclarativeBase there is no metadata to hold the models: a TypeError says how."""
+    with pytest.raises(TypeError, match="needs DeclarativeBase among its bases"):
+
+        class Loose(DataSetBase, dataset="loose"):
+            pass
+
+
+@pytest.mark.parametrize("name", ["", 3])
+def test_a_declared_base_needs_a_non_empty_name(name: Any) -> None:
+    """An empty or non-string name is refused as DataSet.create refuses it."""
+    with pytest.raises(TypeError, match="non-empty name"):
+
+        class Unnamed(DataSetBase, DeclarativeBase, dataset=name):
+            pass

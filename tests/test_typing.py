@@ -15,11 +15,11 @@ from typing import assert_type
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from microcosm_sqlite import Store
-from microcosm_sqlite.dataset import DataSetMethods
+from microcosm_sqlite.dataset import DataSetBase
 
 
-class Base(DataSetMethods, DeclarativeBase):
-    __dataset__ = "typed"
+class Base(DataSetBase, DeclarativeBase, dataset="typed"):
+    pass
 
 
 class Thing(Base):

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ForeignKey, Select, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from microcosm_sqlite.dataset import DataSet, DataSetMethods
+from microcosm_sqlite.dataset import DataSetBase
 from microcosm_sqlite.models import IdentityMixin
 from microcosm_sqlite.stores import Store
 from microcosm_sqlite.types import Truthy
@@ -26,12 +26,9 @@ from microcosm_sqlite.types import Truthy
 DATASET = "airports"
 ARTIFACT = "airports.sqlite"
 
-if TYPE_CHECKING:
-    # `DataSet.create` returns `type[Any]`, which mypy cannot subclass: spell the base out
-    class Base(DataSetMethods, DeclarativeBase):
-        pass
-else:
-    Base = DataSet.create(DATASET)
+
+class Base(DataSetBase, DeclarativeBase, dataset=DATASET):
+    """The airports data set: every model below lives in its artifact."""
 
 
 def airports_path(graph: Any) -> Traversable:
