@@ -292,5 +292,6 @@ def compare_fast_and_orm_instances() -> None:
 
 
 def check(condition: bool, what: str) -> None:
+    """Raise FastPathUnavailable naming `what` unless the probe's condition holds."""
     if not condition:
         raise FastPathUnavailable(f"probe failed: {what}")

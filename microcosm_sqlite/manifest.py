@@ -29,6 +29,7 @@ class TableReport:
 
 
 def library_version() -> str:
+    """This library's installed version, recorded in each artifact it builds."""
     try:
         return version("microcosm-sqlite")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -68,6 +69,7 @@ def manifest_entries(
 
 
 def write_manifest(connection: sqlite3.Connection, entries: Sequence[tuple[str, str]]) -> None:
+    """Create the manifest table and write its entries (a new artifact only)."""
     connection.execute(
         f"CREATE TABLE {MANIFEST_TABLE} (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"
         " WITHOUT ROWID"
@@ -96,6 +98,7 @@ def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int]:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's sha256 as hex, read in chunks so large artifacts stay out of memory."""
     digest = hashlib.sha256()
     with path.open("rb") as source:
         while chunk := source.read(1 << 20):

@@ -136,6 +136,7 @@ class FastReadSession(Session):
         self.mark = new_mark(self)
 
     def instances_of(self, model: type[Any]) -> FastInstances:
+        """The instances this session read fast for `model`, by primary key."""
         try:
             return self.fast[model]
         except KeyError:
@@ -172,6 +173,7 @@ class FastIdentityMap(WeakInstanceDict):
         self.session = weakref.ref(session)
 
     def get(self, key: Any, default: Any = None) -> Any:
+        """The instance for an identity key, from the ORM's map or else the fast reads."""
         found = super().get(key)
         session = self.session()
         if found is not None or session is None or not session.fast:

@@ -132,11 +132,13 @@ class Store(Generic[ModelT]):
             return list(self._instances(session, statement))
 
     def count(self, **filters: Any) -> int:
+        """How many rows match; raises UnknownFilterError or InvalidFilterValueError as search."""
         matches = self._filtered(**filters).subquery()
         with self._session() as session, self._refusing_bad_values(filters):
             return int(session.scalar(select(func.count()).select_from(matches)) or 0)
 
     def exists(self, **filters: Any) -> bool:
+        """Whether any row matches; raises as `count` does."""
         statement = select(self._filtered(**filters).exists())
         with self._session() as session, self._refusing_bad_values(filters):
             return bool(session.scalar(statement))
@@ -176,6 +178,11 @@ class Store(Generic[ModelT]):
     # --- writes (writable data sets only) ------------------------------------------------
 
     def create(self, instance: ModelT) -> ModelT:
+        """
+        Add and flush `instance`, returned with its keys set. Raises ReadOnlyDataSetError on a
+        read-only data set, DuplicateModelError or ModelIntegrityError when SQLite refuses it.
+
+        """
         with self._session(write="create") as session:
             session.add(instance)
             session.flush()
@@ -216,6 +223,7 @@ class Store(Generic[ModelT]):
 
     @property
     def dataset(self) -> str:
+        """The name of the data set the model lives in."""
         name: str = self.model_class.__dataset__  # type: ignore[attr-defined]
         return name
 

@@ -38,13 +38,16 @@ class Truthy(TypeDecorator[bool]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bool | None:
+        """The boolean for a spelling; raises ValueError for one it does not know."""
         return to_bool(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> bool | None:
+        """The stored 0 or 1 as a bool (None stays None)."""
         return None if value is None else bool(value)
 
     @property
     def python_type(self) -> type[bool]:
+        """bool: what reads give back."""
         return bool
 
 
@@ -72,15 +75,17 @@ class EnumType(TypeDecorator[Enum]):
             ) from None
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """The member's name, stored; raises ValueError naming the choices for a non-member."""
         member = self.to_member(value)
         return None if member is None else member.name
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Enum | None:
-        # a name the enum no longer has is a ValueError naming the choices, as when writing
+        """The member for a stored name; a name the enum no longer has is a ValueError."""
         return None if value is None else self.to_member(value)
 
     @property
     def python_type(self) -> type[Enum]:
+        """The enum class: what reads give back."""
         return self.enum_class
 
     def __repr__(self) -> str:
