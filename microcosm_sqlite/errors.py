@@ -16,7 +16,16 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     │   ├── NotADatabaseError: the file is not SQLite, is corrupt, or was left in WAL mode
     │   ├── ReadOnlyDataSetError (405): a write on a read-only data set
     │   ├── UnreadableValueError: a stored value its column's type cannot read back
-    │   └── SchemaMismatchError: the artifact's schema differs from its models
+    │   ├── SchemaMismatchError: the artifact's schema differs from its models
+    │   └── RemoteArtifactError: a data set at a pinned URL that could not be fetched or cached
+    │       ├── UnpinnedURLError: a remote URL with no #sha256=<hex>, whose content could change
+    │       ├── RemoteSupportMissingError: fsspec (the `remote` extra) or the URL's filesystem
+    │       │                              package is not installed
+    │       ├── RemoteArtifactNotFoundError: nothing at the URL (404)
+    │       ├── DownloadError: host unreachable or connection dropped, after every retry
+    │       │   └── DownloadTimeoutError: the server stopped answering, after every retry
+    │       ├── HashMismatchError: the download's sha256 is not the pinned one; both named
+    │       └── ArtifactCacheError: the cache directory is not writable, or the disk is full
     ├── BuildError (400): a build failed; `problems` lists every BuildInputError found
     │   └── BuildInputError (400): one bad input, with file, line and column
     └── DumpError (400): a table that cannot be dumped in the chosen format unchanged
@@ -155,6 +164,46 @@ class SchemaMismatchError(DataSetError):
             "schema does not match its models: " + "; ".join(self.differences),
             **context,  # type: ignore[arg-type]
         )
+
+
+class RemoteArtifactError(DataSetError):
+    """A pinned URL's problem; `path` is the URL, and nothing partial is left in the cache."""
+
+
+class UnpinnedURLError(RemoteArtifactError):
+    pass
+
+
+class RemoteSupportMissingError(RemoteArtifactError):
+    pass
+
+
+class RemoteArtifactNotFoundError(RemoteArtifactError, DataSetNotFoundError):
+    pass
+
+
+class DownloadError(RemoteArtifactError):
+    pass
+
+
+class DownloadTimeoutError(DownloadError):
+    pass
+
+
+class HashMismatchError(RemoteArtifactError):
+    """The bytes at the URL are not the pinned ones: the URL's content changed, or was damaged."""
+
+    def __init__(self, expected: str, actual: str, **context: str | Path | None) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"sha256 mismatch: pinned {expected}, downloaded {actual}; the download was deleted",
+            **context,  # type: ignore[arg-type]
+        )
+
+
+class ArtifactCacheError(RemoteArtifactError):
+    pass
 
 
 class BuildInputError(SQLiteError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 from microcosm.api import defaults, typed
@@ -16,6 +17,7 @@ from microcosm_sqlite import compat
 from microcosm_sqlite.engines import DataSetEngine, EngineOptions
 from microcosm_sqlite.health import check_data_sets
 from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
+from microcosm_sqlite.remote import ArtifactCache, Progress, default_cache_dir, is_remote
 
 
 @logger
@@ -68,15 +70,25 @@ class SQLiteBindFactory:
         """The path for a name and its origin, logged once per graph."""
         if name not in self.resolved:
             resolved = self.resolver.resolve(name)
-            self.logger.info(
-                "data set %r resolved to %s (from %s, %s)",
-                name,
-                resolved.path,
-                resolved.origin,
-                "read-only" if self.options.read_only or resolved.shipped else "writable",
-            )
+            mode = "read-only" if self.options.read_only or resolved.shipped else "writable"
+            if resolved.url is None:
+                self.logger.info(
+                    "data set %r resolved to %s (from %s, %s)",
+                    name, resolved.path, resolved.origin, mode,
+                )
+            else:
+                self.logger.info("data set %r resolved to %s (%s)", name, resolved.origin, mode)
             self.resolved[name] = resolved
         return self.resolved[name]
+
+    def fetch(self, name: str, progress: Progress | None = None) -> ResolvedPath:
+        """
+        Download a name's pinned URL into the cache now, without opening it (`microcosm-sqlite
+        fetch`, when an image is built); a name with a local path resolves as it is.
+
+        """
+        located = self.resolver.locate(name)
+        return self.resolver.fetch(located, progress) if is_remote(located.path) else located
 
     def origin(self, name: str) -> str:
         return self.resolve(name).origin
@@ -123,6 +135,13 @@ class SQLiteBindFactory:
     # how often a read-only graph looks for a new file renamed over an artifact's path (0: every
     # call); the graph then moves every thread to it together
     replacement_check_seconds=typed(float, default_value=1.0),
+    # where downloads of pinned URLs (URL#sha256=<hex> in paths) are kept, by hash (empty: the
+    # per-user cache, $XDG_CACHE_HOME/microcosm-sqlite, ~/.cache/... or ~/Library/Caches/...)
+    cache_dir="",
+    # seconds a download may wait for the server to connect or send more, before a retry
+    download_timeout_seconds=typed(float, default_value=30.0),
+    # tries per download (unreachable host, dropped connection, timeout), with growing waits
+    download_attempts=typed(int, default_value=4),
 )
 def configure_sqlite(graph: Any) -> SQLiteBindFactory:
     """The bind factory: resolves data set names to read-only engines for this graph."""
@@ -143,6 +162,11 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         configured=config.paths,
         read_only=options.read_only,
         default_path=config.path,
+        cache=ArtifactCache(
+            Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir(),
+            timeout_seconds=config.download_timeout_seconds,
+            attempts=max(config.download_attempts, 1),
+        ),
     )
     return SQLiteBindFactory(graph, options, resolver)
 

@@ -1,5 +1,6 @@
 """
 Data set name -> path, and where that path came from: config, then entry points, then the default.
+A path that is a URL pinned by its sha256 resolves to its download in the machine's cache.
 
 """
 from __future__ import annotations
@@ -14,9 +15,11 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from microcosm_sqlite.errors import DataSetNotConfiguredError
+from microcosm_sqlite.remote import ArtifactCache, PinnedURL, Progress, is_remote
 
 ENTRY_POINT_GROUP = "microcosm.sqlite"
 MEMORY = ":memory:"
+CONFIG_ORIGIN = "config sqlite.paths"
 
 
 @dataclass(frozen=True)
@@ -24,9 +27,10 @@ class ResolvedPath:
     """
     A data set's path and a human-readable account of where it came from.
 
-    `shipped` marks a path an installed package provides (an entry point): such a file is
-    opened read-only even when `sqlite.read_only` is false, so a test suite that writes its own
-    data sets can never change a package's artifact.
+    `shipped` marks a path an installed package provides (an entry point) or a download in
+    the cache: such a file is opened read-only even when `sqlite.read_only` is false, so a
+    test suite that writes its own data sets can never change a package's artifact. `url` is
+    the pinned URL a cached file came from.
 
     """
 
@@ -34,6 +38,7 @@ class ResolvedPath:
     path: str
     origin: str
     shipped: bool = False
+    url: str | None = None
 
     @property
     def in_memory(self) -> bool:
@@ -77,6 +82,7 @@ class PathResolver:
         configured: Mapping[str, Any],
         read_only: bool,
         default_path: str,
+        cache: ArtifactCache,
         find: Callable[[str], EntryPoint | None] = find_entry_point,
     ) -> None:
         self.graph = graph
@@ -86,12 +92,19 @@ class PathResolver:
         )
         self.read_only = read_only
         self.default_path = default_path
+        self.cache = cache
         self.find = find
         self.extracted = ExitStack()
 
     def resolve(self, name: str) -> ResolvedPath:
+        """The name's local file: a pinned URL is downloaded first, unless already cached."""
+        located = self.locate(name)
+        return self.fetch(located) if is_remote(located.path) else located
+
+    def locate(self, name: str) -> ResolvedPath:
+        """The name's path or URL as configured or registered, not fetched."""
         if name in self.configured:
-            return ResolvedPath(name, os.fspath(self.configured[name]), "config sqlite.paths")
+            return ResolvedPath(name, os.fspath(self.configured[name]), CONFIG_ORIGIN)
 
         entry_point = self.find(name)
         if entry_point is not None:
@@ -109,6 +122,16 @@ class PathResolver:
             f"{name} or register a {ENTRY_POINT_GROUP!r} entry point",
             dataset=name,
         )
+
+    def fetch(self, located: ResolvedPath, progress: Progress | None = None) -> ResolvedPath:
+        """A located URL's cached file, its origin naming the URL, where it came from, the file."""
+        source = located.origin
+        if source == CONFIG_ORIGIN:
+            source = f"{CONFIG_ORIGIN}.{located.dataset}"
+        pin = PinnedURL.parse(located.path, dataset=located.dataset, origin=source)
+        cached = self.cache.fetch(pin, dataset=located.dataset, origin=source, progress=progress)
+        origin = f"url {pin} (from {source}), cached at {cached}"
+        return ResolvedPath(located.dataset, str(cached), origin, shipped=True, url=str(pin))
 
     def close(self) -> None:
         self.extracted.close()
