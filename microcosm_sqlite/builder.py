@@ -41,31 +41,41 @@ graph's `sqlite_builder` component, which loads CSV into a writable data set.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import re
 import sqlite3
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from types import ModuleType
 from typing import IO, Any, Protocol
 
-from sqlalchemy import Index, MetaData, Table
-from sqlalchemy.dialects.sqlite.base import SQLiteTypeCompiler
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.schema import CreateIndex, CreateTable
 
-from microcosm_sqlite.engines import read_only_uri
+from microcosm_sqlite.build.files import (
+    cannot_write,
+    create_empty,
+    discard_temp,
+    move_into_place,
+    not_replaceable,
+    remove_stale_temp_files,
+    remove_temp,
+    temp_path,
+)
+from microcosm_sqlite.build.schema import (
+    artifact_dialect,
+    index_ddl,
+    load_order,
+    server_defaults,
+    sorted_indexes,
+    table_ddl,
+)
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural, size
 from microcosm_sqlite.manifest import (
-    MANIFEST_TABLE,
     TableReport,
     file_sha256,
     manifest_entries,
@@ -95,183 +105,12 @@ BUILD_CACHE_KIB = 32768
 # memory (1,000,000 keys: 0.3 s at 2 MiB against 0.9 s at 32 MiB; 1.0 s with the runs in
 # memory, so temporary files stay files)
 INDEX_CACHE_KIB = 2048
-TEMP_SUFFIX = ".tmp"
-# what follows `.<output name>.<pid>.` in the names of a build's temporary files
-STAGES = frozenset(
-    stage + journal for stage in ("tmp", "load.tmp") for journal in ("", "-journal")
-)
 # rows per INSERT statement: far fewer calls into SQLite than one statement per row
 ROWS_PER_STATEMENT = 150
-# the first bytes of every SQLite database file
-SQLITE_HEADER = b"SQLite format 3\x00"
 UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
 # what SQLite (or the driver, binding a value) refuses a row with: conversion refuses such
 # values first, so the driver's errors only meet values no conversion saw (text streams)
 REFUSED = (sqlite3.IntegrityError, OverflowError, UnicodeEncodeError)
-
-
-# --- finding the models ---------------------------------------------------------------------
-
-
-def is_dataset_base(value: object) -> bool:
-    """A base from `DataSet.create`: it defines `__dataset__` itself and holds the metadata."""
-    return (
-        isinstance(value, type)
-        and "__dataset__" in vars(value)
-        and isinstance(getattr(value, "metadata", None), MetaData)
-    )
-
-
-def dataset_base_of(value: object) -> type[Any] | None:
-    """The data set base a model (or base) descends from, if any."""
-    if not isinstance(value, type):
-        return None
-    for klass in value.__mro__:
-        if is_dataset_base(klass):
-            return klass
-    return None
-
-
-def find_base(models: str) -> type[Any]:
-    """
-    The data set base named by `package.module` or `package.module:Base`.
-
-    A module alone must define models of exactly one data set (or hold exactly one base),
-    so a build never guesses between two.
-
-    """
-    module_name, _, attribute = models.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise BuildError(f"cannot import models module {module_name!r}: {error}") from error
-    if attribute:
-        value = getattr(module, attribute, None)
-        base = dataset_base_of(value)
-        if base is None:
-            raise BuildError(
-                f"{models!r} is not a data set base (a class from DataSet.create) or its model"
-            )
-        return base
-    return _single_base(module)
-
-
-def _single_base(module: ModuleType) -> type[Any]:
-    values = list(vars(module).values())
-    defined = {
-        base
-        for value in values
-        if isinstance(value, type) and value.__module__ == module.__name__
-        if (base := dataset_base_of(value)) is not None
-    }
-    bases = defined or {value for value in values if is_dataset_base(value)}
-    if len(bases) == 1:
-        return bases.pop()
-    if not bases:
-        raise BuildError(
-            f"module {module.__name__!r} defines no data set models"
-            " (classes of a base from DataSet.create)"
-        )
-    names = ", ".join(sorted(f"{module.__name__}:{base.__name__}" for base in bases))
-    raise BuildError(
-        f"module {module.__name__!r} holds models of several data sets; name one: {names}"
-    )
-
-
-# --- load order -----------------------------------------------------------------------------
-
-
-def load_order(tables: Iterable[Table]) -> list[Table]:
-    """
-    Tables with the ones they reference first; ties in name order.
-
-    Tables in a reference cycle load in name order after their other dependencies: foreign
-    keys are checked after everything loads, so the order only keeps the checks readable.
-
-    """
-    pending = {table.name: table for table in sorted(tables, key=lambda table: table.name)}
-    depends = {
-        name: {
-            key.column.table.name
-            for key in table.foreign_keys
-            if key.column.table.name in pending and key.column.table.name != name
-        }
-        for name, table in pending.items()
-    }
-    ordered: list[Table] = []
-    while pending:
-        ready = [name for name in pending if not depends[name] & set(pending)]
-        if not ready:
-            cycle = sorted(pending)
-            logger.info("tables %s reference each other; loading in name order", cycle)
-            ready = cycle[:1]
-        for name in ready:
-            ordered.append(pending.pop(name))
-    return ordered
-
-
-# --- the schema -----------------------------------------------------------------------------
-
-
-# How artifacts declare JSON columns. SQLite's affinity comes from the declared name: plain
-# `JSON` has NUMERIC affinity, which turns a document such as `123456789012345678901234567890`
-# or `-0.0` into a number and changes it; a name holding `TEXT` has TEXT affinity, which
-# stores the document as the text it is. Artifacts built by 3.0.0 declare `JSON`.
-JSON_DECLARED_TYPE = "JSON TEXT"
-
-# How artifacts declare a generic `Float` column. `Mapped[float]` is `Float()` under
-# SQLAlchemy 2.0 and `Double()` under 2.1, which SQLite spells `FLOAT` and `DOUBLE`: the same
-# REAL affinity and Python float. One name keeps the bytes of a build the same on either
-# version; `DOUBLE` is what 2.1 wrote already. The uppercase `FLOAT` type still says `FLOAT`.
-FLOAT_DECLARED_TYPE = "DOUBLE"
-
-
-class ArtifactTypeCompiler(SQLiteTypeCompiler):
-    """SQLite's type names, but JSON columns declared with TEXT affinity, floats as `DOUBLE`."""
-
-    def visit_JSON(self, type_: Any, **kw: Any) -> str:
-        return JSON_DECLARED_TYPE
-
-    def visit_float(self, type_: Any, **kw: Any) -> str:
-        return FLOAT_DECLARED_TYPE
-
-
-class ArtifactDialect(SQLiteDialect_pysqlite):
-    """The SQLite dialect that writes an artifact's schema."""
-
-    type_compiler_cls = ArtifactTypeCompiler
-
-
-# typed as Any first: SQLAlchemy 2.0 leaves these constructors untyped
-new_artifact_dialect: Any = ArtifactDialect
-new_create_index: Any = CreateIndex
-
-
-def artifact_dialect() -> Dialect:
-    """The dialect whose DDL the build writes, and that `verify` compares types with."""
-    dialect: Dialect = new_artifact_dialect()
-    return dialect
-
-
-def table_ddl(table: Table, dialect: Dialect) -> str:
-    return str(CreateTable(table).compile(dialect=dialect)).strip()
-
-
-def index_ddl(index: Index, dialect: Dialect) -> str:
-    return str(new_create_index(index).compile(dialect=dialect)).strip()
-
-
-def sorted_indexes(table: Table) -> list[Index]:
-    return sorted(table.indexes, key=lambda index: index.name or "")
-
-
-def server_defaults(connection: sqlite3.Connection, table: str) -> dict[str, Any]:
-    """Each column's `server_default` as SQLite evaluates it, for sources that leave it out."""
-    defaults: dict[str, Any] = {}
-    for _, name, _, _, default, _ in connection.execute(f"PRAGMA table_info({quote(table)})"):
-        if default is not None:
-            defaults[name] = connection.execute(f"SELECT {default}").fetchone()[0]
-    return defaults
 
 
 # --- what a build wrote ---------------------------------------------------------------------
@@ -574,106 +413,6 @@ def _duplicate_reason(columns: Sequence[str], values: Sequence[Any], primary: bo
     return f"duplicate value for unique {noun} ({shown})"
 
 
-# --- the artifact ---------------------------------------------------------------------------
-
-
-def temp_path(output: Path, pid: int | None = None, stage: str = "") -> Path:
-    """
-    Where a build of `output` by process `pid` works: `.<name>.<pid>.tmp` is the finished
-    file before its move into place, `.<name>.<pid>.load.tmp` the one rows load into.
-
-    """
-    pid = os.getpid() if pid is None else pid
-    middle = f".{stage}" if stage else ""
-    return output.with_name(f".{output.name}.{pid}{middle}{TEMP_SUFFIX}")
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_temp_files(output: Path) -> list[Path]:
-    """Remove what killed builds of `output` left behind: temp files whose process is gone."""
-    removed: list[Path] = []
-    prefix = f".{output.name}."
-    if not output.parent.is_dir():
-        return removed
-    for candidate in sorted(output.parent.iterdir()):
-        name = candidate.name
-        if not name.startswith(prefix):
-            continue
-        pid, _, rest = name[len(prefix):].partition(".")
-        if not pid.isdigit() or rest not in STAGES:
-            continue
-        if int(pid) != os.getpid() and not process_alive(int(pid)):
-            candidate.unlink(missing_ok=True)
-            removed.append(candidate)
-            logger.info("removed %s, left by build process %s", candidate, pid)
-    return removed
-
-
-def _remove(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + "-journal")):
-        leftover.unlink(missing_ok=True)
-
-
-def _discard(path: Path) -> None:
-    """Remove a build's temporary files after a failure, which stays the error reported."""
-    for leftover in (path, path.with_name(path.name + "-journal")):
-        if not leftover.exists():  # on a read-only file system, even that unlink fails
-            continue
-        try:
-            leftover.unlink()
-        except OSError as error:  # pragma: no cover - the directory turned read-only mid-build
-            logger.warning("could not remove %s: %s", leftover, error.strerror)
-
-
-def not_replaceable(output: Path) -> str | None:
-    """
-    Why a build must not replace what is at `output`, or None when it may.
-
-    A build replaces nothing, an empty file, or an artifact a build wrote (a SQLite file with
-    the manifest): anything else may be someone's data, such as the build's own source.
-
-    """
-    if not output.exists():
-        return None
-    if not output.is_file():
-        return "it is not a regular file"
-    try:
-        with output.open("rb") as existing:
-            header = existing.read(len(SQLITE_HEADER))
-    except OSError as error:
-        return f"it cannot be read to check what it is ({error.strerror})"
-    if not header:
-        return None
-    if header != SQLITE_HEADER:
-        return "it exists and is not a SQLite artifact"
-    try:
-        connection = sqlite3.connect(read_only_uri(os.fspath(output), immutable=True), uri=True)
-        try:
-            built = connection.execute(
-                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
-            ).fetchone()
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        return f"it is a SQLite file that cannot be read ({error})"
-    if built is None:
-        return f"it is a SQLite database that no build wrote (no {MANIFEST_TABLE} table)"
-    return None
-
-
-def _cannot_write(error: OSError, output: Path) -> str:
-    return f"cannot write in {output.parent}: {error.strerror or error}"
-
-
 class BuildProgress(Protocol):
     """
     Where a build reports how far it is: `begin` with its sources' size in bytes, `advance`
@@ -913,10 +652,9 @@ def _build(
     clock = _Clock()
     try:
         remove_stale_temp_files(output)
-        _remove(temp)
-        _remove(loading)
-        # made here, so a directory that cannot be written says why (SQLite would not)
-        os.close(os.open(loading, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        remove_temp(temp)
+        remove_temp(loading)
+        create_empty(loading)
         connection = sqlite3.connect(loading, isolation_level=None)
         try:
             reports = _load(
@@ -938,26 +676,24 @@ def _build(
             clock.lap("vacuumed")
         finally:
             connection.close()
-            _remove(loading)
+            remove_temp(loading)
         _phase(progress, "checking integrity and foreign keys")
         _check(temp, context)
         clock.lap("checked")
         _phase(progress, "writing to disk")
-        _sync(temp)
-        os.replace(temp, output)
-        _sync_directory(output.parent)
+        move_into_place(temp, output)
         clock.lap("synced and moved into place")
     except sqlite3.Error as error:
-        _discard(temp)
-        _discard(loading)
+        discard_temp(temp)
+        discard_temp(loading)
         raise BuildError(f"SQLite failed: {error}", **context) from error
     except OSError as error:
-        _discard(temp)
-        _discard(loading)
-        raise BuildError(_cannot_write(error, output), **context) from error
+        discard_temp(temp)
+        discard_temp(loading)
+        raise BuildError(cannot_write(error, output), **context) from error
     except BaseException:
-        _discard(temp)
-        _discard(loading)
+        discard_temp(temp)
+        discard_temp(loading)
         raise
     finally:
         if progress is not None:
@@ -1089,20 +825,6 @@ class _Clock:
         now = time.monotonic()
         logger.debug("%s in %.2fs", step, now - self.last)
         self.last = now
-
-
-def _sync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _sync_directory(path: Path) -> None:
-    if sys.platform == "win32":  # pragma: no cover - directories cannot be opened there
-        return
-    _sync(path)
 
 
 # --- the graph's builder --------------------------------------------------------------------

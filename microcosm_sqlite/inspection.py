@@ -32,7 +32,7 @@ from typing import IO, Any, Literal
 from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from microcosm_sqlite.builder import artifact_dialect
+from microcosm_sqlite.build.schema import artifact_dialect
 from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
 from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json

@@ -35,15 +35,9 @@ from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, Ta
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from microcosm_sqlite import dispose_sqlite_connections
-from microcosm_sqlite.builder import (
-    artifact_dialect,
-    build_artifact,
-    find_base,
-    load_order,
-    remove_stale_temp_files,
-    table_ddl,
-    temp_path,
-)
+from microcosm_sqlite.build.files import remove_stale_temp_files, temp_path
+from microcosm_sqlite.build.schema import artifact_dialect, find_base, load_order, table_ddl
+from microcosm_sqlite.builder import build_artifact
 from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
 from microcosm_sqlite.manifest import (
     MANIFEST_TABLE,

@@ -1,0 +1,173 @@
+"""
+The build's files on disk: where a build works, what it may replace, and how it moves the
+finished file into place.
+
+A build of `out.sqlite` by process 1234 loads rows into `.out.sqlite.1234.load.tmp`, compacts
+them into `.out.sqlite.1234.tmp`, syncs that file and renames it over `out.sqlite`, then syncs
+the directory: the output is the old artifact or the new one, never half of either. A build
+that was killed leaves its temporary files, which the next build of that output removes once
+their process is gone.
+
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+from microcosm_sqlite.engines import read_only_uri
+from microcosm_sqlite.manifest import MANIFEST_TABLE
+
+logger = logging.getLogger(__name__)
+
+TEMP_SUFFIX = ".tmp"
+# what follows `.<output name>.<pid>.` in the names of a build's temporary files
+STAGES = frozenset(
+    stage + journal for stage in ("tmp", "load.tmp") for journal in ("", "-journal")
+)
+# the first bytes of every SQLite database file
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def temp_path(output: Path, pid: int | None = None, stage: str = "") -> Path:
+    """
+    Where a build of `output` by process `pid` works: `.<name>.<pid>.tmp` is the finished
+    file before its move into place, `.<name>.<pid>.load.tmp` the one rows load into.
+
+    Raises nothing: it only names the file.
+
+    """
+    pid = os.getpid() if pid is None else pid
+    middle = f".{stage}" if stage else ""
+    return output.with_name(f".{output.name}.{pid}{middle}{TEMP_SUFFIX}")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (one we may not signal counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(output: Path) -> list[Path]:
+    """
+    Remove what killed builds of `output` left behind: temp files whose process is gone.
+
+    Returns the files removed; raises `OSError` when one cannot be removed.
+
+    """
+    removed: list[Path] = []
+    prefix = f".{output.name}."
+    if not output.parent.is_dir():
+        return removed
+    for candidate in sorted(output.parent.iterdir()):
+        name = candidate.name
+        if not name.startswith(prefix):
+            continue
+        pid, _, rest = name[len(prefix):].partition(".")
+        if not pid.isdigit() or rest not in STAGES:
+            continue
+        if int(pid) != os.getpid() and not process_alive(int(pid)):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+            logger.info("removed %s, left by build process %s", candidate, pid)
+    return removed
+
+
+def remove_temp(path: Path) -> None:
+    """Remove a temporary file and its journal before a build uses it; raises `OSError`."""
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+
+
+def discard_temp(path: Path) -> None:
+    """
+    Remove a build's temporary files after a failure, which stays the error reported: this
+    raises nothing, and logs a file it could not remove.
+
+    """
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        if not leftover.exists():  # on a read-only file system, even that unlink fails
+            continue
+        try:
+            leftover.unlink()
+        except OSError as error:  # pragma: no cover - the directory turned read-only mid-build
+            logger.warning("could not remove %s: %s", leftover, error.strerror)
+
+
+def create_empty(path: Path) -> None:
+    """
+    Create `path` empty, failing if it exists: made here, a directory that cannot be
+    written says why (SQLite would not). Raises `OSError`.
+
+    """
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+
+
+def not_replaceable(output: Path) -> str | None:
+    """
+    Why a build must not replace what is at `output`, or None when it may.
+
+    A build replaces nothing, an empty file, or an artifact a build wrote (a SQLite file with
+    the manifest): anything else may be someone's data, such as the build's own source.
+    Raises nothing: what cannot be read is a reason.
+
+    """
+    if not output.exists():
+        return None
+    if not output.is_file():
+        return "it is not a regular file"
+    try:
+        with output.open("rb") as existing:
+            header = existing.read(len(SQLITE_HEADER))
+    except OSError as error:
+        return f"it cannot be read to check what it is ({error.strerror})"
+    if not header:
+        return None
+    if header != SQLITE_HEADER:
+        return "it exists and is not a SQLite artifact"
+    try:
+        connection = sqlite3.connect(read_only_uri(os.fspath(output), immutable=True), uri=True)
+        try:
+            built = connection.execute(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        return f"it is a SQLite file that cannot be read ({error})"
+    if built is None:
+        return f"it is a SQLite database that no build wrote (no {MANIFEST_TABLE} table)"
+    return None
+
+
+def cannot_write(error: OSError, output: Path) -> str:
+    """What a build says when the file system refuses it."""
+    return f"cannot write in {output.parent}: {error.strerror or error}"
+
+
+def sync_file(path: Path) -> None:
+    """Flush a file's bytes to the disk; raises `OSError`."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def move_into_place(temp: Path, output: Path) -> None:
+    """
+    Sync `temp`, rename it over `output`, and sync the directory, so that the output is the
+    new file, whole, even after a crash. Raises `OSError`.
+
+    """
+    sync_file(temp)
+    os.replace(temp, output)
+    if sys.platform != "win32":  # pragma: no branch - directories cannot be opened there
+        sync_file(output.parent)
