@@ -34,6 +34,8 @@ from microcosm_sqlite.inspection import (
     inspect_artifact,
     verify_artifact,
 )
+from microcosm_sqlite.paths import ResolvedPath
+from microcosm_sqlite.remote import file_sha256, is_remote
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -328,6 +330,8 @@ def build(
         )
     except BuildError as error:
         fail(error, [str(problem) for problem in error.problems])
+    # for pinning the artifact's URL: URL#sha256=<hex>
+    logger.info("%s: sha256=%s", output, file_sha256(output))
 
 
 artifact_path = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
@@ -349,8 +353,9 @@ def inspect_command(
     Show what the artifact at PATH (or the data set --dataset NAME) holds.
 
     Tables with their columns, row counts, foreign keys and indexes (SQLite's automatic
-    `sqlite_autoindex_*` ones marked as such), the file's size and page layout, and the
-    manifest that `build` wrote (data set, schema fingerprint, sources, versions).
+    `sqlite_autoindex_*` ones marked as such), the file's size, sha256 (to pin a URL to it,
+    URL#sha256=<hex>) and page layout, and the manifest that `build` wrote (data set, schema
+    fingerprint, sources, versions).
     """
     graph = configure_logging(quiet, verbose)
     path = artifact_for(path, dataset, graph)
@@ -358,10 +363,12 @@ def inspect_command(
         info = inspect_artifact(path)
     except SQLiteError as error:
         fail(error)
+    digest = file_sha256(path)
     if as_json:
-        click.echo(json_text(info.as_dict(), indent=2))
+        click.echo(json_text({**info.as_dict(), "sha256": digest}, indent=2))
     else:
-        click.echo(describe(info))
+        first, _, rest = describe(info).partition("\n")
+        click.echo(f"{first}\nsha256={digest}\n{rest}".rstrip("\n"))
 
 
 @cli.command()
@@ -401,6 +408,47 @@ def verify(
         click.echo(f"Error: {path}: {plural(len(differences), 'problem')} found", err=True)
         raise click.exceptions.Exit(BAD_INPUT)
     logger.info("%s: verified", path)
+
+
+@cli.command()
+@click.argument("target", metavar="NAME|URL")
+@verbosity(progress=True)
+def fetch(target: str, quiet: bool, verbose: bool) -> None:
+    """
+    Download the data set NAME's pinned URL, or URL itself, into this machine's cache.
+
+    Run it when building a container image, so that services start with no download. NAME
+    resolves as a service resolves it: sqlite.paths from the environment
+    (MICROCOSM_SQLITE__SQLITE__PATHS__NAME), then installed microcosm.sqlite entry points.
+    A URL is pinned by its content hash, URL#sha256=<hex>. The cache is sqlite.cache_dir
+    (MICROCOSM_SQLITE__SQLITE__CACHE_DIR), by default the per-user cache directory.
+
+    Prints the cached file's path; a NAME whose path is a local file is checked and printed.
+    """
+    graph = configure_logging(quiet, verbose)
+    on_terminal = not quiet and sys.stderr.isatty()
+    progress = ProgressBar(enabled=on_terminal, verbose=verbose) if on_terminal else None
+    if progress is not None:
+        progress.label = "downloading"
+    try:
+        if is_remote(target):
+            # named by its file, for messages: https://host/x.sqlite#... is 'x'
+            name = Path(target.partition("#")[0]).stem
+            located = ResolvedPath(name, target, "the command line")
+            resolved = graph.sqlite.resolver.fetch(located, progress)
+        else:
+            resolved = graph.sqlite.fetch(target, progress)
+        check_artifact(resolved)
+    except SQLiteError as error:
+        fail(error)
+    if resolved.url is None:
+        logger.info(
+            "data set %r is a local file (from %s): nothing to download",
+            resolved.dataset, resolved.origin,
+        )
+    else:
+        logger.info("data set %r: %s", resolved.dataset, resolved.origin)
+    click.echo(resolved.path)
 
 
 @cli.command()
