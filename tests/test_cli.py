@@ -49,9 +49,9 @@ def commands() -> list[str]:
     return sorted(cli.commands)  # type: ignore[attr-defined]
 
 
-def test_there_are_the_six_commands() -> None:
-    """The group offers build, inspect, verify, dump, diff and textconv."""
-    assert commands() == ["build", "diff", "dump", "inspect", "textconv", "verify"]
+def test_there_are_the_seven_commands() -> None:
+    """The group offers build, inspect, verify, dump, diff, textconv and fetch."""
+    assert commands() == ["build", "diff", "dump", "fetch", "inspect", "textconv", "verify"]
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in sorted(cli.commands))])  # type: ignore[attr-defined]
@@ -66,14 +66,14 @@ def test_every_command_has_help_from_its_docstring(command: list[str]) -> None:
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))  # type: ignore[attr-defined]
-def test_only_build_promises_no_progress_bar(command: str) -> None:
-    """--quiet mentions a progress bar only on build, the one command that shows one."""
+def test_only_build_and_fetch_promise_no_progress_bar(command: str) -> None:
+    """--quiet mentions a progress bar only on build and fetch, the commands that show one."""
     option = next(
         param for param in cli.commands[command].params  # type: ignore[attr-defined]
         if param.name == "quiet"
     )
 
-    assert ("progress bar" in option.help) is (command == "build")
+    assert ("progress bar" in option.help) is (command in ("build", "fetch"))
 
 
 def test_the_console_script_is_installed() -> None:
