@@ -112,7 +112,11 @@ def check_artifact(resolved: ResolvedPath) -> FileVersion:
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError) as error:
-        raise DataSetNotFoundError("no file exists at this path", **context) from error
+        raise DataSetNotFoundError(
+            "no file exists at this path (3.x never creates an empty one, as 2.x did: build the"
+            " artifact first; see UPGRADING.md#config)",
+            **context,
+        ) from error
     except OSError as error:
         # a folder on the way the process may not search, most often: PermissionError
         raise DataSetNotFoundError(
@@ -391,7 +395,9 @@ class DataSetEngine:
                 else "sqlite.read_only is true"
             )
             raise ReadOnlyDataSetError(
-                f"cannot {action}: the data set is read-only ({why})", **self.context()
+                f"cannot {action}: the data set is read-only ({why}; 2.x wrote by default, 3.x"
+                " writes only with sqlite.read_only=False: see UPGRADING.md#config)",
+                **self.context(),
             )
 
     def __iter__(self) -> Iterator[Any]:

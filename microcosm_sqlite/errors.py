@@ -73,6 +73,7 @@ class UnknownFilterError(SQLiteError, TypeError):
         super().__init__(
             f"{store} does not accept the keyword(s) {', '.join(self.keywords)};"
             f" it accepts: {', '.join(self.accepted) or 'no filters'}"
+            " (2.x ignored unknown keywords; see UPGRADING.md#stores)"
         )
 
 

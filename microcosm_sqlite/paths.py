@@ -119,7 +119,8 @@ class PathResolver:
 
         raise DataSetNotConfiguredError(
             "no path configured: set sqlite.paths."
-            f"{name} or register a {ENTRY_POINT_GROUP!r} entry point",
+            f"{name} or register a {ENTRY_POINT_GROUP!r} entry point (3.x no longer falls back"
+            " to :memory: as 2.x did; see UPGRADING.md#config)",
             dataset=name,
         )
 

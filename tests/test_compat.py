@@ -8,7 +8,13 @@ from uuid import UUID
 import pytest
 from runtime_models import Base, City, CityStore, city_values
 
-from microcosm_sqlite.errors import DataSetNotConfiguredError, SQLiteError
+from microcosm_sqlite.errors import (
+    DataSetNotConfiguredError,
+    DataSetNotFoundError,
+    ReadOnlyDataSetError,
+    SQLiteError,
+    UnknownFilterError,
+)
 
 
 def test_new_object_id_gives_a_uuid_with_a_warning() -> None:
@@ -153,3 +159,34 @@ def test_resolve_gives_the_data_set_base() -> None:
         assert City.resolve() is Base
     with pytest.warns(DeprecationWarning):
         assert Base.resolve() is Base
+
+
+# --- behaviour 3.x refuses on purpose: the error says what changed and where to read more ------
+
+
+def test_missing_file_points_to_the_upgrade_guide(make_graph: Any, tmp_path: Path) -> None:
+    """2.x created an empty file for a missing path; 3.x refuses and says so."""
+    missing = tmp_path / "missing.sqlite"
+    graph = make_graph({"runtime": str(missing)})
+    with pytest.raises(DataSetNotFoundError, match=r"never creates.*UPGRADING\.md#config"):
+        CityStore(graph).count()
+    assert not missing.exists()
+
+
+def test_unconfigured_name_points_to_the_upgrade_guide(make_graph: Any) -> None:
+    """2.x fell back to :memory: for a name with no path; 3.x refuses and says so."""
+    graph = make_graph({})
+    with pytest.raises(DataSetNotConfiguredError, match=r":memory:.*UPGRADING\.md#config"):
+        CityStore(graph).count()
+
+
+def test_unknown_filter_keyword_points_to_the_upgrade_guide(graph: Any) -> None:
+    """2.x ignored an unknown keyword and matched everything; 3.x refuses and says so."""
+    with pytest.raises(UnknownFilterError, match=r"2\.x ignored.*UPGRADING\.md#stores"):
+        CityStore(graph).search(nmae="city-001")
+
+
+def test_write_to_read_only_data_set_points_to_the_upgrade_guide(graph: Any) -> None:
+    """2.x wrote by default; 3.x data sets are read-only unless the config says otherwise."""
+    with pytest.raises(ReadOnlyDataSetError, match=r"read_only=False.*UPGRADING\.md#config"):
+        CityStore(graph).create(City(**city_values(999)))

@@ -95,7 +95,10 @@ def test_unknown_filter_error_is_also_a_type_error() -> None:
     error = UnknownFilterError("CityStore", ["b", "a"], ["name"])
     assert isinstance(error, TypeError)
     assert (error.store, error.keywords, error.accepted) == ("CityStore", ("b", "a"), ("name",))
-    assert str(error) == "CityStore does not accept the keyword(s) b, a; it accepts: name"
+    assert str(error) == (
+        "CityStore does not accept the keyword(s) b, a; it accepts: name"
+        " (2.x ignored unknown keywords; see UPGRADING.md#stores)"
+    )
 
 
 def test_data_set_error_names_data_set_path_and_origin() -> None:
