@@ -14,12 +14,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType, new_class
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from microcosm_sqlite._sqla_internals import STATE_ATTR, names_present
+from microcosm_sqlite.compat import bases as compat_bases
 from microcosm_sqlite.engines import DataSetEngine
 from microcosm_sqlite.sessions import DeferredState, copy_state
 
@@ -49,6 +50,11 @@ class DataSetBase:
 
     __dataset__: ClassVar[str]
     metadata: ClassVar[MetaData]
+
+    if not TYPE_CHECKING:  # so models may still name a column `session` or `local`
+        # 2.x's class attributes, deprecated (see microcosm_sqlite.compat.bases)
+        session = compat_bases.ContextSession()
+        local = compat_bases.ThreadNamespace()
 
     def __init_subclass__(cls, dataset: str | None = None, **kwargs: Any) -> None:
         if dataset is not None:

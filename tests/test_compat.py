@@ -1,6 +1,8 @@
 """2.x names keep working in 3.x, each with a DeprecationWarning naming its replacement."""
 from __future__ import annotations
 
+import threading
+import warnings
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -190,3 +192,60 @@ def test_write_to_read_only_data_set_points_to_the_upgrade_guide(graph: Any) -> 
     """2.x wrote by default; 3.x data sets are read-only unless the config says otherwise."""
     with pytest.raises(ReadOnlyDataSetError, match=r"read_only=False.*UPGRADING\.md#config"):
         CityStore(graph).create(City(**city_values(999)))
+
+
+def test_base_session_is_the_open_context_session(make_graph: Any, artifact: Path) -> None:
+    """`Base.session` gives the session of the open context (None outside one), with a warning."""
+    from microcosm_sqlite.context import SessionContext
+
+    graph = make_graph({"runtime": str(artifact)}, read_only=False)
+    with pytest.warns(DeprecationWarning, match="new_context"):
+        assert Base.session is None
+    with Base.new_context(graph) as session, pytest.warns(DeprecationWarning):
+        assert Base.session is session
+        assert City.session is session
+    with pytest.warns(DeprecationWarning):
+        context = SessionContext(graph, Base)
+    with context, pytest.warns(DeprecationWarning):
+        assert Base.session is context.session
+        assert Base.session.get(City, 1) is not None
+
+
+def test_base_local_is_a_per_thread_namespace() -> None:
+    """`Base.local` is 2.x's per-thread namespace for the data set, shared by its models."""
+    with pytest.warns(DeprecationWarning, match="Store\\(graph\\)"):
+        local = Base.local
+    local.session = "mine"
+    seen: list[bool] = []
+
+    def look() -> None:
+        with pytest.warns(DeprecationWarning):
+            seen.append(hasattr(City.local, "session"))
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    with pytest.warns(DeprecationWarning):
+        assert City.local.session == "mine"
+    assert seen == [False]
+
+
+def test_models_may_name_columns_session_and_local() -> None:
+    """The shims give way to a model's own columns of those names, without a warning."""
+    from sqlalchemy import Column, Integer, String
+
+    from microcosm_sqlite import DataSet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        base = DataSet.create("compat_columns")
+
+        class Meeting(base):  # type: ignore[valid-type, misc]
+            __tablename__ = "meeting"
+            id = Column(Integer, primary_key=True)
+            session = Column(String)
+            local = Column(String)
+
+        meeting = Meeting(session="morning", local="room 1")
+    assert (meeting.session, meeting.local) == ("morning", "room 1")
+    assert list(Meeting.__table__.columns.keys()) == ["id", "session", "local"]

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from microcosm_sqlite.dataset import context_session
+# the module, not its names: dataset.py imports compat.bases while it is being defined
+from microcosm_sqlite import dataset
 
 
 def deprecated(old: str, new: str) -> None:
@@ -35,7 +36,7 @@ class GetOrCreateSession:
 def get_session(store: Any) -> Session:
     """Deprecated: the session of the open context; 3.x's `Store()` finds it by itself."""
     deprecated("get_session", "call Store() inside `with Base.new_context(graph):`")
-    session = context_session(store.dataset)
+    session = dataset.context_session(store.dataset)
     if session is None:
         raise AttributeError(f"no session is open for data set {store.dataset!r}")
     return session
@@ -58,7 +59,7 @@ def store_graph(graph: Any, get_session: Any) -> Any:
 
 def store_session(store: Any) -> Session:
     """The session a store reads through: the open context's, else the graph's for the thread."""
-    session = context_session(store.dataset)
+    session = dataset.context_session(store.dataset)
     if session is not None:
         return session
     if store.graph is None:
