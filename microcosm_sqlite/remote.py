@@ -83,9 +83,10 @@ class PinnedURL:
     @classmethod
     def parse(cls, text: str, *, dataset: str, origin: str | None = None) -> PinnedURL:
         """`URL#sha256=<hex>`; a URL with no pin is refused, since its content could change."""
-        url, _, fragment = text.partition("#")
+        # the last "#": fsspec reads local paths in file:// URLs as they are, "#" included
+        url, _, fragment = text.rpartition("#")
         match = PIN_PATTERN.fullmatch(fragment)
-        if match is None:
+        if not url or match is None:
             raise UnpinnedURLError(
                 "a remote URL must be pinned by its content hash, as URL#sha256=<64 hex digits>"
                 " (`microcosm-sqlite build` and `inspect` print an artifact's sha256)",

@@ -8,6 +8,7 @@ Entry points are real: each test that needs one writes a tiny installed distribu
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import sys
@@ -326,3 +327,24 @@ def test_config_settles_a_name_two_distributions_register(
     graph = make_graph({"runtime": str(artifact)})
     assert CityStore(graph).count() == CITY_COUNT
     assert graph.sqlite.origin("runtime") == "config sqlite.paths"
+
+
+def test_entry_point_may_return_a_pinned_url(
+    install: Installer, make_graph: Any, artifact: Path, tmp_path: Path
+) -> None:
+    """A package may register a URL#sha256= for a data set too large to ship: it is fetched."""
+    published = tmp_path / "published.sqlite"
+    published.write_bytes(artifact.read_bytes())
+    digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
+    url = f"file://{published}#sha256={digest}"
+    module = install(["runtime"], f"return {url!r}")
+    graph = make_graph(cache_dir=str(tmp_path / "cache"))
+
+    cached = tmp_path / "cache" / "sha256" / f"{digest}.sqlite"
+    assert graph.sqlite["runtime"] == str(cached)
+    assert graph.sqlite.origin("runtime") == (
+        f"url {url} (from entry point microcosm.sqlite:runtime = {module}:locate),"
+        f" cached at {cached}"
+    )
+    assert CityStore(graph).get(3).country.name == "Japan"
+

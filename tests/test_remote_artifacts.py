@@ -401,9 +401,9 @@ def test_a_full_disk_fails_cleanly(server: ArtifactServer, cache_dir: Path) -> N
 
 
 def test_fsspec_memory_and_local_filesystems(
-    tmp_path: Path, cache_dir: Path, graphs: Any
+    tmp_path: Path, data_dir: Path, cache_dir: Path, graphs: Any
 ) -> None:
-    """Any fsspec URL works the same way: memory:// and file:// here."""
+    """Any fsspec URL works the same way: memory:// and file:// (a path with "#" in it) here."""
     memory = fsspec.filesystem("memory")
     memory.pipe("/artifacts/airports.sqlite", AIRPORTS.read_bytes())
     try:
@@ -413,7 +413,9 @@ def test_fsspec_memory_and_local_filesystems(
         memory.rm("/artifacts/airports.sqlite")
 
     other_cache = tmp_path / "other cache"
-    from_file = graphs(f"{AIRPORTS.as_uri()}#sha256={SHA256}", other_cache)
+    published = data_dir / "airports.sqlite"
+    published.write_bytes(AIRPORTS.read_bytes())
+    from_file = graphs(f"file://{published}#sha256={SHA256}", other_cache)
     assert cdg(from_file)[2] == "France"
     assert files_in(other_cache) == [f"sha256/{SHA256}.sqlite"]
 
