@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, Any, Literal
 
+from microcosm_sqlite.build.schema import quote
 from microcosm_sqlite.formatting import json_text, number, plural, unescape_json
 from microcosm_sqlite.inspection import (
     ColumnInfo,
@@ -45,7 +46,6 @@ from microcosm_sqlite.inspection import (
     open_artifact,
 )
 from microcosm_sqlite.manifest import MANIFEST_TABLE, read_manifest
-from microcosm_sqlite.sources import quote
 
 Operation = Literal["added", "removed", "changed"]
 # how each operation starts a line of the text diff, as diff(1) marks lines

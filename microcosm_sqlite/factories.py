@@ -179,7 +179,7 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
 )
 def configure_sqlite_builder(graph: Any) -> Any:
     """`graph.sqlite_builder.csv(Model).build(fileobj)`: loads sources into writable data sets."""
-    from microcosm_sqlite.builder import SQLiteBuilder
+    from microcosm_sqlite.build.component import SQLiteBuilder
 
     config = graph.config.sqlite_builder
     return SQLiteBuilder(

@@ -32,7 +32,7 @@ from typing import IO, Any, Literal
 from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from microcosm_sqlite.build.schema import artifact_dialect
+from microcosm_sqlite.build.schema import artifact_dialect, quote
 from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
 from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
@@ -43,7 +43,6 @@ from microcosm_sqlite.manifest import (
     schema_fingerprint,
 )
 from microcosm_sqlite.paths import ResolvedPath
-from microcosm_sqlite.sources import quote
 
 DumpFormat = Literal["csv", "jsonl"]
 DUMP_FORMATS: tuple[DumpFormat, ...] = ("csv", "jsonl")

@@ -15,7 +15,7 @@ from microcosm.api import create_object_graph, load_from_dict
 from runtime_models import Base, sample_rows
 
 from microcosm_sqlite import dispose_sqlite_connections
-from microcosm_sqlite.builder import build_artifact
+from microcosm_sqlite.build import build_artifact
 
 GraphMaker = Callable[..., Any]
 Builder = Callable[..., Path]

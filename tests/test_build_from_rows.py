@@ -16,7 +16,7 @@ import pytest
 from fixtures import library
 from fixtures.tools import leftovers, rows
 
-from microcosm_sqlite.builder import build_artifact, build_from_rows
+from microcosm_sqlite.build import build_artifact, build_from_rows
 from microcosm_sqlite.errors import BuildError
 from microcosm_sqlite.inspection import verify_artifact
 

@@ -1,5 +1,5 @@
 """
-Tests for `microcosm_sqlite.builder`: building artifacts from sources, atomically and
+Tests for `microcosm_sqlite.build`: building artifacts from sources, atomically and
 reproducibly, and the graph's `sqlite_builder`.
 
 """
@@ -35,9 +35,9 @@ from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, Ta
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.build import build_artifact, find_base
 from microcosm_sqlite.build.files import remove_stale_temp_files, temp_path
-from microcosm_sqlite.build.schema import artifact_dialect, find_base, load_order, table_ddl
-from microcosm_sqlite.builder import build_artifact
+from microcosm_sqlite.build.schema import artifact_dialect, load_order, table_ddl
 from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
 from microcosm_sqlite.manifest import (
     MANIFEST_TABLE,

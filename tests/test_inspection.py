@@ -20,7 +20,7 @@ from fixtures.tools import graph_for, rows
 from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, String, Table
 
 from microcosm_sqlite import dispose_sqlite_connections
-from microcosm_sqlite.builder import build_artifact
+from microcosm_sqlite.build import build_artifact
 from microcosm_sqlite.errors import DataSetNotFoundError, DumpError, NotADatabaseError
 from microcosm_sqlite.inspection import (
     describe,

@@ -1,5 +1,6 @@
 """
-The public surface: a sorted `__all__` of importable names, and the modules the design names.
+The public surface: what users import, from the package and from the modules the design
+names, not where the code behind it lives.
 
 """
 from __future__ import annotations
@@ -11,7 +12,11 @@ import pytest
 
 import microcosm_sqlite
 
-PUBLIC_MODULES = ["errors", "types", "models", "dataset", "stores", "paths", "engines", "factories"]
+PUBLIC_MODULES = [
+    "errors", "types", "models", "dataset", "stores", "paths", "engines", "factories", "build"
+]
+# what `microcosm_sqlite.build` offers: the README's `build_artifact` and `build_from_rows`
+BUILD_API = ["BuildProgress", "BuildReport", "build_artifact", "build_from_rows", "find_base"]
 
 
 def test_all_is_sorted_and_unique() -> None:
@@ -44,16 +49,26 @@ def test_modules_import_and_say_what_they_are_for(module: str) -> None:
     assert (imported.__doc__ or "").strip()
 
 
-def test_documented_helpers_are_where_the_design_says() -> None:
-    """EnumType, Truthy and IdentityMixin live in their documented modules."""
+def test_documented_helpers_import_from_their_documented_modules() -> None:
+    """EnumType, Truthy and IdentityMixin import from the modules the README names."""
     from microcosm_sqlite.models import IdentityMixin
     from microcosm_sqlite.types import EnumType, Truthy
 
-    assert (EnumType.__module__, Truthy.__module__, IdentityMixin.__module__) == (
-        "microcosm_sqlite.types",
-        "microcosm_sqlite.types",
-        "microcosm_sqlite.models",
-    )
+    assert all(isinstance(helper, type) for helper in (EnumType, Truthy, IdentityMixin))
+
+
+def test_the_build_api_is_what_build_exports() -> None:
+    """`microcosm_sqlite.build.__all__` is the build API, sorted, and each name imports."""
+    build = importlib.import_module("microcosm_sqlite.build")
+    assert build.__all__ == BUILD_API
+    assert all(getattr(build, name) is not None for name in build.__all__)
+
+
+def test_star_import_of_build_gives_exactly_its_all() -> None:
+    """`from microcosm_sqlite.build import *` binds the build API and no other name."""
+    namespace: dict[str, object] = {}
+    exec("from microcosm_sqlite.build import *", namespace)
+    assert set(namespace) - {"__builtins__"} == set(BUILD_API)
 
 
 def test_package_is_typed() -> None:

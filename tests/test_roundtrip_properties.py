@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from microcosm.api import create_object_graph, load_from_dict
 
 from microcosm_sqlite import dispose_sqlite_connections
-from microcosm_sqlite.builder import build_artifact
+from microcosm_sqlite.build import build_artifact
 from microcosm_sqlite.errors import BuildError, BuildInputError, DumpError
 from microcosm_sqlite.inspection import dump_artifact
 

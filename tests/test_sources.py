@@ -1,6 +1,6 @@
 """
-Tests for `microcosm_sqlite.sources`: reading CSV and JSON Lines, converting values, locating
-bad rows.
+Tests for the build's sources (`microcosm_sqlite.build`): reading CSV and JSON Lines,
+converting values, locating bad rows.
 
 """
 from __future__ import annotations
@@ -32,15 +32,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from microcosm_sqlite.build.conversion import ColumnConverter, text_parser
+from microcosm_sqlite.build.problems import Problems, TooManyProblems
+from microcosm_sqlite.build.source_files import find_sources, open_source
 from microcosm_sqlite.errors import BuildInputError
-from microcosm_sqlite.sources import (
-    ColumnConverter,
-    Problems,
-    TableSource,
-    TooManyProblems,
-    find_sources,
-    text_parser,
-)
 
 DIALECT = sqlite.dialect()
 BOOK_HEADER = "isbn,title,author_id,genre,published,added_at,price,rating,tags,in_print,pages"
@@ -55,7 +50,7 @@ def read(table: Table, content: str, format: str = "csv", **options: Any) -> tup
 ]:
     """Rows (with lines) and problem lines from a source held in a string."""
     problems = Problems(limit=100)
-    source = TableSource(
+    source = open_source(
         table, DIALECT, io.StringIO(content), format, name=f"t.{format}", **options
     )
     rows = list(source.rows(problems))
@@ -399,7 +394,7 @@ def test_a_server_default_applies_as_sqlite_evaluates_it() -> None:
         Column("kind", String, nullable=False, server_default="plain"),
     )
     problems = Problems()
-    source = TableSource(table, DIALECT, io.StringIO("id\n1\n"), "csv")
+    source = open_source(table, DIALECT, io.StringIO("id\n1\n"), "csv")
 
     rows = list(source.rows(problems, {"kind": "plain"}))
 
@@ -447,7 +442,7 @@ def test_problems_stop_reading_at_the_limit() -> None:
     """Reading stops with TooManyProblems once the limit of problems is reached."""
     problems = Problems(limit=3)
     content = "id,name\n" + "x,A\n" * 10
-    source = TableSource(Author.__table__, DIALECT, io.StringIO(content), "csv")
+    source = open_source(Author.__table__, DIALECT, io.StringIO(content), "csv")
 
     with pytest.raises(TooManyProblems):
         list(source.rows(problems))
@@ -461,7 +456,7 @@ def test_not_utf8_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "authors.csv"
     path.write_bytes(b"id,name\n1,\xff\xfe\n")
     problems = Problems()
-    source = TableSource(Author.__table__, DIALECT, path, "csv")
+    source = open_source(Author.__table__, DIALECT, path, "csv")
 
     assert list(source.rows(problems)) == []
     assert "authors.csv:2: not UTF-8 text: invalid start byte (bytes ff" in str(problems.found[0])
@@ -560,7 +555,7 @@ def test_not_utf8_is_reported_on_its_own_line(
     lines[bad_line - 1] = lines[bad_line - 1].replace(b"\xc5\x82", b"\xc5(")
     path.write_bytes(b"\r\n".join(lines) + b"\r\n")
     problems = Problems()
-    source = TableSource(Author.__table__, DIALECT, path, format)  # type: ignore[arg-type]
+    source = open_source(Author.__table__, DIALECT, path, format)  # type: ignore[arg-type]
 
     list(source.rows(problems))
 
@@ -575,7 +570,7 @@ def test_not_utf8_after_bare_carriage_returns_counts_them_as_line_breaks(tmp_pat
     path.write_bytes(b"id,name\r1,a\r\n2,b\n3,\xff\n")
     problems = Problems()
 
-    list(TableSource(Author.__table__, DIALECT, path, "csv").rows(problems))
+    list(open_source(Author.__table__, DIALECT, path, "csv").rows(problems))
 
     assert str(problems.found[0]).startswith(f"{path}:4: not UTF-8 text")
 
@@ -587,7 +582,7 @@ def test_a_csv_field_beyond_the_csv_modules_default_limit_reads(tmp_path: Path) 
     path.write_text(f'id,name\n1,"{long_name}"\n', encoding="utf-8")
     problems = Problems()
 
-    rows = list(TableSource(Author.__table__, DIALECT, path, "csv").rows(problems))
+    rows = list(open_source(Author.__table__, DIALECT, path, "csv").rows(problems))
 
     assert problems.found == []
     assert rows[0][1][1] == long_name

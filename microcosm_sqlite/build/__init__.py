@@ -2,4 +2,25 @@
 The offline build: CSV and JSON Lines sources, or rows held in Python, in; a checked,
 reproducible SQLite artifact out.
 
+The modules follow the data's way: `source_files` (which file feeds which table) ->
+`sources`, `csv_source`, `jsonl_source`, `rows` (reading rows) -> `conversion` (typed values,
+defaults) -> `writing` (rows into tables) -> `builder` (the steps in order), with `schema`
+(models, load order, DDL), `files` (temporary files, atomic replace) and `problems` (what
+a build reports) beside them. `component` is the graph's `sqlite_builder`.
+
 """
+from microcosm_sqlite.build.builder import (
+    BuildProgress,
+    BuildReport,
+    build_artifact,
+    build_from_rows,
+)
+from microcosm_sqlite.build.schema import find_base
+
+__all__ = [
+    "BuildProgress",
+    "BuildReport",
+    "build_artifact",
+    "build_from_rows",
+    "find_base",
+]

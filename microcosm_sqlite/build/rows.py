@@ -1,5 +1,6 @@
 """
-Rows held in Python as a build source: `build_from_rows` feeds them to the same `Loader` as files.
+Rows held in Python as a build source: `build_from_rows` hands them to the same table writer
+as files.
 
 A row is a mapping of column names to values. Values convert as the other sources' do, by
 column type and with the same checks: a string parses as source text would (`"12"` in an
@@ -16,28 +17,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
+from microcosm_sqlite.build.conversion import ColumnConverter, Fill
+from microcosm_sqlite.build.problems import Problems
+from microcosm_sqlite.build.sources import BATCH_SIZE, Batch, ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
-from microcosm_sqlite.sources import (
-    BATCH_SIZE,
-    Batch,
-    ColumnConverter,
-    Fill,
-    Problems,
-    ProgressCallback,
-    TableSource,
-)
+from microcosm_sqlite.manifest import TableReport
 
 # what sqlite3 binds: a stored value of any other type is refused at its row
 BINDABLE = (int, float, str, bytes)
 # text, which parses as a source's text, and the other values a JSON Lines row may hold,
 # checked the same way here
 TEXT_OR_JSON = (str, bool, int, float, list, dict)
-# the Loader's wording for where a duplicated key came first, in a file
+# the table writer's wording for where a duplicated key came first, in a file
 FIRST_ON_LINE = re.compile(r", first on line (\d+)$")
 # plans kept per set of keys, so rows agreeing on their keys work out their fills once
 MAX_PLANS = 256
@@ -67,15 +64,8 @@ class RowsSource(TableSource):
         *,
         ignore_unknown_columns: bool = False,
     ) -> None:
-        super().__init__(
-            table, dialect, _NO_STREAM, "jsonl", name=table.name,
-            ignore_unknown_columns=ignore_unknown_columns,
-        )
+        super().__init__(table, dialect, table.name, ignore_unknown_columns=ignore_unknown_columns)
         self.given = rows
-
-    @property
-    def size(self) -> int | None:
-        return None
 
     def problem(
         self, reason: str, line: int | None = None, column: str | None = None
@@ -97,6 +87,11 @@ class RowsSource(TableSource):
         progress: ProgressCallback | None = None,
         size: int = BATCH_SIZE,
     ) -> Iterator[Batch]:
+        """
+        Every good row, converted, in lists of up to `size`, with its index in what was
+        given; bad rows go to `problems`. Raises `TooManyProblems` at their limit.
+
+        """
         server_defaults = server_defaults or {}
         plans: dict[frozenset[str], dict[int, Fill] | None] = {}
         rows: list[tuple[Any, ...]] = []
@@ -170,13 +165,22 @@ class RowsSource(TableSource):
         return None if found else fills
 
 
-class _NoStream:
-    """Stands where a file source's stream would be: rows sources never open one."""
+@dataclass(frozen=True)
+class RowsInput:
+    """A table's rows as Python mappings, as `build_from_rows` takes them."""
 
-    name = "<rows>"
+    rows: Iterable[Mapping[str, Any]]
 
-    def seekable(self) -> bool:
-        return False
+    def source(
+        self, table: Table, dialect: Dialect, *, ignore_unknown_columns: bool
+    ) -> TableSource:
+        """The reader of the rows; nothing is read yet."""
+        return RowsSource(table, dialect, self.rows, ignore_unknown_columns=ignore_unknown_columns)
 
+    def size(self) -> int:
+        """0: rows held in Python have no size in bytes to show progress by."""
+        return 0
 
-_NO_STREAM: Any = _NoStream()
+    def report(self, table: str, rows: int) -> TableReport:
+        """The manifest's line for the table: its rows, and no file."""
+        return TableReport(table, rows)

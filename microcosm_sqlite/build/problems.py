@@ -1,0 +1,89 @@
+"""
+The problems a build collects: bad values, missing or unknown columns, duplicate keys, keys
+with no match. A build reports them all at once, up to a limit, as one `BuildError`.
+
+`Problems.add` raises `TooManyProblems` at the limit, which stops the reading wherever it is;
+`collecting` is the one place that catches it, and turns what was found into the error.
+
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from microcosm_sqlite.errors import BuildError, BuildInputError
+from microcosm_sqlite.formatting import plural
+
+# where problems are, in the build's error message
+IN_THE_SOURCES = "in the sources"
+
+
+class TooManyProblems(Exception):
+    """Raised by `Problems.add` once the limit is reached: the build stops reading."""
+
+
+@dataclass
+class Problems:
+    """Every input problem found so far, up to `limit`; past it, reading stops."""
+
+    limit: int = 20
+    found: list[BuildInputError] = field(default_factory=list)
+
+    def add(self, problem: BuildInputError) -> None:
+        """Keep `problem`; raises `TooManyProblems` when it is the last one the limit allows."""
+        self.found.append(problem)
+        if len(self.found) >= self.limit:
+            raise TooManyProblems()
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+
+class DiscardedProblems(Problems):
+    """A sink for second passes, whose problems were reported by the first."""
+
+    def add(self, problem: BuildInputError) -> None:
+        """Forget `problem`: the first pass reported it."""
+
+
+@contextmanager
+def collecting(
+    problems: Problems, context: dict[str, Any], where: str = IN_THE_SOURCES
+) -> Iterator[None]:
+    """
+    Run a step that adds to `problems`, stopping quietly at their limit; then raise
+    `BuildError` (with `context` and the problems in source order) if any were found.
+
+    """
+    with suppress(TooManyProblems):
+        yield
+    if problems:
+        raise _failed_build(problems, context, where) from None
+
+
+def _failed_build(
+    problems: Problems, context: dict[str, Any], where: str = IN_THE_SOURCES
+) -> BuildError:
+    """The `BuildError` that reports `problems` (it is returned, for the caller to raise)."""
+    count = len(problems)
+    more = " (stopped there; --max-errors raises the limit)" if count >= problems.limit else ""
+    return BuildError(
+        f"{plural(count, 'problem')} {where}{more}",
+        problems=in_source_order(problems.found),
+        **context,
+    )
+
+
+def in_source_order(problems: Iterable[BuildInputError]) -> list[BuildInputError]:
+    """
+    Problems by file, then line: the order they were found in is the order of the checks
+    (a bad value as its batch is read, a duplicate key as the batch is inserted), not theirs.
+    Problems of a whole file (no line) come first among its own.
+    """
+    return sorted(problems, key=lambda problem: (problem.file, problem.line or 0))
+
