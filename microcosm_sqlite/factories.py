@@ -179,7 +179,8 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
 )
 def configure_sqlite_builder(graph: Any) -> Any:
     """`graph.sqlite_builder.csv(Model).build(fileobj)`: loads sources into writable data sets."""
-    from microcosm_sqlite.build.component import SQLiteBuilder
+    # 2.x's csv(...) options too (deprecated)
+    from microcosm_sqlite.compat.builders import SQLiteBuilder
 
     config = graph.config.sqlite_builder
     return SQLiteBuilder(

@@ -1,16 +1,28 @@
 """2.x names keep working in 3.x, each with a DeprecationWarning naming its replacement."""
 from __future__ import annotations
 
+import io
 import threading
 import warnings
 from pathlib import Path
+from textwrap import dedent
 from typing import Any
 from uuid import UUID
 
 import pytest
-from runtime_models import Base, City, CityStore, city_values
+from runtime_models import (
+    CITY_COUNT,
+    Base,
+    City,
+    CityStore,
+    Continent,
+    Country,
+    CountryStore,
+    city_values,
+)
 
 from microcosm_sqlite.errors import (
+    BuildError,
     DataSetNotConfiguredError,
     DataSetNotFoundError,
     ReadOnlyDataSetError,
@@ -249,3 +261,120 @@ def test_models_may_name_columns_session_and_local() -> None:
         meeting = Meeting(session="morning", local="room 1")
     assert (meeting.session, meeting.local) == ("morning", "room 1")
     assert list(Meeting.__table__.columns.keys()) == ["id", "session", "local"]
+
+
+# --- 2.x's CSV builder --------------------------------------------------------------------------
+
+
+def csv_text(text: str) -> io.StringIO:
+    return io.StringIO(dedent(text).strip() + "\n")
+
+
+@pytest.fixture
+def writable(make_graph: Any, tmp_path: Path) -> Any:
+    """A writable graph whose `runtime` data set has its tables and no rows, as 2.x tests began."""
+    graph = make_graph({"runtime": str(tmp_path / "writable.sqlite")}, read_only=False)
+    Base.create_all(graph)
+    return graph
+
+
+def test_builder_default_fills_columns_the_source_leaves_out(writable: Any) -> None:
+    """`.default(**values)` sets a column for every row; the file's own values win."""
+    countries = csv_text("""
+        code,name,landlocked
+        CH,Switzerland,true
+        FR,France,false
+    """)
+    with pytest.warns(DeprecationWarning, match="default="):
+        load = writable.sqlite_builder.csv(Country).default(continent="EUROPE", name="?")
+    assert load.build(countries) == {"country": 2}
+    rows = {country.code: country for country in CountryStore(writable).search()}
+    assert rows["CH"].continent is rows["FR"].continent is Continent.EUROPE
+    assert (rows["CH"].name, rows["CH"].landlocked) == ("Switzerland", True)
+    assert (rows["FR"].name, rows["FR"].landlocked) == ("France", False)
+
+
+def test_builder_bulk_loads_pairs_of_a_data_set_in_one_go(writable: Any) -> None:
+    """`csv(Base).bulk().build([(Model, fileobj), ...])`: a model may come twice, in any order."""
+    with pytest.warns(DeprecationWarning, match=r"csv\(Base\)"):
+        load = writable.sqlite_builder.csv(Base)
+    with pytest.warns(DeprecationWarning, match="bulk"):
+        load = load.bulk()
+    counts = load.build([
+        (Country, csv_text("code,name,continent\nFR,France,EUROPE")),
+        # Japan comes later: foreign keys are checked once every row is in, as 2.x deferred them
+        (City, csv_text("id,name,country_code,population,unknown\n1,Paris,FR,2,x\n2,Osaka,JP,3,y")),
+        (Country, csv_text("code,name,continent\nJP,Japan,ASIA")),
+    ])
+    assert counts == {"country": 2, "city": 2}
+    assert [city.country.name for city in CityStore(writable).search()] == ["France", "Japan"]
+
+
+def test_builder_bulk_keeps_nothing_when_a_row_fails(writable: Any) -> None:
+    """A 2.x load is 3.x's single transaction: a dangling foreign key leaves no row behind."""
+    with pytest.warns(DeprecationWarning):
+        load = writable.sqlite_builder.csv(Base).bulk()
+    with pytest.raises(BuildError):
+        load.build([
+            (Country, csv_text("code,name,continent\nFR,France,EUROPE")),
+            (City, csv_text("id,name,country_code,population\n1,Paris,XX,2")),
+        ])
+    assert CountryStore(writable).count() == 0
+
+
+def test_builder_delete_before_load_replaces_the_rows(writable: Any) -> None:
+    """`delete_before_load=True` empties the tables first, even with rows referring to them."""
+    writable.sqlite_builder.csv(Country, City).build(
+        csv_text("code,name,continent\nFR,France,EUROPE\nDE,Germany,EUROPE"),
+        csv_text("id,name,country_code,population\n1,Paris,FR,2"),
+    )
+    with pytest.warns(DeprecationWarning) as caught:
+        load = writable.sqlite_builder.csv(Base, delete_before_load=True).bulk()
+    assert "csv(..., delete_before_load=)" in str(caught[0].message)
+    load.build([
+        (City, csv_text("id,name,country_code,population\n7,Tokyo,JP,9")),
+        (Country, csv_text("code,name,continent\nJP,Japan,ASIA")),
+    ])
+    assert [country.code for country in CountryStore(writable).search()] == ["JP"]
+    assert [city.name for city in CityStore(writable).search()] == ["Tokyo"]
+
+
+def test_builder_commit_on_insert_is_accepted(writable: Any) -> None:
+    """`commit_on_insert=True` warns and loads; the load stays one transaction."""
+    with pytest.warns(DeprecationWarning, match="commit_on_insert"):
+        load = writable.sqlite_builder.csv(Country, commit_on_insert=True)
+    assert load.build(csv_text("code,name,continent\nFR,France,EUROPE")) == {"country": 1}
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        writable.sqlite_builder.csv(Country, commit_on_each_row=True)
+
+
+def test_csv_builder_module_loads_into_the_graph(writable: Any) -> None:
+    """`microcosm_sqlite.builders.csv.CSVBuilder(graph, Model)` loads as `sqlite_builder` does."""
+    from microcosm_sqlite.builders.csv import CSVBuilder
+
+    with pytest.warns(DeprecationWarning, match="graph.sqlite_builder.csv"):
+        builder = CSVBuilder(writable, Country)
+    builder.build(csv_text("code,name,continent\nFR,France,EUROPE"))
+    with pytest.warns(DeprecationWarning, match="graph.sqlite_builder"):
+        from microcosm_sqlite.builders import SQLiteBuilder
+    assert isinstance(writable.sqlite_builder, SQLiteBuilder)
+    assert CountryStore(writable).get("FR").name == "France"
+
+
+def test_builder_3x_calls_do_not_warn(writable: Any) -> None:
+    """The call both versions share, `csv(Model).build(fileobj)`, is 3.x's and stays quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        counts = writable.sqlite_builder.csv(Country).build(
+            csv_text("code,name,continent\nFR,France,EUROPE")
+        )
+    assert counts == {"country": 1}
+
+
+def test_builder_2x_options_refuse_a_read_only_data_set(graph: Any) -> None:
+    """Emptying tables is a write: refused on a read-only data set, pointing to UPGRADING.md."""
+    with pytest.warns(DeprecationWarning):
+        load = graph.sqlite_builder.csv(City, delete_before_load=True)
+    with pytest.raises(ReadOnlyDataSetError, match=r"UPGRADING\.md"):
+        load.build(csv_text("id,name,country_code,population\n1,Paris,FR,2"))
+    assert CityStore(graph).count() == CITY_COUNT
