@@ -192,6 +192,7 @@ def configure_sqlite_builder(graph: Any) -> Any:
 
 def configure_sqlite_dumper(graph: Any) -> Any:
     """`graph.sqlite_dumper.csv(store).dump(fileobj)`: writes a Store's rows as sources."""
-    from microcosm_sqlite.inspection import SQLiteDumper
+    # 2.x's dump(...) keywords too (deprecated)
+    from microcosm_sqlite.compat.dumpers import SQLiteDumper
 
     return SQLiteDumper(graph)
