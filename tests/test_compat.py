@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -449,3 +451,49 @@ def test_dumper_3x_call_is_quiet_and_keeps_newlines(graph: Any) -> None:
         assert graph.sqlite_dumper.csv(CityStore(graph)).dump(out) == CITY_COUNT
     assert "\r" not in out.getvalue()
     assert out.getvalue().startswith("id,name,country_code,population\n1,city-001,DE,1000\n")
+
+
+# --- done when: a 2.x application runs unchanged, with only deprecation warnings -----------------
+
+
+def test_an_application_written_for_2x_runs_with_deprecation_warnings_only(
+    tmp_path: Path,
+) -> None:
+    """
+    tests/app_2x.py, in 2.x's README and API style (plus read_only=False where it writes), runs
+    in a child process where any other warning is an error; every warning ours raises points at
+    the application's line, names a replacement and the upgrade guide.
+
+    """
+    script = Path(__file__).with_name("app_2x.py")
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-W", "always::DeprecationWarning", script, tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "people 4",
+        "search ['Andrew', 'Draymond', 'Klay', 'Stephen']",
+        "filter ['Stephen']",
+        "first Andrew one Klay",
+        "not found",
+        "dogs [('Reza', 'Stephen'), ('Rocco', 'Klay')]",
+        "resolve True True",
+        "context 4",
+        "thread 4",
+        "session 2 sqlite app_2x.sqlite",
+        "dump '1,Stephen,Curry\\r\\n'",
+        "id 36",
+    ]
+    ours = [
+        line for line in result.stderr.splitlines()
+        if "microcosm_sqlite" in line or "app_2x.py" in line
+    ]
+    warned = [line for line in ours if "Warning: " in line]
+    assert len(warned) >= 12
+    for line in warned:
+        assert "app_2x.py:" in line and "DeprecationWarning: " in line, line
+        assert "is deprecated;" in line and "(see UPGRADING.md)" in line, line

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from microcosm_sqlite import dataset
 
 
-def deprecated(old: str, new: str) -> None:
-    """Warn, from the caller's caller, that `old` is going and `new` replaces it."""
+def deprecated(old: str, new: str, stacklevel: int = 3) -> None:
+    """Warn, from the caller's caller (by default), that `old` is going and `new` replaces it."""
     warnings.warn(
-        f"{old} is deprecated; {new} (see UPGRADING.md)", DeprecationWarning, stacklevel=3
+        f"{old} is deprecated; {new} (see UPGRADING.md)", DeprecationWarning, stacklevel=stacklevel
     )
 
 
@@ -46,10 +46,15 @@ def store_graph(graph: Any, get_session: Any) -> Any:
     """The graph a store uses, given 2.x's `Store(GetOrCreateSession(graph))` call styles."""
     source = get_session if get_session is not None else graph
     if isinstance(source, GetOrCreateSession):
-        deprecated("Store(get_session=...)", "pass the graph itself: Store(graph)")
+        # from the code that made the Store, not Store.__init__
+        deprecated("Store(get_session=...)", "pass the graph itself: Store(graph)", stacklevel=4)
         return source.graph
     if source is get_session_function:
-        deprecated("Store(get_session=get_session)", "call Store() inside Base.new_context(graph)")
+        deprecated(
+            "Store(get_session=get_session)",
+            "call Store() inside Base.new_context(graph)",
+            stacklevel=4,
+        )
         return None
     raise TypeError(
         "Store(get_session=...) takes only 2.x's GetOrCreateSession(graph) or get_session;"
