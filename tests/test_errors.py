@@ -11,14 +11,18 @@ import pytest
 
 from microcosm_sqlite import errors
 from microcosm_sqlite.errors import (
+    ArtifactCacheError,
     BuildError,
     BuildInputError,
     DataSetCheckError,
     DataSetError,
     DataSetNotConfiguredError,
     DataSetNotFoundError,
+    DownloadError,
+    DownloadTimeoutError,
     DumpError,
     DuplicateModelError,
+    HashMismatchError,
     InvalidFilterValueError,
     InvalidIdentifierError,
     ModelIntegrityError,
@@ -26,9 +30,13 @@ from microcosm_sqlite.errors import (
     MultipleModelsFoundError,
     NotADatabaseError,
     ReadOnlyDataSetError,
+    RemoteArtifactError,
+    RemoteArtifactNotFoundError,
+    RemoteSupportMissingError,
     SchemaMismatchError,
     SQLiteError,
     UnknownFilterError,
+    UnpinnedURLError,
     UnreadableValueError,
 )
 
@@ -56,6 +64,14 @@ STATUS_CODES = {
     ReadOnlyDataSetError: 405,
     UnreadableValueError: 500,
     SchemaMismatchError: 500,
+    RemoteArtifactError: 500,
+    UnpinnedURLError: 500,
+    RemoteSupportMissingError: 500,
+    RemoteArtifactNotFoundError: 500,
+    DownloadError: 500,
+    DownloadTimeoutError: 500,
+    HashMismatchError: 500,
+    ArtifactCacheError: 500,
     BuildError: 400,
     BuildInputError: 400,
     DumpError: 400,
@@ -86,8 +102,13 @@ def test_tree_shape() -> None:
     assert issubclass(DuplicateModelError, ModelIntegrityError)
     assert issubclass(BuildInputError, SQLiteError)
     for error_class in (DataSetNotConfiguredError, DataSetNotFoundError, NotADatabaseError,
-                        ReadOnlyDataSetError, SchemaMismatchError):
+                        ReadOnlyDataSetError, SchemaMismatchError, RemoteArtifactError):
         assert issubclass(error_class, DataSetError)
+    for error_class in (UnpinnedURLError, RemoteSupportMissingError, RemoteArtifactNotFoundError,
+                        DownloadError, HashMismatchError, ArtifactCacheError):
+        assert issubclass(error_class, RemoteArtifactError)
+    assert issubclass(DownloadTimeoutError, DownloadError)
+    assert issubclass(RemoteArtifactNotFoundError, DataSetNotFoundError)
 
 
 def test_unknown_filter_error_is_also_a_type_error() -> None:
