@@ -31,19 +31,16 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, Any, Literal
 
-from microcosm_sqlite.build.schema import quote
+from microcosm_sqlite.artifact.contents import ColumnInfo, columns_of, data_tables, quote
+from microcosm_sqlite.artifact.opening import open_artifact
 from microcosm_sqlite.formatting import json_text, number, plural, unescape_json
 from microcosm_sqlite.inspection import (
-    ColumnInfo,
     ForeignKeyInfo,
     IndexInfo,
     _is,
-    columns_of,
-    data_tables,
     describe_foreign_key,
     foreign_keys_of,
     indexes_of,
-    open_artifact,
 )
 from microcosm_sqlite.manifest import MANIFEST_TABLE, read_manifest
 

@@ -2,7 +2,8 @@
 One data set's engine and per-thread sessions: read-only opening, pragmas and fork safety.
 
 Read-only files open through a `file:` URI with `mode=ro` (and `immutable=1` unless turned off),
-and every connection sets `query_only`, so nothing in the process can change the artifact.
+and every connection sets `query_only`, so nothing in the process can change the artifact, with
+SQLite's other defences for files one did not build (`microcosm_sqlite.artifact.defences`).
 Each thread reads through its own session and connection; a forked child drops the ones it
 inherited without closing them, so pre-fork servers need no extra calls.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import threading
 import time
 import warnings
@@ -30,15 +30,17 @@ from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool, StaticPool
 
 from microcosm_sqlite._sqla_internals import fast_path_available
+from microcosm_sqlite.artifact.defences import harden
+from microcosm_sqlite.artifact.header import FileVersion, check_artifact
+from microcosm_sqlite.artifact.model_schema import schema_differences
+from microcosm_sqlite.artifact.opening import read_only_uri
+from microcosm_sqlite.artifact.sqlite_errors import not_utf8, translate_error
 from microcosm_sqlite.errors import (
-    DataSetNotFoundError,
-    DuplicateModelError,
-    ModelIntegrityError,
     NotADatabaseError,
     ReadOnlyDataSetError,
     SchemaMismatchError,
@@ -47,9 +49,6 @@ from microcosm_sqlite.errors import (
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.sessions import FastReadSession
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
-HEADER_SIZE = 100
-WAL_FORMAT = 2
 # where a session keeps the DataSetEngine it reads, so Store() in a context can find it
 ENGINE_INFO_KEY = "microcosm_sqlite.engine"
 # how often opening a connection, or a thread's move to a new version, is tried again when
@@ -72,131 +71,10 @@ class EngineOptions:
     replacement_check_seconds: float = 1.0
 
 
-@dataclass(frozen=True)
-class FileVersion:
-    """Which file a path names: a new build renamed over the path is another inode."""
-
-    device: int
-    inode: int
-    size: int
-    modified_ns: int
-
-    @classmethod
-    def of(cls, status: os.stat_result) -> FileVersion:
-        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-    @classmethod
-    def at(cls, path: str) -> FileVersion | None:
-        """The version at a path now; None when nothing can be found there."""
-        try:
-            return cls.of(os.stat(path))
-        except OSError:
-            return None
-
-
 class VersionedConnection(sqlite3.Connection):
     """A connection that knows which version of its file it opened."""
 
     version: FileVersion | None = None
-
-
-def check_artifact(resolved: ResolvedPath) -> FileVersion:
-    """
-    Fail early, with the data set named, on anything that is not a ready SQLite artifact.
-
-    Returns the version of the file it checked.
-
-    """
-    path = Path(resolved.path)
-    context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
-    try:
-        mode = path.stat().st_mode
-    except (FileNotFoundError, NotADirectoryError) as error:
-        raise DataSetNotFoundError(
-            "no file exists at this path (3.x never creates an empty one, as 2.x did: build the"
-            " artifact first; see UPGRADING.md#config)",
-            **context,
-        ) from error
-    except OSError as error:
-        # a folder on the way the process may not search, most often: PermissionError
-        raise DataSetNotFoundError(
-            f"the path cannot be reached: {error.strerror or error}", **context
-        ) from error
-    if not stat.S_ISREG(mode):
-        raise DataSetNotFoundError("the path is not a regular file", **context)
-    try:
-        with path.open("rb") as artifact:
-            header = artifact.read(HEADER_SIZE)
-            version = FileVersion.of(os.fstat(artifact.fileno()))
-    except OSError as error:
-        raise DataSetNotFoundError(f"the file cannot be read: {error}", **context) from error
-    if len(header) < HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
-        raise NotADatabaseError("the file is not a SQLite database", **context)
-    if WAL_FORMAT in (header[18], header[19]):
-        raise NotADatabaseError(
-            "the file is in WAL mode, whose data an immutable reader may not see;"
-            " rebuild it with `microcosm-sqlite build` (rollback-journal mode)",
-            **context,
-        )
-    return version
-
-
-def translate_error(error: DBAPIError | sqlite3.Error, context: dict[str, str]) -> SQLiteError:
-    """The one place SQLite's errors (raw, or wrapped by SQLAlchemy) become this library's."""
-    raw = error.orig if isinstance(error, DBAPIError) else error
-    message = str(raw)
-    if isinstance(error, IntegrityError | sqlite3.IntegrityError):
-        where = f"data set {context['dataset']!r} at {context['path']}"
-        if "UNIQUE" in message or "PRIMARY KEY" in message:
-            return DuplicateModelError(f"{where}: {message}")
-        return ModelIntegrityError(f"{where}: {message}")
-    name = getattr(raw, "sqlite_errorname", "")
-    if name.startswith(("SQLITE_READONLY", "SQLITE_AUTH")) or any(
-        phrase in message for phrase in ("readonly", "read-only", "not authorized")
-    ):
-        return ReadOnlyDataSetError(f"SQLite refused a write: {message}", **context)
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
-        "malformed" in message or "not a database" in message
-    ):
-        return NotADatabaseError(f"the file is corrupt: {message}", **context)
-    return SQLiteError(f"data set {context['dataset']!r} at {context['path']}: {message}")
-
-
-def not_utf8(error: UnicodeDecodeError, context: dict[str, str]) -> NotADatabaseError:
-    """Text SQLite gave back that is not UTF-8 (a damaged schema's error message, say)."""
-    return NotADatabaseError(
-        f"the file is corrupt: SQLite returned text that is not UTF-8 ({error})", **context
-    )
-
-
-# pragmas that, once set, could lift the read-only guards or (without immutable) change the file
-GUARDED_PRAGMAS = frozenset({"journal_mode", "query_only", "writable_schema"})
-
-
-def refuse_guard_changes(action: int, name: str | None, value: str | None, *_: Any) -> int:
-    """
-    SQLite authorizer for read-only connections: no ATTACH, no setting a guarded pragma.
-
-    `mode=ro` already refuses writes; with `immutable=1`, though, `PRAGMA journal_mode=WAL`
-    would pass silently, and ATTACH could create a new file next to the artifact.
-
-    """
-    if action == sqlite3.SQLITE_ATTACH:
-        return sqlite3.SQLITE_DENY
-    if (
-        action == sqlite3.SQLITE_PRAGMA
-        and value is not None
-        and name is not None
-        and name.lower() in GUARDED_PRAGMAS
-    ):
-        return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
-
-
-def read_only_uri(path: str, immutable: bool) -> str:
-    """A `file:` URI that can only read; the path is escaped, so `#`, `?` and `%` are safe."""
-    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
-    return f"{Path(path).resolve().as_uri()}?{flags}"
 
 
 class DataSetEngine:
@@ -366,22 +244,15 @@ class DataSetEngine:
         """
         if model in self.checked_models:
             return
-        differences: list[str] = []
         with self.engine.connect() as connection:
-            for table in inspect(model).tables:
-                quoted = self.engine.dialect.identifier_preparer.quote(table.name)
-                present = {
-                    row[1]
-                    for row in connection.exec_driver_sql(f"PRAGMA table_info({quoted})")
-                }
-                if not present:
-                    differences.append(f"table {table.name} is missing from the artifact")
-                    continue
-                differences.extend(
-                    f"table {table.name}: column {column.name} is missing from the artifact"
-                    for column in table.columns
-                    if column.name not in present
-                )
+            raw = connection.connection.dbapi_connection
+            assert isinstance(raw, sqlite3.Connection)
+            try:
+                differences = schema_differences(raw, inspect(model).tables, complete=False)
+            except sqlite3.Error as error:
+                raise translate_error(error, self.context()) from error
+            except UnicodeDecodeError as error:
+                raise not_utf8(error, self.context()) from error
         if differences:
             raise SchemaMismatchError(differences, **self.context())
         self.checked_models.add(model)
@@ -500,12 +371,12 @@ class DataSetEngine:
         if options.mmap_size:
             pragmas.append(f"PRAGMA mmap_size = {int(options.mmap_size)}")
         if self.read_only:
-            pragmas.append("PRAGMA query_only = ON")
-        if self.read_only:
             # SQLite parses the schema once per connection: here, where a damaged one fails
             # clearly, rather than in the middle of a read
             pragmas.append("SELECT count(*) FROM sqlite_schema")
         try:
+            if self.read_only:
+                harden(connection)
             for pragma in pragmas:
                 connection.execute(pragma).fetchall()
         except (sqlite3.Error, UnicodeDecodeError) as error:
@@ -514,8 +385,6 @@ class DataSetEngine:
             if isinstance(error, UnicodeDecodeError):
                 raise not_utf8(error, self.context()) from error
             raise translate_error(error, self.context()) from error
-        if self.read_only:
-            connection.set_authorizer(refuse_guard_changes)
 
     def _check_schema_readable(self) -> None:
         """Parse the schema now, so a corrupt file fails at first use and not mid-request."""

@@ -17,6 +17,8 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     │   ├── ReadOnlyDataSetError (405): a write on a read-only data set
     │   ├── UnreadableValueError: a stored value its column's type cannot read back
     │   ├── SchemaMismatchError: the artifact's schema differs from its models
+    │   ├── UntrustedArtifactError: the file holds what no build writes (a view, a trigger, a
+    │   │                           virtual table), or goes past a reader's limits
     │   └── RemoteArtifactError: a data set at a pinned URL that could not be fetched or cached
     │       ├── UnpinnedURLError: a remote URL with no #sha256=<hex>, whose content could change
     │       ├── RemoteSupportMissingError: fsspec (the `remote` extra) or the URL's filesystem
@@ -165,6 +167,13 @@ class SchemaMismatchError(DataSetError):
             "schema does not match its models: " + "; ".join(self.differences),
             **context,  # type: ignore[arg-type]
         )
+
+
+class UntrustedArtifactError(DataSetError):
+    """
+    A file no build could have written, refused before any of its SQL runs: views, triggers and
+    virtual tables, a value over 64 MiB, a schema query past its time bound.
+    """
 
 
 class RemoteArtifactError(DataSetError):

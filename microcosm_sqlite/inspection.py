@@ -2,8 +2,9 @@
 Looking at built artifacts: `inspect` (what is in it), `verify` (is it sound, does it match its
 models) and `dump` (the way back to sources that `build` accepts).
 
-Artifacts open read-only through a `file:` URI with `mode=ro`, so looking never changes a file
-and a missing path is an error, not a new empty database.
+Artifacts open as `microcosm_sqlite.artifact.opening` opens them: read-only, with SQLite's
+defences for files one did not build, and refused when their schema holds views, triggers or
+virtual tables, whose SQL would run on reading (`verify` reports them instead).
 
 Dumps write the stored values, so a dump then a build gives the same rows: CSV writes NULL as
 an empty field, booleans as true/false and binary as hexadecimal; JSON Lines writes JSON
@@ -23,17 +24,21 @@ import io
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sqlalchemy import MetaData, Table
-from sqlalchemy.dialects import sqlite as sqlite_dialect
-
-from microcosm_sqlite.build.schema import artifact_dialect, quote
-from microcosm_sqlite.engines import check_artifact, read_only_uri, translate_error
+from microcosm_sqlite.artifact.checks import foreign_key_problems, integrity_problems
+from microcosm_sqlite.artifact.contents import (
+    ColumnInfo,
+    columns_of,
+    data_tables,
+    quote,
+    unexpected_objects,
+)
+from microcosm_sqlite.artifact.model_schema import schema_differences
+from microcosm_sqlite.artifact.opening import open_artifact
 from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
 from microcosm_sqlite.manifest import (
@@ -42,64 +47,12 @@ from microcosm_sqlite.manifest import (
     read_manifest,
     schema_fingerprint,
 )
-from microcosm_sqlite.paths import ResolvedPath
 
 DumpFormat = Literal["csv", "jsonl"]
 DUMP_FORMATS: tuple[DumpFormat, ...] = ("csv", "jsonl")
-# how many foreign key violations `verify` lists before it only counts them
-MAX_LISTED = 20
-
-
-# --- opening --------------------------------------------------------------------------------
-
-
-@contextmanager
-def open_artifact(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
-    """
-    A read-only connection to an artifact; a clear error when the path holds none.
-
-    The header check cannot see damaged pages, so SQLite's errors inside the block (such as
-    "database disk image is malformed") become this library's, naming the path.
-
-    """
-    location = os.fspath(path)
-    resolved = ResolvedPath(Path(location).stem, location, "the command line")
-    check_artifact(resolved)
-    context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
-    try:
-        connection = sqlite3.connect(read_only_uri(location, immutable=False), uri=True)
-    except sqlite3.DatabaseError as error:
-        raise translate_error(error, context) from error
-    try:
-        connection.execute("PRAGMA query_only = ON")
-        yield connection
-    except sqlite3.DatabaseError as error:
-        raise translate_error(error, context) from error
-    finally:
-        connection.close()
-
-
-def is_internal(table: str) -> bool:
-    """Tables that are bookkeeping, not data: SQLite's own and the build manifest."""
-    return table.startswith("sqlite_") or table == MANIFEST_TABLE
-
-
-def data_tables(connection: sqlite3.Connection) -> list[str]:
-    rows = connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-    return [name for (name,) in rows if not is_internal(name)]
 
 
 # --- inspect --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    name: str
-    type: str
-    nullable: bool
-    # position in the primary key, from 1; 0 when not part of it
-    primary_key: int
-    default: str | None
 
 
 # why SQLite made an index itself, by `PRAGMA index_list`'s origin; "c" is CREATE INDEX
@@ -148,15 +101,6 @@ class ArtifactInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def columns_of(connection: sqlite3.Connection, table: str) -> tuple[ColumnInfo, ...]:
-    return tuple(
-        ColumnInfo(name, type_, not notnull, pk, default)
-        for _, name, type_, notnull, default, pk in connection.execute(
-            f"PRAGMA table_info({quote(table)})"
-        )
-    )
 
 
 def indexes_of(connection: sqlite3.Connection, table: str) -> tuple[IndexInfo, ...]:
@@ -264,8 +208,12 @@ def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None)
     that SQLite's integrity check itself fails is one difference too, not an exception.
 
     """
-    with open_artifact(path) as connection:
+    with open_artifact(path, refuse_unexpected=False) as connection:
         differences = [f"integrity: {problem}" for problem in integrity_problems(connection)]
+        # what no build writes holds SQL of its own: reported, and nothing more is read
+        differences.extend(
+            f"not written by a build: {found}" for found in unexpected_objects(connection)
+        )
         if differences:
             return differences
         differences.extend(foreign_key_problems(connection))
@@ -277,34 +225,8 @@ def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None)
                 differences.append(
                     f"manifest: data set {dataset!r}, but the models are of {base.__dataset__!r}"
                 )
-            differences.extend(schema_differences(connection, base.metadata))
+            differences.extend(schema_differences(connection, base.metadata.tables.values()))
     return differences
-
-
-def integrity_problems(connection: sqlite3.Connection) -> list[str]:
-    """What `PRAGMA integrity_check` finds, or the error that stopped it."""
-    try:
-        return [
-            line for (line,) in connection.execute("PRAGMA integrity_check") if line != "ok"
-        ]
-    except sqlite3.DatabaseError as error:
-        return [str(error)]
-
-
-def foreign_key_problems(connection: sqlite3.Connection) -> list[str]:
-    problems: list[str] = []
-    count = 0
-    for table, rowid, parent, _ in connection.execute("PRAGMA foreign_key_check"):
-        count += 1
-        if count <= MAX_LISTED:
-            problems.append(
-                f"foreign key: table {table} row {rowid} references a missing row of {parent}"
-            )
-    if count > MAX_LISTED:
-        more = count - MAX_LISTED
-        which = "references a missing row" if more == 1 else "reference missing rows"
-        problems.append(f"foreign key: {plural(more, 'more row')} {which}")
-    return problems
 
 
 def manifest_differences(connection: sqlite3.Connection) -> list[str]:
@@ -331,70 +253,6 @@ def manifest_differences(connection: sqlite3.Connection) -> list[str]:
                     f"manifest: table {table} should hold {plural(counts[table], 'row')},"
                     f" holds {number(rows)}"
                 )
-    return differences
-
-
-# typed as Any first: SQLAlchemy 2.0 leaves the dialect's constructor untyped
-new_sqlite_dialect: Any = sqlite_dialect.dialect
-
-# Declared names that mean the same in SQLite (REAL affinity) and to SQLAlchemy (a float):
-# builds declare `DOUBLE`; 3.0.0 declared `Mapped[float]` `FLOAT` under SQLAlchemy 2.0.
-FLOAT_SPELLINGS = frozenset({"FLOAT", "DOUBLE", "DOUBLE PRECISION", "REAL"})
-
-
-def _normal_type(type_: str) -> str:
-    """A declared type in one spelling: upper case, single spaces, and every float one name."""
-    normal = " ".join(type_.upper().replace(" (", "(").split())
-    return "DOUBLE" if normal in FLOAT_SPELLINGS else normal
-
-
-def schema_differences(connection: sqlite3.Connection, metadata: MetaData) -> list[str]:
-    """
-    The artifact's tables and columns against models: names, types, nullability, keys.
-
-    Types are the ones a build declares; artifacts of earlier versions declared JSON columns
-    `JSON`, as SQLAlchemy does, which matches too.
-
-    """
-    dialect = artifact_dialect()
-    differences: list[str] = []
-    present = set(data_tables(connection))
-    for name in sorted(present - set(metadata.tables)):
-        differences.append(f"table {name}: in the artifact but not in the models")
-    for name, table in sorted(metadata.tables.items()):
-        if name not in present:
-            differences.append(f"table {name}: in the models but not in the artifact")
-            continue
-        differences.extend(_table_differences(connection, table, dialect))
-    return differences
-
-
-def _table_differences(connection: sqlite3.Connection, table: Table, dialect: Any) -> list[str]:
-    differences: list[str] = []
-    actual = {column.name: column for column in columns_of(connection, table.name)}
-    for name in sorted(set(actual) - {column.name for column in table.columns}):
-        differences.append(f"table {table.name}: column {name} is not in the models")
-    for column in table.columns:
-        found = actual.get(column.name)
-        where = f"table {table.name}: column {column.name}"
-        if found is None:
-            differences.append(f"{where} is missing from the artifact")
-            continue
-        expected = _normal_type(column.type.compile(dialect=dialect))
-        earlier = _normal_type(column.type.compile(dialect=new_sqlite_dialect()))
-        if _normal_type(found.type) not in (expected, earlier):
-            differences.append(f"{where} is {found.type}, the models say {expected}")
-        if found.nullable != bool(column.nullable):
-            should = "nullable" if column.nullable else "NOT NULL"
-            differences.append(f"{where} should be {should}")
-    keys = [column.name for column in sorted(actual.values(), key=lambda c: c.primary_key)
-            if column.primary_key]
-    expected_keys = [column.name for column in table.primary_key.columns]
-    if keys != expected_keys:
-        differences.append(
-            f"table {table.name}: primary key ({', '.join(keys)}),"
-            f" the models say ({', '.join(expected_keys)})"
-        )
     return differences
 
 

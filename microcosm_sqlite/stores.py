@@ -21,8 +21,9 @@ from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite import compat
 from microcosm_sqlite._sqla_internals import has_loader_options, has_modified, raw_cursor
+from microcosm_sqlite.artifact.sqlite_errors import translate_error
 from microcosm_sqlite.dataset import context_session
-from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine, translate_error
+from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (
     InvalidFilterValueError,
     InvalidIdentifierError,

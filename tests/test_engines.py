@@ -273,7 +273,7 @@ class Airline(StaleBase):
     ("model", "difference"),
     [
         (StaleCity, "table city: column mayor is missing from the artifact"),
-        (Airline, "table airline is missing from the artifact"),
+        (Airline, "table airline: in the models but not in the artifact"),
     ],
 )
 def test_a_model_the_artifact_does_not_fit_fails_at_first_use(

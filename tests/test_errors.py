@@ -38,6 +38,7 @@ from microcosm_sqlite.errors import (
     UnknownFilterError,
     UnpinnedURLError,
     UnreadableValueError,
+    UntrustedArtifactError,
 )
 
 ERROR_CLASSES = [
@@ -64,6 +65,7 @@ STATUS_CODES = {
     ReadOnlyDataSetError: 405,
     UnreadableValueError: 500,
     SchemaMismatchError: 500,
+    UntrustedArtifactError: 500,
     RemoteArtifactError: 500,
     UnpinnedURLError: 500,
     RemoteSupportMissingError: 500,
@@ -102,7 +104,8 @@ def test_tree_shape() -> None:
     assert issubclass(DuplicateModelError, ModelIntegrityError)
     assert issubclass(BuildInputError, SQLiteError)
     for error_class in (DataSetNotConfiguredError, DataSetNotFoundError, NotADatabaseError,
-                        ReadOnlyDataSetError, SchemaMismatchError, RemoteArtifactError):
+                        ReadOnlyDataSetError, SchemaMismatchError, RemoteArtifactError,
+                        UntrustedArtifactError):
         assert issubclass(error_class, DataSetError)
     for error_class in (UnpinnedURLError, RemoteSupportMissingError, RemoteArtifactNotFoundError,
                         DownloadError, HashMismatchError, ArtifactCacheError):

@@ -20,6 +20,7 @@ from fixtures.tools import graph_for, rows
 from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, String, Table
 
 from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.build import build_artifact
 from microcosm_sqlite.errors import DataSetNotFoundError, DumpError, NotADatabaseError
 from microcosm_sqlite.inspection import (
@@ -27,7 +28,6 @@ from microcosm_sqlite.inspection import (
     dump_artifact,
     dump_to_stream,
     inspect_artifact,
-    schema_differences,
     verify_artifact,
 )
 
@@ -211,7 +211,7 @@ def test_models_that_differ_are_listed_one_difference_a_line(built: Path) -> Non
     Table("readers", metadata, Column("id", Integer, primary_key=True))
     connection = sqlite3.connect(built)
     try:
-        differences = schema_differences(connection, metadata)
+        differences = schema_differences(connection, metadata.tables.values())
     finally:
         connection.close()
 
@@ -246,7 +246,7 @@ def test_float_spellings_verify_against_any_float_model(
     try:
         connection.execute(f"CREATE TABLE t (id INTEGER NOT NULL, x {declared}, y INTEGER,"
                            " PRIMARY KEY (id))")
-        differences = schema_differences(connection, metadata)
+        differences = schema_differences(connection, metadata.tables.values())
     finally:
         connection.close()
 

@@ -48,7 +48,9 @@ from typing import Any, Protocol
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
-from microcosm_sqlite.build.files import (
+from microcosm_sqlite.artifact.checks import foreign_key_problems, integrity_problems
+from microcosm_sqlite.artifact.defences import MAX_VALUE_BYTES
+from microcosm_sqlite.artifact.files import (
     cannot_write,
     create_empty,
     discard_temp,
@@ -279,6 +281,8 @@ def _build(
         remove_temp(loading)
         create_empty(loading)
         connection = sqlite3.connect(loading, isolation_level=None)
+        # no value a reader would refuse goes in (see artifact.defences)
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         try:
             reports = _write_tables(
                 connection, tables, inputs, dialect, problems, context,
@@ -404,11 +408,10 @@ def _check(path: Path, context: dict[str, Any]) -> None:
         connection.execute("PRAGMA journal_mode = DELETE")
         # the load's connection is closed by now: its page cache budget serves the checks
         connection.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
-        result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            raise BuildError("integrity check failed: " + "; ".join(result), **context)
-        if connection.execute("PRAGMA foreign_key_check").fetchone() is not None:
-            raise BuildError("foreign key check failed on the finished file", **context)
+        problems = integrity_problems(connection) or foreign_key_problems(connection)
+        if problems:
+            raise BuildError("the finished file failed SQLite's checks: " + "; ".join(problems),
+                             **context)
     finally:
         connection.close()
 

@@ -22,14 +22,10 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from microcosm_sqlite.artifact.contents import quote
 from microcosm_sqlite.errors import BuildError
 
 logger = logging.getLogger(__name__)
-
-
-def quote(name: str) -> str:
-    """An SQLite identifier, quoted whatever characters it holds."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 # --- finding the models ---------------------------------------------------------------------

@@ -24,18 +24,20 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from microcosm_sqlite.artifact.contents import quote
+from microcosm_sqlite.artifact.defences import MAX_VALUE_BYTES
 from microcosm_sqlite.build.problems import DiscardedProblems, Problems, collecting
-from microcosm_sqlite.build.schema import load_order, quote, server_defaults
+from microcosm_sqlite.build.schema import load_order, server_defaults
 from microcosm_sqlite.build.sources import ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
-from microcosm_sqlite.formatting import plural
+from microcosm_sqlite.formatting import plural, size
 
 # rows per INSERT statement: far fewer calls into SQLite than one statement per row
 ROWS_PER_STATEMENT = 150
 UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
 # what SQLite (or the driver, binding a value) refuses a row with: conversion refuses such
 # values first, so the driver's errors only meet values no conversion saw (text streams)
-REFUSED = (sqlite3.IntegrityError, OverflowError, UnicodeEncodeError)
+REFUSED = (sqlite3.IntegrityError, sqlite3.DataError, OverflowError, UnicodeEncodeError)
 # the savepoint `write_sources` writes under, so a failure leaves the data set as it was
 SAVEPOINT = "microcosm_sqlite_build"
 
@@ -167,6 +169,13 @@ class TableWriter:
     ) -> None:
         """Report a row SQLite refused."""
         message = str(error)
+        if isinstance(error, sqlite3.DataError):
+            message = (
+                f"a value or the row is larger than {size(MAX_VALUE_BYTES)}, the most a reader"
+                f" accepts ({message})"
+            )
+            self.problems.add(source.problem(message, line))
+            return
         match = UNIQUE_FAILED.search(message)
         if match is None:
             self.problems.add(source.problem(f"refused by SQLite: {message}", line))

@@ -17,7 +17,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from microcosm_sqlite.engines import read_only_uri
+from microcosm_sqlite.artifact.defences import harden
+from microcosm_sqlite.artifact.header import SQLITE_MAGIC
+from microcosm_sqlite.artifact.opening import read_only_uri
 from microcosm_sqlite.manifest import MANIFEST_TABLE
 
 logger = logging.getLogger(__name__)
@@ -27,8 +29,6 @@ TEMP_SUFFIX = ".tmp"
 STAGES = frozenset(
     stage + journal for stage in ("tmp", "load.tmp") for journal in ("", "-journal")
 )
-# the first bytes of every SQLite database file
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def temp_path(output: Path, pid: int | None = None, stage: str = "") -> Path:
@@ -125,16 +125,17 @@ def not_replaceable(output: Path) -> str | None:
         return "it is not a regular file"
     try:
         with output.open("rb") as existing:
-            header = existing.read(len(SQLITE_HEADER))
+            header = existing.read(len(SQLITE_MAGIC))
     except OSError as error:
         return f"it cannot be read to check what it is ({error.strerror})"
     if not header:
         return None
-    if header != SQLITE_HEADER:
+    if header != SQLITE_MAGIC:
         return "it exists and is not a SQLite artifact"
     try:
         connection = sqlite3.connect(read_only_uri(os.fspath(output), immutable=True), uri=True)
         try:
+            harden(connection)
             built = connection.execute(
                 "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
             ).fetchone()

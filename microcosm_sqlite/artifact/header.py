@@ -1,0 +1,87 @@
+"""
+What a file at a data set's path is, before SQLite opens it: a ready artifact, or a clear error.
+
+The first 100 bytes say whether a file is SQLite and whether it was left in WAL mode, whose data
+an immutable reader would not see. Which file a path names (device, inode, size, time) is how a
+reader notices a new build renamed over it.
+
+"""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
+from microcosm_sqlite.paths import ResolvedPath
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+# the file format version bytes (18 and 19) of a database in WAL mode
+WAL_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """Which file a path names: a new build renamed over the path is another inode."""
+
+    device: int
+    inode: int
+    size: int
+    modified_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> FileVersion:
+        """The version `os.stat` or `os.fstat` describes."""
+        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+    @classmethod
+    def at(cls, path: str) -> FileVersion | None:
+        """The version at a path now; None when nothing can be found there."""
+        try:
+            return cls.of(os.stat(path))
+        except OSError:
+            return None
+
+
+def check_artifact(resolved: ResolvedPath) -> FileVersion:
+    """
+    Fail early, with the data set named, on anything that is not a ready SQLite artifact.
+
+    Returns the version of the file it checked. Raises `DataSetNotFoundError` (nothing there,
+    not a regular file, unreadable) or `NotADatabaseError` (not SQLite, or in WAL mode).
+
+    """
+    path = Path(resolved.path)
+    context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise DataSetNotFoundError(
+            "no file exists at this path (3.x never creates an empty one, as 2.x did: build the"
+            " artifact first; see UPGRADING.md#config)",
+            **context,
+        ) from error
+    except OSError as error:
+        # a folder on the way the process may not search, most often: PermissionError
+        raise DataSetNotFoundError(
+            f"the path cannot be reached: {error.strerror or error}", **context
+        ) from error
+    if not stat.S_ISREG(mode):
+        raise DataSetNotFoundError("the path is not a regular file", **context)
+    try:
+        with path.open("rb") as artifact:
+            header = artifact.read(HEADER_SIZE)
+            version = FileVersion.of(os.fstat(artifact.fileno()))
+    except OSError as error:
+        raise DataSetNotFoundError(f"the file cannot be read: {error}", **context) from error
+    if len(header) < HEADER_SIZE or not header.startswith(SQLITE_MAGIC):
+        raise NotADatabaseError("the file is not a SQLite database", **context)
+    if WAL_FORMAT in (header[18], header[19]):
+        raise NotADatabaseError(
+            "the file is in WAL mode, whose data an immutable reader may not see;"
+            " rebuild it with `microcosm-sqlite build` (rollback-journal mode)",
+            **context,
+        )
+    return version
