@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from microcosm_sqlite.manifest import MANIFEST_TABLE
 
-
 # whether a schema row's statement makes a virtual table: SQLite stores its first words upper
 # case, and the text is never decoded, so a damaged schema fails no sooner than SQLite does
 IS_VIRTUAL = "substr(sql, 1, 21) = 'CREATE VIRTUAL TABLE '"
