@@ -1,5 +1,5 @@
 """
-The `microcosm-sqlite` command: a thin click layer over `build`, `inspection`, `diffing` and `remote`.
+The `microcosm-sqlite` command: a thin click layer over `build`, `inspection`, `diffing`, `remote`.
 
 Every command's docstring is its `--help`. Exit status: 0 when all went well, 1 when the
 input or the artifact is bad (each problem on its own line on stderr), 2 for usage errors.
