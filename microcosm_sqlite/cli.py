@@ -190,9 +190,11 @@ class ProgressBar:
 
     @property
     def file(self) -> Any:
+        """Where the bar draws: stderr, so stdout stays the command's output."""
         return sys.stderr
 
     def begin(self, total_bytes: int) -> None:
+        """The build starts reading `total_bytes` of sources."""
         self.total = total_bytes
         self.started = time.monotonic()
 
@@ -211,6 +213,7 @@ class ProgressBar:
         self._status(name)
 
     def advance(self, bytes_read: int) -> None:
+        """Bytes read since the last call; the bar appears once loading takes a moment."""
         self.done += bytes_read
         if not self.enabled:
             return
@@ -227,6 +230,7 @@ class ProgressBar:
         self.bar.update(bytes_read)
 
     def end(self) -> None:
+        """Close the bar and clear the status line."""
         self._close_bar()
         if self.enabled:
             self._status("")

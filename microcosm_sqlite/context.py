@@ -42,6 +42,7 @@ class SessionContext:
         self._token: Token[Mapping[str, Session]] | None = None
 
     def open(self) -> SessionContext:
+        """Open the data set's session and make it the one `Store()` calls use."""
         session = self.data_set.new_session(self.graph)
         session.expire_on_commit = self.expire_on_commit
         self.session = session
@@ -50,6 +51,7 @@ class SessionContext:
         return self
 
     def close(self) -> None:
+        """Stop offering the session to `Store()` calls, and close it."""
         if self._token is not None:
             open_sessions.reset(self._token)
             self._token = None
@@ -58,10 +60,12 @@ class SessionContext:
             self.session = None
 
     def commit(self) -> None:
+        """Commit the session (writable data sets only)."""
         if self.session is not None:
             self.session.commit()
 
     def rollback(self) -> None:
+        """Roll the session back."""
         if self.session is not None:
             self.session.rollback()
 

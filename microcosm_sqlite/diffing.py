@@ -106,6 +106,7 @@ class SchemaChange:
     new: str | None = None
 
     def line(self) -> str:
+        """The change as one line of the text diff."""
         where = "" if self.table is None or self.kind == "table" else f"table {self.table}: "
         subject = f"schema: {where}{self.kind}" + (f" {self.name}" if self.name else "")
         if self.op == "added":
@@ -115,6 +116,7 @@ class SchemaChange:
         return f"{subject} changed: {self.old} -> {self.new}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The change as an entry of `--json`'s `schema` list."""
         return dict(op=self.op, kind=self.kind, table=self.table, name=self.name,
                     old=self.old, new=self.new)
 
@@ -134,6 +136,7 @@ class RowChange:
     values: dict[str, Any]
 
     def line(self, table: str) -> str:
+        """The row as one line of the text diff, marked +, - or ~."""
         key = ", ".join(f"{name}={show(value)}" for name, value in self.key.items())
         subject = f"{MARKS[self.op]} {table}" + (f" ({key})" if key else "")
         if self.op == "changed":
@@ -145,6 +148,7 @@ class RowChange:
         return f"{subject}: {shown}" if shown else subject
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as an entry of a table's `rows` in `--json`."""
         if self.op == "changed":
             values = {
                 name: {"old": plain(old), "new": plain(new)}
@@ -173,9 +177,11 @@ class TableCounts:
 
     @property
     def differs(self) -> bool:
+        """Whether any row was added, removed or changed."""
         return bool(self.added or self.removed or self.changed)
 
     def line(self) -> str:
+        """The table's summary line: counts of each kind of row."""
         return (
             f"{self.table}: {number(self.added)} added, {number(self.removed)} removed,"
             f" {number(self.changed)} changed, {number(self.unchanged)} unchanged"
@@ -199,6 +205,7 @@ class _Side:
 
 
 def column_text(column: ColumnInfo) -> str:
+    """A column's declaration as a schema change shows it."""
     parts = [column.type or "(no type)"]
     if not column.nullable:
         parts.append("NOT NULL")
@@ -210,6 +217,7 @@ def column_text(column: ColumnInfo) -> str:
 
 
 def index_text(index: IndexInfo) -> str:
+    """An index as a schema change shows it: unique or not, and its columns."""
     return f"{'unique ' if index.unique else ''}({', '.join(index.columns)})"
 
 
@@ -237,6 +245,7 @@ class Comparison:
         return [only]
 
     def side(self, which: int, table: str) -> _Side:
+        """One artifact's schema of a table (0: old, 1: new), read once."""
         cached = self._sides.get((which, table))
         if cached is None:
             connection = self.new if which else self.old

@@ -114,10 +114,12 @@ class DataSetEngine:
 
     @property
     def dataset(self) -> str:
+        """The data set's name."""
         return self.resolved.dataset
 
     @property
     def path(self) -> str:
+        """The file the data set reads (the cached file, for a pinned URL)."""
         return self.resolved.path
 
     def context(self) -> dict[str, str]:
@@ -187,6 +189,7 @@ class DataSetEngine:
             self._next_check = now + self.options.replacement_check_seconds
 
     def new_session(self) -> Session:
+        """A new session of its own, outside the per-thread ones."""
         return self.sessionmaker()
 
     @contextmanager
@@ -455,12 +458,14 @@ class ThreadReads:
         return self.driver  # type: ignore[return-value]
 
     def cache(self, model: type[Any]) -> OrderedDict[Any, Any]:
+        """This thread's recently read instances of a model, by key, oldest first."""
         try:
             return self.caches[model]
         except KeyError:
             return self.caches.setdefault(model, OrderedDict())
 
     def remember(self, model: type[Any], identifier: Any, instance: Any) -> None:
+        """Keep an instance for repeated `get`s, dropping the oldest past the cache size."""
         if not self.cache_size:
             return
         cache = self.cache(model)

@@ -48,18 +48,22 @@ class SQLiteError(Exception):
 
 
 class ModelNotFoundError(SQLiteError):
+    """No row has the key, or no row matched `one()`."""
     status_code = 404
 
 
 class MultipleModelsFoundError(SQLiteError):
+    """`one()` matched more than one row."""
     status_code = 409
 
 
 class ModelIntegrityError(SQLiteError):
+    """A write broke a constraint (writable data sets)."""
     status_code = 409
 
 
 class DuplicateModelError(ModelIntegrityError):
+    """A write repeated a primary key or a unique value."""
     status_code = 409
 
 
@@ -145,14 +149,15 @@ class DataSetNotConfiguredError(DataSetError, KeyError):
 
 
 class DataSetNotFoundError(DataSetError):
-    pass
+    """No file at the path, not a regular file, or one the process cannot read."""
 
 
 class NotADatabaseError(DataSetError):
-    pass
+    """The file is not SQLite, is damaged, or was left in WAL mode."""
 
 
 class ReadOnlyDataSetError(DataSetError):
+    """A write to a read-only data set: refused before anything is touched."""
     status_code = 405
 
 
@@ -161,6 +166,7 @@ class UnreadableValueError(DataSetError):
 
 
 class SchemaMismatchError(DataSetError):
+    """The artifact lacks tables or columns its models map; `differences` lists them."""
     def __init__(self, differences: Sequence[str], **context: str | Path | None) -> None:
         self.differences = tuple(differences)
         super().__init__(
@@ -181,23 +187,23 @@ class RemoteArtifactError(DataSetError):
 
 
 class UnpinnedURLError(RemoteArtifactError):
-    pass
+    """A remote URL without `#sha256=<hex>`, whose content could change under a fleet."""
 
 
 class RemoteSupportMissingError(RemoteArtifactError):
-    pass
+    """fsspec (the `remote` extra) or the URL's filesystem package is missing."""
 
 
 class RemoteArtifactNotFoundError(RemoteArtifactError, DataSetNotFoundError):
-    pass
+    """Nothing at the URL (404): not retried."""
 
 
 class DownloadError(RemoteArtifactError):
-    pass
+    """The host was unreachable or the connection dropped, on every attempt."""
 
 
 class DownloadTimeoutError(DownloadError):
-    pass
+    """The server stopped answering for the download timeout, on every attempt."""
 
 
 class HashMismatchError(RemoteArtifactError):
@@ -213,7 +219,7 @@ class HashMismatchError(RemoteArtifactError):
 
 
 class ArtifactCacheError(RemoteArtifactError):
-    pass
+    """The cache directory cannot be written, or the disk is full."""
 
 
 class BuildInputError(SQLiteError):

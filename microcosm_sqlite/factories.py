@@ -60,10 +60,12 @@ class SQLiteBindFactory:
 
     @property
     def paths(self) -> dict[str, str]:
+        """2.x's `graph.sqlite.paths`, deprecated: configured name -> path."""
         return compat.configured_paths(self)
 
     @property
     def datasets(self) -> dict[str, DataSetEngine]:
+        """2.x's `graph.sqlite.datasets`, deprecated: the opened engines by name."""
         return compat.opened_datasets(self)
 
     def resolve(self, name: str) -> ResolvedPath:
@@ -91,6 +93,7 @@ class SQLiteBindFactory:
         return self.resolver.fetch(located, progress) if is_remote(located.path) else located
 
     def origin(self, name: str) -> str:
+        """Where a name's path came from (config, entry point, default)."""
         return self.resolve(name).origin
 
     def check(self, *names: str) -> dict[str, str]:

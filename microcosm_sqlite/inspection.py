@@ -61,6 +61,7 @@ AUTOMATIC_INDEXES = {"pk": "the PRIMARY KEY", "u": "a UNIQUE constraint"}
 
 @dataclass(frozen=True)
 class IndexInfo:
+    """One index as `inspect` shows it."""
     name: str
     unique: bool
     columns: tuple[str, ...]
@@ -70,6 +71,7 @@ class IndexInfo:
 
 @dataclass(frozen=True)
 class ForeignKeyInfo:
+    """One foreign key as `inspect` shows it."""
     columns: tuple[str, ...]
     table: str
     # the referenced columns; empty when the key names only the table (its primary key)
@@ -80,6 +82,7 @@ class ForeignKeyInfo:
 
 @dataclass(frozen=True)
 class TableInfo:
+    """One table as `inspect` shows it: rows, columns, indexes and foreign keys."""
     name: str
     rows: int
     columns: tuple[ColumnInfo, ...]
@@ -100,10 +103,12 @@ class ArtifactInfo:
     manifest: dict[str, str] | None = field(default=None)
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON form `inspect --json` prints."""
         return asdict(self)
 
 
 def indexes_of(connection: sqlite3.Connection, table: str) -> tuple[IndexInfo, ...]:
+    """The table's indexes by name, SQLite's automatic ones marked."""
     indexes = []
     for _, name, unique, origin, *_ in connection.execute(
         f"PRAGMA index_list({quote(table)})"

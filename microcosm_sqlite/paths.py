@@ -42,6 +42,7 @@ class ResolvedPath:
 
     @property
     def in_memory(self) -> bool:
+        """Whether the path is SQLite's in-memory database (writable mode only)."""
         return self.path == MEMORY
 
 
@@ -135,5 +136,6 @@ class PathResolver:
         return ResolvedPath(located.dataset, str(cached), origin, shipped=True, url=str(pin))
 
     def close(self) -> None:
+        """Delete the files extracted from zipped packages; their engines must be gone."""
         self.extracted.close()
 

@@ -98,6 +98,7 @@ class PinnedURL:
 
     @property
     def scheme(self) -> str:
+        """The URL's scheme in lower case (https, s3...), which picks the filesystem."""
         return self.url.partition("://")[0].lower()
 
     def __str__(self) -> str:
@@ -107,11 +108,14 @@ class PinnedURL:
 class Progress(Protocol):
     """What a download reports as it goes (the CLI's progress bar is one)."""
 
-    def begin(self, total_bytes: int) -> None: ...
+    def begin(self, total_bytes: int) -> None:
+        """The download starts; `total_bytes` is 0 when the server does not say."""
 
-    def advance(self, bytes_read: int) -> None: ...
+    def advance(self, bytes_read: int) -> None:
+        """Bytes received since the last call."""
 
-    def end(self) -> None: ...
+    def end(self) -> None:
+        """The download ended, whole or not."""
 
 
 class LoggedProgress:
@@ -124,10 +128,12 @@ class LoggedProgress:
         self.logged_at = time.monotonic()
 
     def begin(self, total_bytes: int) -> None:
+        """The download starts; `total_bytes` is 0 when the server does not say."""
         self.total = total_bytes
         self.logged_at = time.monotonic()
 
     def advance(self, bytes_read: int) -> None:
+        """Count the bytes, logging at most every PROGRESS_LOG_SECONDS."""
         self.done += bytes_read
         if time.monotonic() - self.logged_at < PROGRESS_LOG_SECONDS:
             return
@@ -136,7 +142,7 @@ class LoggedProgress:
         logger.info("data set %r: downloaded %s%s", self.dataset, size(self.done), share)
 
     def end(self) -> None:
-        pass
+        """Nothing to close: the last log line stands."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,7 @@ class ArtifactCache:
     attempts: int = 4
 
     def path_for(self, pin: PinnedURL) -> Path:
+        """Where the cache keeps a pin's file, by its sha256."""
         return self.directory / "sha256" / f"{pin.sha256}.sqlite"
 
     def fetch(
@@ -351,6 +358,7 @@ def cache_errors(directory: Path, context: dict[str, Any]) -> Iterator[None]:
 
 
 def cache_error(directory: Path, error: OSError, context: dict[str, Any]) -> ArtifactCacheError:
+    """The error for a cache directory that refused a write: full, or not writable."""
     if error.errno in DISK_FULL:
         reason = f"no space left for the download in cache directory {directory}"
     else:
