@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fixtures import library
+from fixtures.runtime import Base, sample_rows
 from fixtures.tools import SOURCES
 from microcosm.api import create_object_graph, load_from_dict
-from runtime_models import Base, sample_rows
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.build import build_artifact

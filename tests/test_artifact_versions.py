@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import CITY_COUNT, City, CityStore, CountryStore, sample_rows
+from fixtures.runtime import CITY_COUNT, City, CityStore, CountryStore, sample_rows
 
 from microcosm_sqlite.errors import ModelNotFoundError, NotADatabaseError
 

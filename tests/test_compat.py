@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from runtime_models import (
+from fixtures.runtime import (
     CITY_COUNT,
     Base,
     City,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import (
+from fixtures.runtime import (
     CITY_COUNT,
     COUNTRIES,
     Base,

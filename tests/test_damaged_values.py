@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import CountryStore
+from fixtures.runtime import CountryStore
 
 from microcosm_sqlite.errors import UnreadableValueError
 

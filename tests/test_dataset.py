@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import (
+from fixtures.runtime import (
     AIRPORTS,
     CITY_COUNT,
     Base,

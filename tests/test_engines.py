@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import CITY_COUNT, Base, City, CityStore, CountryStore, sample_rows
+from fixtures.runtime import CITY_COUNT, Base, City, CityStore, CountryStore, sample_rows
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcosm_sqlite import DataSet, Store
@@ -294,7 +294,7 @@ def test_a_model_the_artifact_does_not_fit_fails_at_first_use(
 UNREACHABLE_SCRIPT = """
 import json, os, sys
 from microcosm.api import create_object_graph, load_from_dict
-from runtime_models import CityStore
+from fixtures.runtime import CityStore
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import SQLiteError
 

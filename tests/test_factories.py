@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import Base, CityStore
+from fixtures.runtime import Base, CityStore
 
 from microcosm_sqlite.engines import DataSetEngine
 from microcosm_sqlite.factories import SQLiteBindFactory, configure_sqlite

@@ -76,7 +76,7 @@ def store_calls(stores: dict[str, Any]) -> Iterator[tuple[str, Callable[[], Any]
 
 
 def runtime_stores(graph: Any) -> dict[str, Any]:
-    from runtime_models import CityStore, CountryStore, RouteStore
+    from fixtures.runtime import CityStore, CountryStore, RouteStore
 
     return {
         "CityStore": (CityStore(graph), 3, [1, 2, 59]),

@@ -79,7 +79,7 @@ def test_check_lists_every_problem_at_once(make_graph: Any, stale: Path, data_di
 CHECK_IN_USE = """
 import json, sys
 from microcosm.api import create_object_graph, load_from_dict
-import runtime_models  # defines the runtime and notes data sets
+import fixtures.runtime  # defines the runtime and notes data sets
 from microcosm_sqlite.errors import DataSetCheckError
 graph = create_object_graph(
     "svc", loader=load_from_dict(sqlite=dict(paths=dict(runtime=sys.argv[1], notes=sys.argv[2])))
@@ -129,7 +129,7 @@ def flask_graph(paths: dict[str, str]) -> Any:
 @needs_flask
 def test_health_reports_each_data_set(shelf: Path, build: Any, data_dir: Path) -> None:
     """With sound artifacts, /api/health is 200 and lists each data set with its file."""
-    from runtime_models import NotesBase
+    from fixtures.runtime import NotesBase
 
     notes = build(data_dir / "notes.sqlite", rows=[], base=NotesBase, name="notes")
     graph = flask_graph({"shelf": str(shelf), "notes": str(notes)})

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import COUNTRIES, Base, CityStore, Country, CountryStore, sample_rows
+from fixtures.runtime import COUNTRIES, Base, CityStore, Country, CountryStore, sample_rows
 
 
 @pytest.fixture

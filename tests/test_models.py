@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runtime_models import Base, Continent, Country, CountryStore
+from fixtures.runtime import Base, Continent, Country, CountryStore
 
 
 def test_instances_from_two_graphs_with_one_key_are_equal(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import (
+from fixtures.runtime import (
     CITY_COUNT,
     Base,
     City,
@@ -274,7 +274,7 @@ shipped_runtime = ["*.sqlite"]
 WRITE_SHIPPED_SCRIPT = """
 import json
 from microcosm.api import create_object_graph, load_from_dict
-from runtime_models import Base, City, CityStore
+from fixtures.runtime import Base, City, CityStore
 from microcosm_sqlite.errors import SQLiteError
 
 graph = create_object_graph(

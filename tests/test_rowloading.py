@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import (
+from fixtures.runtime import (
     Base,
     City,
     CityStore,
@@ -259,7 +259,7 @@ def test_a_fast_instance_unpickled_elsewhere_comes_back_detached(
     tests = Path(__file__).parent
     # the other process has sessions of its own, one of them perhaps with this one's number
     result = subprocess.run(
-        [sys.executable, "-c", f"import runtime_models\n{script}", str(pickled)],
+        [sys.executable, "-c", f"import fixtures.runtime\n{script}", str(pickled)],
         cwd=tests, env={**os.environ, "PYTHONPATH": str(tests)},
         capture_output=True, text=True, check=True,
     )

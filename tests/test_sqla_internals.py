@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
-from runtime_models import CityStore
+from fixtures.runtime import CityStore
 
 from microcosm_sqlite import _sqla_internals
 
@@ -40,7 +40,7 @@ warnings.showwarning = lambda message, category, *args, **kwargs: (
 {prelude}
 from microcosm.api import create_object_graph, load_from_dict
 from microcosm_sqlite import _sqla_internals
-from runtime_models import CityStore
+from fixtures.runtime import CityStore
 graph = create_object_graph(
     "internals-test", testing=True,
     loader=load_from_dict(sqlite=dict(paths=dict(runtime=sys.argv[1]))),

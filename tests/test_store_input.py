@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from runtime_models import CityStore, CountryStore, RouteStore
+from fixtures.runtime import CityStore, CountryStore, RouteStore
 
 from microcosm_sqlite.errors import (
     InvalidFilterValueError,

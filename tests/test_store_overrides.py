@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import Base, City, CityStore, Continent, Country
+from fixtures.runtime import Base, City, CityStore, Continent, Country
 from sqlalchemy import Select, select
 
 from microcosm_sqlite.errors import DuplicateModelError, UnknownFilterError

@@ -10,7 +10,7 @@ from types import GeneratorType
 from typing import Any
 
 import pytest
-from runtime_models import (
+from fixtures.runtime import (
     AIRPORTS,
     CITY_COUNT,
     COUNTRY_CODES,

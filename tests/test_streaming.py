@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from microcosm.api import create_object_graph, load_from_dict
-from runtime_models import COUNTRY_CODES, Base, City, CityStore, Continent, Country
+from fixtures.runtime import COUNTRY_CODES, Base, City, CityStore, Continent, Country
+from fixtures.tools import graph_for
 from sqlalchemy import insert
 
 from microcosm_sqlite import dispose_sqlite_connections
@@ -24,16 +24,11 @@ ROWS = 100_000
 SAMPLE = ROWS // 10
 
 
-def graph_for(path: Path, **sqlite: Any) -> Any:
-    sqlite["paths"] = {"runtime": str(path)}
-    return create_object_graph("streaming-test", testing=True, loader=load_from_dict(sqlite=sqlite))
-
-
 @pytest.fixture(scope="module")
 def big_artifact(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An artifact with 100,000 cities, built once for this module."""
     path = tmp_path_factory.mktemp("streaming") / "big.sqlite"
-    graph = graph_for(path, read_only=False)
+    graph = graph_for(path, read_only=False, dataset="runtime")
     Base.create_all(graph)
     with Base.new_context(graph) as session:
         session.add_all(
@@ -66,7 +61,7 @@ def peak_bytes(work: Callable[[], Any]) -> tuple[int, Any]:
 
 def test_iterate_streams_in_bounded_memory(big_artifact: Path, read_path: str) -> None:
     """Streaming every row peaks far below materializing even a tenth of them as a list."""
-    graph = graph_for(big_artifact, fast_path=read_path == "fast")
+    graph = graph_for(big_artifact, dataset="runtime", fast_path=read_path == "fast")
     try:
         store = CityStore(graph)
         assert store.get(1).name == "city-1"
@@ -96,7 +91,7 @@ def test_the_session_forgets_rows_no_longer_in_use(
     instances it loaded is pruned as they go, so a long-lived thread's session stays small.
 
     """
-    graph = graph_for(big_artifact)
+    graph = graph_for(big_artifact, dataset="runtime")
     try:
         store = CityStore(graph)
         pages = 30

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_models import Base, Continent, Country, CountryStore
+from fixtures.runtime import Base, Continent, Country, CountryStore
 from sqlalchemy.exc import StatementError
 
 from microcosm_sqlite.errors import UnreadableValueError
