@@ -1,7 +1,7 @@
 """
 Every private SQLAlchemy name this package uses, in one place, checked before it is trusted.
 
-The fast read path (`rowloading`, `sessions`) builds instances without the ORM's loader and
+The fast read path (`microcosm_sqlite.reading`) builds instances without the ORM's loader and
 gives them their ORM state only when asked. That leans on these SQLAlchemy internals:
 
 - `orm.base.DEFAULT_STATE_ATTR`: the attribute (`_sa_instance_state`) the ORM reads an
@@ -237,8 +237,8 @@ def compare_fast_and_orm_instances() -> None:
     from sqlalchemy.orm import DeclarativeBase, defer
     from sqlalchemy.pool import StaticPool
 
-    from microcosm_sqlite.rowloading import RowLoader
-    from microcosm_sqlite.sessions import DeferredState, FastReadSession
+    from microcosm_sqlite.reading.rows import RowReader
+    from microcosm_sqlite.reading.sessions import DeferredState, FastReadSession
 
     class ProbeBase(DeclarativeBase):
         pass
@@ -262,8 +262,8 @@ def compare_fast_and_orm_instances() -> None:
             expected = instance_state(loaded)
             expected_key, expected_token = expected.key, expected.identity_token
         session = FastReadSession(engine)
-        loader = RowLoader(ProbeRow, engine.dialect)
-        fast = loader.get(session, connection, 7)
+        reader = RowReader(ProbeRow, engine.dialect)
+        fast = reader.get(session, connection, 7)
         check(fast is not None and fast.name == "seven", "a fast-loaded column reads back")
         check(STATE_ATTR not in fast.__dict__, "a fast-loaded instance waits for its state")
         check(session.get(ProbeRow, 7) is fast, "the identity map finds a fast-loaded instance")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from microcosm_sqlite._sqla_internals import STATE_ATTR, names_present
 from microcosm_sqlite.compat import bases as compat_bases
 from microcosm_sqlite.engines import DataSetEngine
-from microcosm_sqlite.sessions import DeferredState, copy_state
+from microcosm_sqlite.reading.sessions import DeferredState, copy_state
 
 # data set name -> the session of the innermost open `new_context` for it, in this context
 open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(

@@ -21,18 +21,17 @@ import threading
 import time
 import warnings
 import weakref
-from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
+from sqlalchemy import URL, Engine, create_engine, event, inspect
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import PoolProxiedConnection, QueuePool, StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from microcosm_sqlite._sqla_internals import fast_path_available
 from microcosm_sqlite.artifact.defences import harden
@@ -47,7 +46,8 @@ from microcosm_sqlite.errors import (
     SQLiteError,
 )
 from microcosm_sqlite.paths import ResolvedPath
-from microcosm_sqlite.sessions import FastReadSession
+from microcosm_sqlite.reading.sessions import FastReadSession
+from microcosm_sqlite.reading.threads import ThreadReads
 
 # where a session keeps the DataSetEngine it reads, so Store() in a context can find it
 ENGINE_INFO_KEY = "microcosm_sqlite.engine"
@@ -78,24 +78,29 @@ class VersionedConnection(sqlite3.Connection):
 
 
 class DataSetEngine:
-    """The engine, session maker and per-thread sessions for one data set in one graph."""
+    """
+    The engine, session maker and per-thread sessions for one data set in one graph.
+
+    The factory picks the subclass once: `ReadOnlyEngine` for artifacts (the default, and
+    always for shipped data sets), `WritableEngine` where `sqlite.read_only` is false.
+
+    """
+
+    # whether this engine refuses every write
+    read_only: bool
+    # whether Stores may read plain models through `microcosm_sqlite.reading`
+    fast_path = False
+    # whether the file at the path is watched for a replacement (see the module's docstring)
+    follows_replacements = False
 
     def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
         self.resolved = resolved
         self.options = options
-        # a packaged data set (entry point) is read-only whatever the config says
-        self.read_only = options.read_only or resolved.shipped
-        # read-only files are read one version at a time (see the module's docstring)
-        self.follows_replacements = self.read_only and not resolved.in_memory
         self.version: FileVersion | None = None
-        if self.read_only:
-            self.version = check_artifact(resolved)
         self._next_check = time.monotonic() + options.replacement_check_seconds
         # reentrant: a thread's reads collected while it holds the lock close under it too
-        self._check_lock = threading.RLock()
+        self.replacement_lock = threading.RLock()
         self.engine = self._create_engine()
-        # rows straight into instances (`rowloading`), where this SQLAlchemy allows it
-        self.fast_path = self.read_only and options.fast_path and fast_path_available()
         self.sessionmaker = sessionmaker(
             bind=self.engine,
             class_=FastReadSession if self.fast_path else Session,
@@ -103,14 +108,10 @@ class DataSetEngine:
             expire_on_commit=False,
             info={ENGINE_INFO_KEY: self},
         )
-        if self.read_only:
-            event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
         self._local = threading.local()
         self._inherited: list[object] = []
         self.checked_models: set[type[Any]] = set()
         self._register_fork_hook()
-        if self.read_only:
-            self._check_schema_readable()
 
     @property
     def dataset(self) -> str:
@@ -166,27 +167,7 @@ class DataSetEngine:
         return reads
 
     def check_replacement(self, force: bool = False) -> None:
-        """
-        Move the graph to the file now at the path, when it is another one.
-
-        The new file is checked first: when it is not a ready artifact, every read fails with
-        that error (and looks again) until a good one arrives, rather than answering from a
-        file the deploy meant to retire.
-
-        """
-        with self._check_lock:
-            now = time.monotonic()
-            if not force and now < self._next_check:
-                return  # another thread just looked
-            if FileVersion.at(self.path) != self.version:
-                self._next_check = 0.0
-                current = check_artifact(self.resolved)
-                if current != self.version:
-                    # connections of the old file go: idle ones now, those in use as their
-                    # threads move
-                    self.engine.dispose()
-                    self.version = current
-            self._next_check = now + self.options.replacement_check_seconds
+        """Move to the file now at the path, when it is another one (read-only engines only)."""
 
     def new_session(self) -> Session:
         """A new session of its own, outside the per-thread ones."""
@@ -211,13 +192,15 @@ class DataSetEngine:
         except BaseException:
             local.depth -= 1
             if local.depth == 0:
-                # a read-only session has nothing to undo: ending it keeps every instance
-                # loaded (a rollback would expire them all, the cache's included)
-                self._end(session) if self.read_only else session.rollback()
+                self._end_failed(session)
             raise
         local.depth -= 1
         if local.depth == 0:
             self._end(session)
+
+    def _end_failed(self, session: Session) -> None:
+        """End a call that raised: undo what it wrote."""
+        session.rollback()
 
     @staticmethod
     def _end(session: Session) -> None:
@@ -261,18 +244,7 @@ class DataSetEngine:
         self.checked_models.add(model)
 
     def refuse_write(self, action: str) -> None:
-        """Raise before anything is touched when the data set cannot be written."""
-        if self.read_only:
-            why = (
-                "an installed package ships it, and shipped data is never written"
-                if self.resolved.shipped and not self.options.read_only
-                else "sqlite.read_only is true"
-            )
-            raise ReadOnlyDataSetError(
-                f"cannot {action}: the data set is read-only ({why}; 2.x wrote by default, 3.x"
-                " writes only with sqlite.read_only=False: see UPGRADING.md#config)",
-                **self.context(),
-            )
+        """Raise ReadOnlyDataSetError, before anything is touched, on a read-only data set."""
 
     def __iter__(self) -> Iterator[Any]:
         """2.x's `engine, Session = graph.sqlite(name)`, deprecated (see UPGRADING.md)."""
@@ -290,7 +262,7 @@ class DataSetEngine:
         if reads is not None:
             reads.close()
         self._local = threading.local()
-        with self._check_lock:
+        with self.replacement_lock:
             self.engine.dispose()
         self._next_check = 0.0
 
@@ -300,42 +272,136 @@ class DataSetEngine:
         # warned about as unclosed) in the child
         self._inherited.extend((self._local, self.engine.pool))
         self._local = threading.local()
-        self._check_lock = threading.RLock()  # another thread may have held it at the fork
+        self.replacement_lock = threading.RLock()  # another thread may have held it at the fork
         self.engine.dispose(close=False)
 
     def _create_engine(self) -> Engine:
-        options = self.options
         if self.resolved.in_memory:
             # one shared connection, or every connection would see its own empty database
             engine = create_engine(
                 "sqlite://",
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
-                echo=options.echo,
-            )
-        elif self.read_only:
-            engine = create_engine(
-                "sqlite://",
-                creator=self._connect_read_only,
-                # pool_size=0 keeps every returned connection: one per thread, never a wait
-                poolclass=QueuePool,
-                pool_size=0,
-                max_overflow=-1,
-                echo=options.echo,
+                echo=self.options.echo,
             )
         else:
-            # a URL object, not a string: "?" or "#" in the path must not start a query
-            engine = create_engine(
-                URL.create("sqlite", database=str(Path(self.path).resolve())),
-                poolclass=QueuePool,
-                pool_size=0,
-                max_overflow=-1,
-                connect_args={"check_same_thread": False},
-                echo=options.echo,
-            )
+            engine = self._file_engine()
         event.listen(engine, "connect", self._configure_connection)
         event.listen(engine, "handle_error", self._translate_error)
         return engine
+
+    def _file_engine(self) -> Engine:
+        """The engine of a data set stored in a file."""
+        raise NotImplementedError
+
+    def _translate_error(self, context: ExceptionContext) -> None:
+        """Every error SQLite raises through this engine, as this library's (lazy loads too)."""
+        original = context.original_exception
+        if isinstance(original, sqlite3.Error):
+            raise translate_error(original, self.context()) from original
+        if isinstance(original, UnicodeDecodeError):
+            raise not_utf8(original, self.context()) from original
+
+    def _configure_connection(self, connection: sqlite3.Connection, record: Any) -> None:
+        try:
+            self._set_up(connection)
+        except (sqlite3.Error, UnicodeDecodeError) as error:
+            # the pool drops a connection its connect event refused without closing it
+            connection.close()
+            if isinstance(error, UnicodeDecodeError):
+                raise not_utf8(error, self.context()) from error
+            raise translate_error(error, self.context()) from error
+
+    def _set_up(self, connection: sqlite3.Connection) -> None:
+        """The pragmas every new connection gets."""
+        options = self.options
+        pragmas = [
+            f"PRAGMA foreign_keys = {'ON' if options.use_foreign_keys else 'OFF'}",
+            f"PRAGMA cache_size = -{int(options.cache_size_kib)}",
+        ]
+        if options.mmap_size:
+            pragmas.append(f"PRAGMA mmap_size = {int(options.mmap_size)}")
+        for pragma in pragmas:
+            connection.execute(pragma).fetchall()
+
+    def _register_fork_hook(self) -> None:
+        # a weak reference, so the hook (which cannot be unregistered) never keeps us alive
+        reference = weakref.ref(self)
+
+        def after_in_child() -> None:
+            engine = reference()
+            if engine is not None:
+                engine.after_fork_in_child()
+
+        os.register_at_fork(after_in_child=after_in_child)
+
+
+class ReadOnlyEngine(DataSetEngine):
+    """An artifact's engine: defended read-only connections, one file version at a time."""
+
+    read_only = True
+
+    def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
+        # rows straight into instances (`microcosm_sqlite.reading`), where SQLAlchemy allows it
+        self.fast_path = options.fast_path and fast_path_available()
+        super().__init__(resolved, options)
+        # read-only files are read one version at a time (see the module's docstring)
+        self.follows_replacements = not resolved.in_memory
+        self.version = check_artifact(resolved)
+        event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
+        self._check_schema_readable()
+
+    def check_replacement(self, force: bool = False) -> None:
+        """
+        Move the graph to the file now at the path, when it is another one.
+
+        The new file is checked first: when it is not a ready artifact, every read fails with
+        that error (and looks again) until a good one arrives, rather than answering from a
+        file the deploy meant to retire.
+
+        """
+        with self.replacement_lock:
+            now = time.monotonic()
+            if not force and now < self._next_check:
+                return  # another thread just looked
+            if FileVersion.at(self.path) != self.version:
+                self._next_check = 0.0
+                current = check_artifact(self.resolved)
+                if current != self.version:
+                    # connections of the old file go: idle ones now, those in use as their
+                    # threads move
+                    self.engine.dispose()
+                    self.version = current
+            self._next_check = now + self.options.replacement_check_seconds
+
+    def _end_failed(self, session: Session) -> None:
+        """A read-only session has nothing to undo: ending it keeps every instance loaded (a
+        rollback would expire them all, the cache's included)."""
+        self._end(session)
+
+    def refuse_write(self, action: str) -> None:
+        """Raise ReadOnlyDataSetError, before anything is touched: this data set is read-only."""
+        why = (
+            "an installed package ships it, and shipped data is never written"
+            if self.resolved.shipped and not self.options.read_only
+            else "sqlite.read_only is true"
+        )
+        raise ReadOnlyDataSetError(
+            f"cannot {action}: the data set is read-only ({why}; 2.x wrote by default, 3.x"
+            " writes only with sqlite.read_only=False: see UPGRADING.md#config)",
+            **self.context(),
+        )
+
+    def _file_engine(self) -> Engine:
+        return create_engine(
+            "sqlite://",
+            creator=self._connect_read_only,
+            # pool_size=0 keeps every returned connection: one per thread, never a wait
+            poolclass=QueuePool,
+            pool_size=0,
+            max_overflow=-1,
+            echo=self.options.echo,
+        )
 
     def _connect_read_only(self) -> VersionedConnection:
         """
@@ -357,37 +423,12 @@ class DataSetEngine:
         connection.version = before
         return connection
 
-    def _translate_error(self, context: ExceptionContext) -> None:
-        """Every error SQLite raises through this engine, as this library's (lazy loads too)."""
-        original = context.original_exception
-        if isinstance(original, sqlite3.Error):
-            raise translate_error(original, self.context()) from original
-        if isinstance(original, UnicodeDecodeError):
-            raise not_utf8(original, self.context()) from original
-
-    def _configure_connection(self, connection: sqlite3.Connection, record: Any) -> None:
-        options = self.options
-        pragmas = [
-            f"PRAGMA foreign_keys = {'ON' if options.use_foreign_keys else 'OFF'}",
-            f"PRAGMA cache_size = -{int(options.cache_size_kib)}",
-        ]
-        if options.mmap_size:
-            pragmas.append(f"PRAGMA mmap_size = {int(options.mmap_size)}")
-        if self.read_only:
-            # SQLite parses the schema once per connection: here, where a damaged one fails
-            # clearly, rather than in the middle of a read
-            pragmas.append("SELECT count(*) FROM sqlite_schema")
-        try:
-            if self.read_only:
-                harden(connection)
-            for pragma in pragmas:
-                connection.execute(pragma).fetchall()
-        except (sqlite3.Error, UnicodeDecodeError) as error:
-            # the pool drops a connection its connect event refused without closing it
-            connection.close()
-            if isinstance(error, UnicodeDecodeError):
-                raise not_utf8(error, self.context()) from error
-            raise translate_error(error, self.context()) from error
+    def _set_up(self, connection: sqlite3.Connection) -> None:
+        """The defences, the pragmas, and the schema parsed now: a damaged one fails here,
+        clearly, rather than in the middle of a read."""
+        harden(connection)
+        super()._set_up(connection)
+        connection.execute("SELECT count(*) FROM sqlite_schema").fetchall()
 
     def _check_schema_readable(self) -> None:
         """Parse the schema now, so a corrupt file fails at first use and not mid-request."""
@@ -404,98 +445,19 @@ class DataSetEngine:
     def _refuse_flush(self, session: Session, *args: Any) -> None:
         self.refuse_write("flush changes")
 
-    def _register_fork_hook(self) -> None:
-        # a weak reference, so the hook (which cannot be unregistered) never keeps us alive
-        reference = weakref.ref(self)
 
-        def after_in_child() -> None:
-            engine = reference()
-            if engine is not None:
-                engine.after_fork_in_child()
+class WritableEngine(DataSetEngine):
+    """A writable data set's engine (`sqlite.read_only=False`): for tests and 2.x-style loads."""
 
-        os.register_at_fork(after_in_child=after_in_child)
+    read_only = False
 
-
-class ThreadReads:
-    """
-    One thread's reading state for one data set: its session, and on the fast path a raw
-    connection and a bounded cache of loaded instances, for `Store.get`.
-
-    The data cannot change while the process runs, so cached instances stay true. All of it
-    goes when the thread ends (the connection back to the pool) or when the process forks
-    (the child keeps the parent's handles referenced but never uses them).
-
-    """
-
-    def __init__(self, engine: DataSetEngine) -> None:
-        self.depth = 0
-        self.cache_size = engine.options.instance_cache_size if engine.read_only else 0
-        self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}
-        self.pool = engine.engine.pool
-        self.proxied: PoolProxiedConnection | None = None
-        self.driver: sqlite3.Connection | None = None
-        # the version of the file this thread reads; None where files are not versioned
-        self.version: FileVersion | None = None
-        self.bound: Connection | None = None
-        # weak: the engine holds this thread's reads, which must not keep it alive
-        self.engine = weakref.ref(engine)
-        if engine.follows_replacements:
-            # one connection for the session and `get` alike, so they read one version
-            self.bound = engine.engine.connect()
-            self.proxied = self.bound.connection
-            self.driver = self.proxied.driver_connection
-            self.version = getattr(self.driver, "version", None)
-            self.session: Session = engine.sessionmaker(bind=self.bound)
-        else:
-            self.session = engine.sessionmaker()
-
-    @property
-    def connection(self) -> sqlite3.Connection:
-        """A connection of this thread's own, held until the thread ends."""
-        if self.driver is None:
-            self.proxied = self.pool.connect()
-            self.driver = self.proxied.driver_connection
-        return self.driver  # type: ignore[return-value]
-
-    def cache(self, model: type[Any]) -> OrderedDict[Any, Any]:
-        """This thread's recently read instances of a model, by key, oldest first."""
-        try:
-            return self.caches[model]
-        except KeyError:
-            return self.caches.setdefault(model, OrderedDict())
-
-    def remember(self, model: type[Any], identifier: Any, instance: Any) -> None:
-        """Keep an instance for repeated `get`s, dropping the oldest past the cache size."""
-        if not self.cache_size:
-            return
-        cache = self.cache(model)
-        cache[identifier] = instance
-        if len(cache) > self.cache_size:
-            cache.popitem(last=False)
-
-    def close(self, stale: bool = False) -> None:
-        """Give the connection back; a `stale` one, of a replaced file, is closed for good."""
-        self.caches.clear()
-        if self.bound is not None:
-            self.session.close()
-            engine = self.engine()
-            lock: AbstractContextManager[Any] = (
-                engine._check_lock if engine is not None else nullcontext()
-            )
-            with lock:  # so the graph cannot move between the look and the return
-                # given back to a pool the graph has left (it moved, or was disposed), the
-                # connection would stay open until that pool is collected
-                if stale or engine is None or self.pool is not engine.engine.pool:
-                    self.bound.invalidate()
-                self.bound.close()
-            self.bound = self.proxied = self.driver = None
-            return
-        if self.proxied is not None:
-            self.proxied.close()
-            self.proxied = self.driver = None
-        self.session.close()
-
-    def __del__(self) -> None:
-        # the thread ended: give the connection back, or the pool warns when it is collected
-        with suppress(Exception):  # at interpreter shutdown there is nothing to report to
-            self.close()
+    def _file_engine(self) -> Engine:
+        # a URL object, not a string: "?" or "#" in the path must not start a query
+        return create_engine(
+            URL.create("sqlite", database=str(Path(self.path).resolve())),
+            poolclass=QueuePool,
+            pool_size=0,
+            max_overflow=-1,
+            connect_args={"check_same_thread": False},
+            echo=self.options.echo,
+        )

@@ -14,7 +14,7 @@ from microcosm.config.types import boolean
 from microcosm_logging.decorators import logger
 
 from microcosm_sqlite import compat
-from microcosm_sqlite.engines import DataSetEngine, EngineOptions
+from microcosm_sqlite.engines import DataSetEngine, EngineOptions, ReadOnlyEngine, WritableEngine
 from microcosm_sqlite.health import check_data_sets
 from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
 from microcosm_sqlite.remote import ArtifactCache, Progress, default_cache_dir, is_remote
@@ -48,8 +48,17 @@ class SQLiteBindFactory:
             pass
         with self.lock:
             if name not in self.engines:
-                self.engines[name] = DataSetEngine(self.resolve(name), self.options)
+                self.engines[name] = self.open(self.resolve(name))
             return self.engines[name]
+
+    def open(self, resolved: ResolvedPath) -> DataSetEngine:
+        """The engine for a resolved path: read-only, unless config and origin both allow writes."""
+        engine = WritableEngine if self.writable(resolved) else ReadOnlyEngine
+        return engine(resolved, self.options)
+
+    def writable(self, resolved: ResolvedPath) -> bool:
+        """Whether a data set is opened for writing: by config, and never when shipped."""
+        return not (self.options.read_only or resolved.shipped)
 
     def __getitem__(self, name: str) -> str:
         return self.resolve(name).path
@@ -72,7 +81,7 @@ class SQLiteBindFactory:
         """The path for a name and its origin, logged once per graph."""
         if name not in self.resolved:
             resolved = self.resolver.resolve(name)
-            mode = "read-only" if self.options.read_only or resolved.shipped else "writable"
+            mode = "writable" if self.writable(resolved) else "read-only"
             if resolved.url is None:
                 self.logger.info(
                     "data set %r resolved to %s (from %s, %s)",

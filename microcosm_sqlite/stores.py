@@ -20,7 +20,6 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite import compat
-from microcosm_sqlite._sqla_internals import has_loader_options, has_modified, raw_cursor
 from microcosm_sqlite.artifact.sqlite_errors import translate_error
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
@@ -34,8 +33,7 @@ from microcosm_sqlite.errors import (
     UnreadableValueError,
 )
 from microcosm_sqlite.models import primary_key_names
-from microcosm_sqlite.rowloading import RowLoader
-from microcosm_sqlite.sessions import FastReadSession
+from microcosm_sqlite.reading import FastReader
 
 ModelT = TypeVar("ModelT")
 
@@ -86,10 +84,10 @@ class Store(Generic[ModelT]):
 
     def get(self, identifier: Any) -> ModelT:
         """The model with this primary key (a tuple for composite keys)."""
-        loader = self._row_loader
+        reader = self._fast_reader
         try:
-            if loader is not None:
-                instance = self._get_fast(loader, identifier)
+            if reader is not None:
+                instance = self._get_fast(reader, identifier)
             else:
                 instance = self._get_orm(identifier)
         except OverflowError:  # an integer beyond SQLite's 64 bits: no row has that key
@@ -111,9 +109,9 @@ class Store(Generic[ModelT]):
         except TypeError as error:
             raise self._invalid_identifier(first_unhashable(wanted), error) from error
         found: dict[Hashable, ModelT] = {}
-        loader = self._row_loader
+        reader = self._fast_reader
         read = (
-            self._get_many_fast if loader is not None and loader.single_key else self._get_many_orm
+            self._get_many_fast if reader is not None and reader.single_key else self._get_many_orm
         )
         for batch in batches(unique, self.batch_size):
             try:
@@ -172,7 +170,7 @@ class Store(Generic[ModelT]):
         """Every match in order, streamed: memory stays bounded however many rows match."""
         # built here, not in the generator, so a bad keyword fails at the call
         statement = self._ordered(**filters)
-        if self._row_loader is None:
+        if self._fast_reader is None:
             statement = statement.execution_options(yield_per=self.batch_size)
         return self._stream(statement, filters)
 
@@ -378,17 +376,14 @@ class Store(Generic[ModelT]):
                 type(self).__name__, filters, str(error.__cause__)
             ) from error
 
-    # --- the fast read path (read-only data sets, plain mappers) -------------------------
+    # --- how rows are read: the fast path where it can, else the ORM ---------------------
 
     @cached_property
-    def _row_loader(self) -> RowLoader | None:
-        """A loader for this model's rows when they can skip the ORM's query machinery."""
-        if self.graph is None or not self._engine.fast_path:
+    def _fast_reader(self) -> FastReader | None:
+        """The fast path's reader for this model, when the model and the engine allow it."""
+        if self.graph is None or not FastReader.supports(self._engine, self.model_class):
             return None
-        if not RowLoader.supports(self.model_class):
-            return None
-        engine = self._engine
-        return RowLoader(self.model_class, engine.engine.dialect, engine.context())
+        return FastReader(self._engine, self.model_class)
 
     def _get_orm(self, identifier: Any) -> ModelT | None:
         key = self._key(identifier)
@@ -404,44 +399,21 @@ class Store(Generic[ModelT]):
                 raise
             raise self._invalid_identifier(identifier, error.__cause__ or error) from error
 
-    def _get_fast(self, loader: RowLoader, identifier: Any) -> ModelT | None:
+    def _get_fast(self, reader: FastReader, identifier: Any) -> ModelT | None:
         """A cached instance, or one row by primary key on this thread's own connection."""
-        engine = self._engine
-        reads = engine.thread_reads()
-        session = cast(FastReadSession, reads.session)  # the engine's, as its fast_path is on
-        self._refuse_pending_changes(session)
         key = self._key(identifier)
-        cache = reads.cache(self.model_class)
-        instance: ModelT | None = cache.get(key)
-        if instance is not None:
-            if session.holds(instance):
-                cache.move_to_end(key)
-                return instance
-            del cache[key]  # expunged or made transient since: read it again
         try:  # as engine.translating_errors(), without a context manager on the hot path
-            instance = loader.get(session, reads.connection, key)
+            instance: ModelT | None = reader.get(key)
         except sqlite3.Error as error:
             if refused_binding(error):
                 raise self._invalid_identifier(identifier, error) from error
-            raise translate_error(error, engine.context()) from error
-        if instance is not None:
-            reads.remember(self.model_class, key, instance)
+            raise translate_error(error, self._engine.context()) from error
         return instance
-
-    def _refuse_pending_changes(self, session: FastReadSession) -> None:
-        """A changed instance fails the next fast read, as it fails every other Store call."""
-        if has_modified(session.identity_map):
-            with self._session():
-                pass  # ending the call flushes, and the flush is refused
 
     def _get_many_fast(self, keys: Sequence[Any], found: dict[Hashable, ModelT]) -> None:
         """One batch of single-column keys, as one `IN` query on this thread's connection."""
-        loader = cast(RowLoader, self._row_loader)
-        reads = self._engine.thread_reads()
-        session = cast(FastReadSession, reads.session)  # the engine's, as its fast_path is on
-        self._refuse_pending_changes(session)
         try:
-            found.update(loader.get_many(session, reads.connection, keys))
+            cast(FastReader, self._fast_reader).get_many(keys, found)
         except sqlite3.Error as error:
             if refused_binding(error):
                 raise self._invalid_identifier(keys, error) from error
@@ -468,31 +440,23 @@ class Store(Generic[ModelT]):
         self, session: Session, statement: Select[Any], remember: bool = True
     ) -> Iterator[ModelT]:
         """
-        The statement's models: raw rows straight into instances when the loader allows it,
-        which the session remembers unless they are a stream (`iterate`).
+        The statement's models: raw rows straight into instances when the fast reader can read
+        them, which the session remembers unless they are a stream (`iterate`).
 
         """
-        loader = self._row_loader
+        reader = self._fast_reader
         if not isinstance(statement, Select):
             # a compound (`union`, `except_`...) a custom `_filter` built: the ORM reads its rows
             statement = select(self.model_class).from_statement(statement)
-            loader = None
-        if (
-            loader is None
-            or has_loader_options(statement)
-            or not isinstance(session, FastReadSession)
-        ):
+            reader = None
+        if reader is None or not reader.reads(session, statement):
             with self._reading_values():
                 yield from session.scalars(statement)
             return
-        # SQLAlchemy compiles, binds and executes; the rows are read off the DB-API cursor
-        result = session.connection().execute(statement.with_only_columns(*loader.columns))
         try:
-            yield from loader.instances(session, raw_cursor(result), remember)
+            yield from reader.instances(session, statement, remember)
         except sqlite3.Error as error:
             raise translate_error(error, self._engine.context()) from error
-        finally:
-            result.close()
 
     @contextmanager
     def _session(self, write: str | None = None) -> Iterator[Session]:

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from fixtures.runtime import Base, CityStore
 
-from microcosm_sqlite.engines import DataSetEngine
+from microcosm_sqlite.engines import DataSetEngine, ReadOnlyEngine, WritableEngine
+from microcosm_sqlite.errors import ReadOnlyDataSetError
 from microcosm_sqlite.factories import SQLiteBindFactory, configure_sqlite
 from microcosm_sqlite.paths import ENTRY_POINT_GROUP
+from microcosm_sqlite.reading import FastReadSession
 
 
 @pytest.fixture
@@ -67,6 +69,26 @@ def test_calling_the_factory_gives_one_engine_per_name(graph: Any, artifact: Pat
         assert session.bind is engine.engine
     finally:
         session.close()
+
+
+def test_the_engine_class_is_chosen_once_by_the_config(
+    make_graph: Any, artifact: Path, tmp_path: Path, fast_read_path: None
+) -> None:
+    """Read-only config gives a ReadOnlyEngine (fast, refusing writes); false a WritableEngine."""
+    reader = make_graph(paths=dict(runtime=str(artifact))).sqlite("runtime")
+    assert type(reader) is ReadOnlyEngine
+    assert (reader.read_only, reader.fast_path, reader.follows_replacements) == (True, True, True)
+    with pytest.raises(ReadOnlyDataSetError, match="cannot write rows: the data set is read-only"):
+        reader.refuse_write("write rows")
+
+    writer = make_graph(read_only=False, paths=dict(runtime=str(tmp_path / "new.sqlite")))
+    engine = writer.sqlite("runtime")
+    assert type(engine) is WritableEngine
+    assert not (engine.read_only or engine.fast_path or engine.follows_replacements)
+    engine.refuse_write("write rows")  # nothing to refuse
+    assert engine.version is None
+    assert not isinstance(engine.new_session(), FastReadSession)
+    assert isinstance(reader.new_session(), FastReadSession)
 
 
 def test_the_logging_component_builds(make_graph: Any, restore_logging: None) -> None:

@@ -280,7 +280,11 @@ from microcosm_sqlite.errors import SQLiteError
 graph = create_object_graph(
     "shipped", testing=True, loader=load_from_dict(sqlite=dict(read_only=False))
 )
-outcome = dict(origin=graph.sqlite.origin("runtime"), count=CityStore(graph).count())
+outcome = dict(
+    origin=graph.sqlite.origin("runtime"),
+    engine=type(graph.sqlite("runtime")).__name__,
+    count=CityStore(graph).count(),
+)
 city = City(id=999, name="x", country_code="FR", population=1)
 for name, write in [
     ("create", lambda: CityStore(graph).create(city)),
@@ -329,6 +333,7 @@ def test_a_data_set_shipped_by_an_installed_package_is_never_written(
     outcome = json.loads(result.stdout)
     assert outcome == {
         "origin": "entry point microcosm.sqlite:runtime = shipped_runtime:locate",
+        "engine": "ReadOnlyEngine",
         "count": CITY_COUNT,
         "create": "ReadOnlyDataSetError",
         "delete": "ReadOnlyDataSetError",

@@ -32,8 +32,8 @@ from sqlalchemy.orm.exc import DetachedInstanceError
 
 from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
-from microcosm_sqlite.rowloading import RowLoader
-from microcosm_sqlite.sessions import SESSION_MARK_KEY
+from microcosm_sqlite.reading.rows import RowReader
+from microcosm_sqlite.reading.sessions import SESSION_MARK_KEY
 
 EagerBase = DataSet.create("eager")
 
@@ -78,10 +78,10 @@ def test_plain_models_of_read_only_data_sets_take_the_fast_path(
     graph: Any, fast_read_path: None
 ) -> None:
     """Plain mappers read through the row loader; the ORM path is kept for everything else."""
-    assert CityStore(graph)._row_loader is not None
-    assert RouteStore(graph)._row_loader is not None
-    assert not RowLoader.supports(Pet)
-    assert RowLoader.supports(Owner)
+    assert CityStore(graph)._fast_reader is not None
+    assert RouteStore(graph)._fast_reader is not None
+    assert not RowReader.supports(Pet)
+    assert RowReader.supports(Owner)
 
 
 def test_models_of_other_bases_take_the_orm_path() -> None:
@@ -96,14 +96,14 @@ def test_models_of_other_bases_take_the_orm_path() -> None:
 
         id: Mapped[int] = mapped_column(primary_key=True)
 
-    assert not RowLoader.supports(Other)
+    assert not RowReader.supports(Other)
 
 
 def test_writable_data_sets_take_the_orm_path(make_graph: Any, tmp_path: Path) -> None:
     """Data that can change is neither cached nor loaded around the ORM."""
     graph = make_graph({"runtime": str(tmp_path / "w.sqlite")}, read_only=False)
     Base.create_all(graph)
-    assert CityStore(graph)._row_loader is None
+    assert CityStore(graph)._fast_reader is None
 
 
 def test_get_loads_the_same_values_as_the_orm(graph: Any) -> None:
@@ -405,7 +405,7 @@ def test_the_instance_cache_is_bounded(
 def test_a_missing_key_is_not_found_on_the_fast_path(graph: Any, fast_read_path: None) -> None:
     """A key with no row raises ModelNotFoundError, and is not cached as anything."""
     store = CityStore(graph)
-    assert store._row_loader is not None
+    assert store._fast_reader is not None
     with pytest.raises(ModelNotFoundError, match="10000"):
         store.get(10_000)
     assert 10_000 not in Base.engine_for(graph).thread_reads().cache(City)

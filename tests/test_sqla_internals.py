@@ -50,7 +50,7 @@ city = store.get(3)
 print(json.dumps(dict(
     warnings=caught,
     fast=graph.sqlite("runtime").fast_path,
-    loader=store._row_loader is not None,
+    loader=store._fast_reader is not None,
     get=[city.id, city.name, city.country.code],
     same=store.get(3) is city and store.search(name=city.name)[0] is city,
     many=[item.id for item in store.get_many([5, 99, 1])],
@@ -151,8 +151,8 @@ def test_config_turns_the_fast_path_off_per_graph(make_graph: Any, artifact: Pat
     """`sqlite.fast_path=false` makes one graph read through the ORM; another stays fast."""
     slow = make_graph({"runtime": str(artifact)}, fast_path=False)
     fast = make_graph({"runtime": str(artifact)}, fast_path=True)
-    assert CityStore(slow)._row_loader is None
-    assert CityStore(fast)._row_loader is not None
+    assert CityStore(slow)._fast_reader is None
+    assert CityStore(fast)._fast_reader is not None
     assert CityStore(slow).get(2).name == CityStore(fast).get(2).name == "city-002"
 
 

@@ -9,7 +9,7 @@ values and the mark of the session that read it, which keeps a weak reference to
 objects for the collector, not eight. The ORM state comes later, if asked for (`sessions`).
 
 Column attributes never ask for it: SQLAlchemy reads them straight from `__dict__`. Only
-mappers that `RowLoader.supports` accepts are loaded so; everything else takes the ORM path.
+mappers that `RowReader.supports` accepts are read so; everything else takes the ORM path.
 
 """
 from __future__ import annotations
@@ -31,14 +31,14 @@ from microcosm_sqlite._sqla_internals import (
     identity_states,
 )
 from microcosm_sqlite.errors import UnreadableValueError
-from microcosm_sqlite.sessions import SESSION_MARK_KEY, DeferredState, FastReadSession
+from microcosm_sqlite.reading.sessions import SESSION_MARK_KEY, DeferredState, FastReadSession
 
 # relationship loading that leaves the attribute to load on first access, as ours does
 LAZY_STRATEGIES = frozenset({"select", True, "raise", "raise_on_sql", "noload"})
 
 
-class RowLoader:
-    """Loads rows of one model's columns, in `columns` order, into one session."""
+class RowReader:
+    """Reads rows of one model's columns, in `columns` order, as instances of one session."""
 
     def __init__(
         self, model: type[Any], dialect: Dialect, context: dict[str, str] | None = None
@@ -230,7 +230,7 @@ def build_all(rows, fast, holds, known, mark, remember):
             "unreadable": self.unreadable,
             **{f"p{index}": processor for index, processor in self.processors.items()},
         }
-        exec(compile(source, f"<row loader for {self.model.__name__}>", "exec"), namespace)
+        exec(compile(source, f"<row reader for {self.model.__name__}>", "exec"), namespace)
         return namespace["build_one"], namespace["build_all"]
 
 

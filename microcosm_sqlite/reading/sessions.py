@@ -1,7 +1,7 @@
 """
 Sessions that read fast: instances without ORM state until asked, and the ORM's identity kept.
 
-Fast-loaded instances (see `rowloading`) hold their column values and a mark naming the session
+Fast-loaded instances (see `reading.rows`) hold their column values and a mark naming the session
 that read them. The model class's `_sa_instance_state` descriptor builds the real state on first
 access and registers the instance in that session, as the ORM's own loader would have. The
 session keeps weak references to the instances it loaded, and its identity map finds them, so
