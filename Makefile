@@ -75,8 +75,8 @@ bench: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 FUZZ_CASES ?= 1000
 fuzz: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	HYPOTHESIS_PROFILE=fuzz FUZZ_CASES=$(FUZZ_CASES) $(call venv_python,$(RUN_PYTHON)) -m pytest \
-		-q -p no:cacheprovider --timeout=0 tests/test_roundtrip_properties.py \
-		tests/test_fuzz_artifacts.py
+		-q -p no:cacheprovider --timeout=0 tests/build/test_roundtrip_properties.py \
+		tests/artifact/test_fuzz_artifacts.py
 
 # Not in CI: threads and forked processes reading for SOAK_SECONDS, every answer checked
 # against raw sqlite3, the artifact renamed over meanwhile; fails on any error or mismatch.

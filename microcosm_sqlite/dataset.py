@@ -24,6 +24,8 @@ from microcosm_sqlite.compat import bases as compat_bases
 from microcosm_sqlite.engines import DataSetEngine
 from microcosm_sqlite.reading.sessions import DeferredState, copy_state
 
+__all__ = ["DataSet", "DataSetBase"]
+
 # data set name -> the session of the innermost open `new_context` for it, in this context
 open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
     "microcosm_sqlite_open_sessions", default=MappingProxyType({})

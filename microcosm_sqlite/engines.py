@@ -49,6 +49,8 @@ from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.reading.sessions import FastReadSession
 from microcosm_sqlite.reading.threads import ThreadReads
 
+__all__ = ["DataSetEngine", "EngineOptions", "ReadOnlyEngine", "WritableEngine"]
+
 # where a session keeps the DataSetEngine it reads, so Store() in a context can find it
 ENGINE_INFO_KEY = "microcosm_sqlite.engine"
 # how often opening a connection, or a thread's move to a new version, is tried again when

@@ -38,6 +38,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+__all__ = [
+    "ArtifactCacheError",
+    "BuildError",
+    "BuildInputError",
+    "DataSetCheckError",
+    "DataSetError",
+    "DataSetNotConfiguredError",
+    "DataSetNotFoundError",
+    "DownloadError",
+    "DownloadTimeoutError",
+    "DumpError",
+    "DuplicateModelError",
+    "HashMismatchError",
+    "InvalidFilterValueError",
+    "InvalidIdentifierError",
+    "ModelIntegrityError",
+    "ModelNotFoundError",
+    "MultipleModelsFoundError",
+    "NotADatabaseError",
+    "ReadOnlyDataSetError",
+    "RemoteArtifactError",
+    "RemoteArtifactNotFoundError",
+    "RemoteSupportMissingError",
+    "SQLiteError",
+    "SchemaMismatchError",
+    "UnknownFilterError",
+    "UnpinnedURLError",
+    "UnreadableValueError",
+    "UntrustedArtifactError",
+]
+
 
 class SQLiteError(Exception):
     """The root of the tree."""

@@ -9,6 +9,8 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import inspect
 
+__all__ = ["IdentityMixin"]
+
 
 class IdentityMixin:
     """Equality and hashing by primary key, so instances from different sessions compare equal."""

@@ -35,6 +35,8 @@ from microcosm_sqlite.errors import (
 from microcosm_sqlite.models import primary_key_names
 from microcosm_sqlite.reading import FastReader
 
+__all__ = ["Store"]
+
 ModelT = TypeVar("ModelT")
 
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+__all__ = ["sqlite_artifact", "sqlite_graph"]
+
 Rows = Mapping[str, Iterable[Mapping[str, Any]]]
 ArtifactFactory = Callable[..., Path]
 GraphFactory = Callable[..., Any]

@@ -11,6 +11,8 @@ from sqlalchemy import Boolean, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+__all__ = ["EnumType", "Truthy"]
+
 TRUE_SPELLINGS = frozenset({"1", "t", "true", "y", "yes", "on"})
 FALSE_SPELLINGS = frozenset({"0", "f", "false", "n", "no", "off"})
 

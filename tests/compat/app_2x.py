@@ -1,9 +1,9 @@
 """
 An application written against microcosm-sqlite 2.x's README and API, run unchanged on 3.x but
-for `read_only=False` where it writes. `tests/test_compat.py` runs it in a child process with
-every warning but DeprecationWarning an error, and checks what it prints.
+for `read_only=False` where it writes. `tests/compat/test_compat.py` runs it in a child process
+with every warning but DeprecationWarning an error, and checks what it prints.
 
-    python tests/app_2x.py FOLDER
+    python tests/compat/app_2x.py FOLDER
 
 """
 import sys

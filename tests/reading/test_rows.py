@@ -256,7 +256,7 @@ def test_a_fast_instance_unpickled_elsewhere_comes_back_detached(
         "except DetachedInstanceError:\n"
         "    print('detached')\n"
     )
-    tests = Path(__file__).parent
+    tests = Path(__file__).parents[1]
     # the other process has sessions of its own, one of them perhaps with this one's number
     result = subprocess.run(
         [sys.executable, "-c", f"import fixtures.runtime\n{script}", str(pickled)],

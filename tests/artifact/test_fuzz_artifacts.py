@@ -148,7 +148,7 @@ def main(artifact: str, dataset: str, fast_path: bool) -> None:
 
 def fuzz(artifact: Path, dataset: str, fast_path: bool) -> None:
     """Runs the cases in a child and fails on any raw exception, crash or hang."""
-    tests = Path(__file__).parent
+    tests = Path(__file__).parents[1]
     try:
         result = subprocess.run(
             [sys.executable, __file__, str(artifact), dataset, str(fast_path)],

@@ -460,9 +460,9 @@ def test_an_application_written_for_2x_runs_with_deprecation_warnings_only(
     tmp_path: Path,
 ) -> None:
     """
-    tests/app_2x.py, in 2.x's README and API style (plus read_only=False where it writes), runs
-    in a child process where any other warning is an error; every warning ours raises points at
-    the application's line, names a replacement and the upgrade guide.
+    tests/compat/app_2x.py, in 2.x's README and API style (plus read_only=False where it
+    writes), runs in a child process where any other warning is an error; every warning ours
+    raises points at the application's line, names a replacement and the upgrade guide.
 
     """
     script = Path(__file__).with_name("app_2x.py")
