@@ -346,10 +346,12 @@ class ReadOnlyEngine(DataSetEngine):
     def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
         # rows straight into instances (`microcosm_sqlite.reading`), where SQLAlchemy allows it
         self.fast_path = options.fast_path and fast_path_available()
+        # first: a path with no ready artifact fails before anything is set up
+        version = check_artifact(resolved)
         super().__init__(resolved, options)
         # read-only files are read one version at a time (see the module's docstring)
         self.follows_replacements = not resolved.in_memory
-        self.version = check_artifact(resolved)
+        self.version = version
         event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
         self._check_schema_readable()
 
