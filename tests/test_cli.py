@@ -21,6 +21,7 @@ from fixtures.tools import (
     copy_sources,
     leftovers,
     rows,
+    run_console_script,
     subprocess_env,
 )
 
@@ -29,17 +30,6 @@ from microcosm_sqlite.cli import cli
 
 def invoke(*args: str | Path) -> Result:
     return cli_runner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The installed console script, as a user runs it."""
-    return subprocess.run(
-        [str(console_script()), *map(str, args)],
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 # --- help -----------------------------------------------------------------------------------
@@ -78,7 +68,7 @@ def test_only_build_and_fetch_promise_no_progress_bar(command: str) -> None:
 
 def test_the_console_script_is_installed() -> None:
     """The console script runs and lists its commands."""
-    result = run("--help")
+    result = run_console_script("--help")
 
     assert result.returncode == 0
     for name in commands():
@@ -163,7 +153,7 @@ def test_build_as_a_subprocess_is_reproducible(tmp_path: Path, built: Path) -> N
     """The console script builds the same bytes as the in-process command."""
     output = tmp_path / "again.sqlite"
 
-    result = run("build", MODELS, SOURCES, "-o", output)
+    result = run_console_script("build", MODELS, SOURCES, "-o", output)
 
     assert result.returncode == 0, result.stderr
     assert "built data set 'library'" in result.stderr
@@ -175,7 +165,7 @@ def test_bad_input_as_a_subprocess_exits_1(tmp_path: Path) -> None:
     sources = copy_sources(tmp_path / "sources")
     (sources / "authors.csv").write_text("id,name\n1,A\n1,B\n")
 
-    result = run("build", MODELS, sources, "-o", tmp_path / "out.sqlite")
+    result = run_console_script("build", MODELS, sources, "-o", tmp_path / "out.sqlite")
 
     assert result.returncode == 1
     assert "authors.csv:3: column 'id': duplicate primary key (id=1), first on line 2" in (
@@ -194,7 +184,7 @@ def test_values_sqlite_cannot_store_exit_1_at_their_lines(tmp_path: Path) -> Non
     books[1] = books[1].replace('"title": "Ficciones"', '"title": "\\ud800"')
     (sources / "books.jsonl").write_text("\n".join(books) + "\n")
 
-    result = run("build", MODELS, sources, "-o", tmp_path / "out.sqlite")
+    result = run_console_script("build", MODELS, sources, "-o", tmp_path / "out.sqlite")
 
     lines = result.stderr.splitlines()
     assert result.returncode == 1
@@ -398,7 +388,7 @@ def test_commands_run_as_subprocesses(tmp_path: Path, built: Path, command: str)
     """inspect, verify and dump work from the installed console script."""
     extra = {"inspect": ["--json"], "verify": ["--models", MODELS], "dump": ["-o", tmp_path / "d"]}
 
-    result = run(command, built, *extra[command])
+    result = run_console_script(command, built, *extra[command])
 
     assert result.returncode == 0, result.stderr
     if command == "inspect":
@@ -412,7 +402,7 @@ def test_verify_of_a_broken_file_exits_1_as_a_subprocess(tmp_path: Path) -> None
     bogus = tmp_path / "bogus.sqlite"
     bogus.write_bytes(b"\0" * 4096)
 
-    result = run("verify", bogus)
+    result = run_console_script("verify", bogus)
 
     assert result.returncode == 1
     assert "not a SQLite database" in result.stderr
@@ -444,7 +434,7 @@ def test_a_corrupt_artifact_exits_1_with_a_clear_error(
     """inspect, verify and dump of a file with damaged pages exit 1 naming it, no traceback."""
     args = (command, corrupt, *corrupt_args(command, tmp_path))
     if how == "console script":
-        completed = run(*args)
+        completed = run_console_script(*args)
         exit_code, stderr = completed.returncode, completed.stderr
     else:
         result = invoke(*args)

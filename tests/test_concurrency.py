@@ -9,7 +9,6 @@ import gc
 import os
 import random
 import sqlite3
-import sys
 import threading
 import time
 import traceback
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.forking import run_child, wait_for
 from fixtures.runtime import (
     CITY_COUNT,
     COUNTRIES,
@@ -119,44 +119,6 @@ def test_threads_opening_a_data_set_together_share_one_engine(
     assert failures == []
     assert len(engines) == THREADS
     assert len({id(engine) for engine in engines}) == 1
-
-
-def run_child(check: Any) -> tuple[int, int]:
-    """Fork a child that runs `check()`; its exit status and anything it wrote come back."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        os.close(read_end)
-        status, report = 0, b""
-        unraisable: list[str] = []
-        sys.unraisablehook = lambda hook: unraisable.append(repr(hook.exc_value))
-        try:
-            check()
-            gc.collect()
-            if unraisable:
-                raise AssertionError(f"errors while collecting garbage: {unraisable}")
-        except BaseException:
-            status, report = 1, traceback.format_exc().encode()
-        os.write(write_end, report)
-        os._exit(status)
-    os.close(write_end)
-    return pid, read_end
-
-
-def wait_for(pid: int, read_end: int) -> tuple[int, str]:
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            pytest.fail(f"child {pid} hung")
-        time.sleep(0.01)
-    with os.fdopen(read_end, "rb") as pipe:
-        report = pipe.read().decode()
-    return os.waitstatus_to_exitcode(status), report
 
 
 def test_forked_children_read_through_the_parents_store(graph: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from fixtures import library
-from fixtures.tools import SOURCES, console_script, subprocess_env
+from fixtures.tools import SOURCES, alter, console_script, subprocess_env
 from sqlalchemy import Column, Integer, LargeBinary, String, Table
 
 from microcosm_sqlite import DataSet
@@ -43,16 +43,6 @@ LOOSE = [{"a": 1, "b": "x"}, {"a": 1, "b": "x"}, {"a": 2, "b": None}]
 
 def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, ["diff", *map(str, args)], catch_exceptions=False)
-
-
-def tamper(path: Path, *statements: str) -> Path:
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        for statement in statements:
-            connection.execute(statement)
-    finally:
-        connection.close()
-    return path
 
 
 def copy(path: Path, name: str) -> Path:
@@ -101,12 +91,12 @@ def test_the_same_rows_from_other_sources_are_equal(tmp_path: Path, old: Path) -
     build_artifact(library.Base, tmp_path / "sources", rebuilt)
 
     assert invoke(old, rebuilt).exit_code == 0
-    assert tamper(rebuilt).read_bytes() != old.read_bytes()
+    assert alter(rebuilt).read_bytes() != old.read_bytes()
 
 
 def test_one_changed_value_is_named_by_table_key_and_column_in_json(old: Path, new: Path) -> None:
     """After one changed value, `--json` exits 1 and names the table, the key and the column."""
-    tamper(new, "UPDATE books SET pages = 305 WHERE isbn = '9780441478125'")
+    alter(new, "UPDATE books SET pages = 305 WHERE isbn = '9780441478125'")
 
     result = invoke("--json", old, new)
 
@@ -129,7 +119,7 @@ def test_one_changed_value_is_named_by_table_key_and_column_in_json(old: Path, n
 
 def test_rows_added_removed_and_changed_show_as_text(old: Path, new: Path) -> None:
     """Each change is one line (+, -, ~), a changed row shows only what changed, then counts."""
-    tamper(
+    alter(
         new,
         "UPDATE authors SET name = 'U. K. Le Guin', country = NULL WHERE id = 1",
         "DELETE FROM authors WHERE id = 4",
@@ -150,7 +140,7 @@ def test_rows_added_removed_and_changed_show_as_text(old: Path, new: Path) -> No
 
 def test_schema_changes_come_first(old: Path, new: Path) -> None:
     """Tables, columns, indexes and foreign keys added, removed or changed are each a line."""
-    tamper(
+    alter(
         new,
         "PRAGMA foreign_keys = OFF",
         "DROP INDEX ix_authors_name",
@@ -191,7 +181,7 @@ def test_schema_changes_come_first(old: Path, new: Path) -> None:
 
 def test_a_different_data_set_is_a_difference(tmp_path: Path, old: Path, new: Path) -> None:
     """The data set's name is content, unlike the manifest's other entries."""
-    tamper(new, "UPDATE _microcosm_manifest SET value = 'other' WHERE key = 'dataset'")
+    alter(new, "UPDATE _microcosm_manifest SET value = 'other' WHERE key = 'dataset'")
 
     result = invoke(old, new)
 
@@ -246,7 +236,7 @@ def test_keys_of_mixed_types_merge_in_sqlite_order(tmp_path: Path) -> None:
 
 def test_limit_caps_row_lines_but_not_counts(old: Path, new: Path) -> None:
     """`--limit` shows at most N rows per table and says how many more there are."""
-    tamper(new, "UPDATE books SET pages = 1", "DELETE FROM authors WHERE id = 4")
+    alter(new, "UPDATE books SET pages = 1", "DELETE FROM authors WHERE id = 4")
 
     text = invoke("--limit", "1", old, new)
     document = json.loads(invoke("--json", "--limit", "0", old, new).output)
@@ -264,7 +254,7 @@ def test_limit_caps_row_lines_but_not_counts(old: Path, new: Path) -> None:
 
 def test_table_limits_the_comparison_to_one_table(old: Path, new: Path) -> None:
     """`--table` compares that table alone: changes elsewhere do not count."""
-    tamper(new, "DELETE FROM authors WHERE id = 4")
+    alter(new, "DELETE FROM authors WHERE id = 4")
 
     books = invoke("--table", "books", old, new)
     authors = invoke("--table", "authors", old, new)
@@ -307,7 +297,7 @@ def test_the_console_script_exits_as_diff_does(old: Path, new: Path) -> None:
     """The installed command exits 0, 1 and 2 for the same, different and missing artifacts."""
     import subprocess
 
-    tamper(new, "UPDATE authors SET name = 'X' WHERE id = 2")
+    alter(new, "UPDATE authors SET name = 'X' WHERE id = 2")
 
     def status(*paths: Path) -> int:
         return subprocess.run(

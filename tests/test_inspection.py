@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fixtures import cycle, library
 from fixtures.library import AuthorStore, BookStore
-from fixtures.tools import graph_for, rows
+from fixtures.tools import alter, graph_for, rows
 from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, String, Table
 
 from microcosm_sqlite import dispose_sqlite_connections
@@ -30,17 +30,6 @@ from microcosm_sqlite.inspection import (
     inspect_artifact,
     verify_artifact,
 )
-
-
-def tamper(path: Path, *statements: str) -> None:
-    """Change an artifact behind the manifest's back."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        for statement in statements:
-            connection.execute(statement)
-    finally:
-        connection.close()
-
 
 # --- inspect --------------------------------------------------------------------------------
 
@@ -164,14 +153,14 @@ def test_verify_reports_a_corrupt_artifact_as_a_difference(corrupt: Path) -> Non
 
 def test_rows_changed_behind_the_manifest_are_found(built: Path) -> None:
     """Rows added or removed after the build differ from the manifest's counts."""
-    tamper(built, "DELETE FROM books WHERE author_id = 2")
+    alter(built, "DELETE FROM books WHERE author_id = 2")
 
     assert verify_artifact(built) == ["manifest: table books should hold 4 rows, holds 2"]
 
 
 def test_a_changed_schema_is_found(built: Path) -> None:
     """A schema changed after the build differs from its fingerprint and from the models."""
-    tamper(built, "CREATE INDEX ix_extra ON books (title)", "ALTER TABLE authors ADD COLUMN x INT")
+    alter(built, "CREATE INDEX ix_extra ON books (title)", "ALTER TABLE authors ADD COLUMN x INT")
 
     differences = verify_artifact(built, library.Base)
 
@@ -181,7 +170,7 @@ def test_a_changed_schema_is_found(built: Path) -> None:
 
 def test_foreign_keys_with_no_target_are_found(built: Path) -> None:
     """A row whose foreign key has no target fails verification."""
-    tamper(built, "PRAGMA foreign_keys = OFF", "UPDATE books SET author_id = 99 WHERE pages = 304")
+    alter(built, "PRAGMA foreign_keys = OFF", "UPDATE books SET author_id = 99 WHERE pages = 304")
 
     differences = verify_artifact(built)
 
@@ -190,7 +179,7 @@ def test_foreign_keys_with_no_target_are_found(built: Path) -> None:
 
 def test_an_artifact_without_a_manifest_fails(built: Path) -> None:
     """A SQLite file that `build` did not write has no manifest, and says so."""
-    tamper(built, "DROP TABLE _microcosm_manifest")
+    alter(built, "DROP TABLE _microcosm_manifest")
 
     assert verify_artifact(built) == [
         "manifest: no _microcosm_manifest table (not built by microcosm-sqlite build)"
@@ -297,7 +286,7 @@ def test_a_dump_is_readable_source(built: Path, tmp_path: Path) -> None:
 
 def test_csv_refuses_empty_strings_that_json_lines_keep(built: Path, tmp_path: Path) -> None:
     """An empty string would come back as NULL from CSV, so CSV refuses and JSON Lines keeps it."""
-    tamper(built, "UPDATE authors SET country = '' WHERE id = 1")
+    alter(built, "UPDATE authors SET country = '' WHERE id = 1")
 
     with pytest.raises(DumpError, match=r"empty string.*--format jsonl"):
         dump_artifact(built, tmp_path / "csv", tables=["authors"])
@@ -312,7 +301,7 @@ def test_the_csv_empty_string_error_names_the_artifact_and_the_rows_key(
     built: Path, tmp_path: Path
 ) -> None:
     """The refusal says which file, table, row (by primary key) and column hold the string."""
-    tamper(built, "UPDATE books SET shelf = '' WHERE isbn = '9780156011457'")
+    alter(built, "UPDATE books SET shelf = '' WHERE isbn = '9780156011457'")
 
     with pytest.raises(DumpError) as raised:
         dump_artifact(built, tmp_path / "csv", tables=["books"])
@@ -360,7 +349,7 @@ def test_the_graph_dumper_writes_a_stores_rows(built: Path, tmp_path: Path) -> N
 
 def test_a_csv_dump_quotes_a_bare_carriage_return(built: Path, tmp_path: Path) -> None:
     """Text holding a bare \\r (or \\r\\n, or \\n) is quoted in a CSV dump, so it builds again."""
-    tamper(
+    alter(
         built,
         "UPDATE authors SET name = 'a' || char(13) || 'b' WHERE id = 1",
         "UPDATE authors SET name = 'c' || char(13, 10) || 'd' WHERE id = 2",
@@ -378,7 +367,7 @@ def test_a_csv_dump_quotes_a_bare_carriage_return(built: Path, tmp_path: Path) -
 
 def test_a_csv_dump_of_long_text_builds_again(built: Path, tmp_path: Path) -> None:
     """A text of 200,000 characters, beyond the csv module's default field limit, round-trips."""
-    tamper(built, "UPDATE authors SET name = printf('%.200000c', 'x') WHERE id = 1")
+    alter(built, "UPDATE authors SET name = printf('%.200000c', 'x') WHERE id = 1")
     rebuilt = tmp_path / "rebuilt.sqlite"
 
     dump_artifact(built, tmp_path / "csv")

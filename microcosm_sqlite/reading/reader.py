@@ -27,8 +27,11 @@ class FastReader:
         self.engine = engine
         self.model = model
         self.rows = RowReader(model, engine.engine.dialect, engine.context())
-        # whether `get_many` can ask for a batch in one `IN` query
-        self.single_key = self.rows.single_key
+
+    @property
+    def single_key(self) -> bool:
+        """Whether `get_many` can ask for a batch in one `IN` query (a one-column key)."""
+        return self.rows.single_key
 
     @staticmethod
     def supports(engine: DataSetEngine, model: type[Any]) -> bool:

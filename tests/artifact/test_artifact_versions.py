@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.forking import run_child, wait_for
 from fixtures.runtime import CITY_COUNT, City, CityStore, CountryStore, sample_rows
 
 from microcosm_sqlite.errors import ModelNotFoundError, NotADatabaseError
@@ -188,8 +189,6 @@ def test_a_forked_child_follows_the_path_like_any_thread(
     make_graph: Any, versioned: tuple[Path, Path]
 ) -> None:
     """A child forked from a graph that read version 1 reads version 2 once it is renamed in."""
-    from test_concurrency import run_child, wait_for
-
     path, following = versioned
     graph = make_graph({"runtime": str(path)}, replacement_check_seconds=0)
     assert CountryStore(graph).get("FR").name == "France v1"

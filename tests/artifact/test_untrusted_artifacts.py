@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fixtures import library
-from fixtures.tools import console_script, graph_for, subprocess_env
+from fixtures.tools import alter, graph_for, run_console_script
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifact.defences import LIMITS, MAX_VALUE_BYTES, time_bound
@@ -40,30 +40,13 @@ RECURSIVE_VIEW = (
 )
 
 
-def craft(path: Path, *statements: str) -> Path:
-    """Change a built artifact as an attacker would, with raw sqlite3."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        for statement in statements:
-            connection.execute(statement)
-    finally:
-        connection.close()
-    return path
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The console script, bounded: a hang fails the test instead of stalling the suite."""
+    return run_console_script(*args, timeout=SECONDS)
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The console script, bounded: a hang fails the test instead of stalling the suite."""
-    return subprocess.run(
-        [str(console_script()), *map(str, args)],
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=SECONDS,
-    )
 
 
 READERS: dict[str, Callable[[Path, Path], list[str | Path]]] = {
@@ -126,11 +109,11 @@ def test_commands_refuse_objects_no_build_writes(
     """inspect, dump, diff and textconv refuse views, triggers and virtual tables, naming them,
     within seconds, and the file is unchanged."""
     statements, named = CRAFTED_OBJECTS[crafted_object]
-    crafted = craft(built, *statements)
+    crafted = alter(built, *statements)
     before = digest(crafted)
 
     started = time.monotonic()
-    result = run(*READERS[reader](crafted, tmp_path))
+    result = run_cli(*READERS[reader](crafted, tmp_path))
 
     assert time.monotonic() - started < SECONDS
     assert result.returncode == 2 if reader == "diff" else result.returncode == 1
@@ -146,10 +129,10 @@ def test_commands_refuse_objects_no_build_writes(
 def test_verify_reports_objects_no_build_writes(built: Path, crafted_object: str) -> None:
     """verify lists each such object as a problem and exits 1, without running it."""
     statements, named = CRAFTED_OBJECTS[crafted_object]
-    crafted = craft(built, *statements)
+    crafted = alter(built, *statements)
     before = digest(crafted)
 
-    result = run("verify", crafted, "--models", library.__name__)
+    result = run_cli("verify", crafted, "--models", library.__name__)
 
     assert result.returncode == 1
     assert f"not written by a build: {named}" in result.stdout + result.stderr
@@ -159,7 +142,7 @@ def test_verify_reports_objects_no_build_writes(built: Path, crafted_object: str
 
 def test_a_view_posing_as_a_models_table_is_not_read(built: Path, graphs: Any) -> None:
     """A view named as a model's table would run its SQL on every read: the Store refuses it."""
-    crafted = craft(
+    crafted = alter(
         built,
         "PRAGMA foreign_keys = OFF",
         "ALTER TABLE authors RENAME TO authors_data",
@@ -178,7 +161,7 @@ def test_a_view_posing_as_a_models_table_is_not_read(built: Path, graphs: Any) -
 def test_a_view_calling_a_function_is_refused_by_sqlite_itself(built: Path) -> None:
     """With trusted_schema off, a function the process registered (not marked innocuous) does
     not run from the file's schema, even when a reader is told to look past the view."""
-    crafted = craft(built, "CREATE VIEW calls AS SELECT side_effect(name) AS n FROM authors")
+    crafted = alter(built, "CREATE VIEW calls AS SELECT side_effect(name) AS n FROM authors")
     called: list[Any] = []
 
     with open_artifact(crafted, refuse_unexpected=False) as connection:
@@ -193,7 +176,7 @@ def test_a_view_calling_a_function_is_refused_by_sqlite_itself(built: Path) -> N
 
 def test_a_runaway_query_stops_at_its_time_bound(built: Path) -> None:
     """The time bound interrupts a query that would never end, with a clear error."""
-    crafted = craft(built, RECURSIVE_VIEW)
+    crafted = alter(built, RECURSIVE_VIEW)
     context = dict(dataset="library", path=str(crafted), origin="the test")
 
     started = time.monotonic()
@@ -215,7 +198,7 @@ def test_a_runaway_query_stops_at_its_time_bound(built: Path) -> None:
 
 def test_an_oversized_value_is_a_clear_error(built: Path, tmp_path: Path, graphs: Any) -> None:
     """A value over the 64 MiB limit fails reads and dumps with the limit named."""
-    crafted = craft(built)
+    crafted = alter(built)
     connection = sqlite3.connect(crafted)
     try:
         connection.execute(
@@ -228,7 +211,7 @@ def test_an_oversized_value_is_a_clear_error(built: Path, tmp_path: Path, graphs
 
     with pytest.raises(UntrustedArtifactError, match=r"larger than 64\.0 MiB"):
         library.AuthorStore(graphs(crafted)).get(1)
-    result = run("dump", crafted, "-o", tmp_path / "dumped", "--table", "authors")
+    result = run_cli("dump", crafted, "-o", tmp_path / "dumped", "--table", "authors")
 
     assert result.returncode == 1
     assert "larger than 64.0 MiB" in result.stderr
@@ -260,7 +243,7 @@ def test_a_build_refuses_a_value_no_reader_would_accept(tmp_path: Path) -> None:
 def test_a_schema_of_ten_thousand_columns_is_refused(built: Path) -> None:
     """A table SQLite cannot hold within its limits is a NotADatabaseError, quickly."""
     columns = ", ".join(f"c{index}" for index in range(10_000))
-    crafted = craft(
+    crafted = alter(
         built,
         "PRAGMA writable_schema = ON",
         "INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql)"
@@ -272,7 +255,7 @@ def test_a_schema_of_ten_thousand_columns_is_refused(built: Path) -> None:
     too_many = r"malformed database schema \(wide\) - too many columns on wide"
     with pytest.raises(NotADatabaseError, match=too_many):
         inspect_artifact(crafted)
-    result = run("verify", crafted)
+    result = run_cli("verify", crafted)
 
     assert time.monotonic() - started < SECONDS
     assert result.returncode == 1
