@@ -62,6 +62,7 @@ test-sqlalchemy-2.0: $(VENV_DIR)/sqlalchemy-2.0/installed
 
 lint: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff check microcosm_sqlite tests bench datasets
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff format --check microcosm_sqlite tests bench datasets
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/mypy
 
 # Compiled first, as an installed package is: SQLAlchemy's modules come compiled from pip, and

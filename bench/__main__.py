@@ -5,6 +5,7 @@ Exit status is 0 whether targets pass or miss (this is a report), 2 when some fi
 sides returned different results (then the benchmark itself is broken, and says which).
 
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,25 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench",
         description="Measure microcosm-sqlite against raw SQLite on generated data (issue 5).",
     )
-    parser.add_argument("--rows", type=int, default=1_000_000,
-                        help="rows in the generated table (default: 1,000,000)")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="rounds per figure, each figure being the median (default: 5)")
-    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
-                        help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=1_000_000,
+        help="rows in the generated table (default: 1,000,000)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="rounds per figure, each figure being the median (default: 5)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help=f"run only this section (repeatable): {', '.join(SECTIONS)}",
+    )
     options = parser.parse_args(argv)
     if options.rows < 1 or options.rounds < 1:
         parser.error("--rows and --rounds must be positive")
@@ -74,8 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         csv_path = sources / "items.csv"
         step = time.perf_counter()
         generate_csv(csv_path, rows)
-        print(f"\nsetup: {rows:,} rows generated in {time.perf_counter() - step:.1f} s"
-              f" ({csv_path.stat().st_size / 2**20:.0f} MB of CSV)", flush=True)
+        print(
+            f"\nsetup: {rows:,} rows generated in {time.perf_counter() - step:.1f} s"
+            f" ({csv_path.stat().st_size / 2**20:.0f} MB of CSV)",
+            flush=True,
+        )
         artifact = work / "bench.sqlite"
         if set(sections) - {"build"}:
             step = time.perf_counter()
@@ -84,23 +101,40 @@ def main(argv: list[str] | None = None) -> int:
                 build_raw(csv_path, artifact)
                 print(f"setup: {problem}; reads use an artifact built with raw sqlite3", flush=True)
             else:
-                print(f"setup: artifact built with microcosm-sqlite build"
-                      f" in {time.perf_counter() - step:.1f} s", flush=True)
+                print(
+                    f"setup: artifact built with microcosm-sqlite build"
+                    f" in {time.perf_counter() - step:.1f} s",
+                    flush=True,
+                )
         if {"reads", "iterate"} & set(sections):
             print(f"setup: {read_paths_line(artifact)}", flush=True)
 
         steps: dict[str, Callable[[], None]] = {
             "build": lambda: report(*build.build(csv_path, work, rounds)),
             # the fast figures first, then the same figures on the ORM path in a child process
-            "reads": lambda: report(*ormpath.with_orm_path("reads", [
-                reads.get_random(artifact, rows, rounds),
-                reads.get_hot(artifact, rows, rounds),
-                reads.get_many(artifact, rows, rounds),
-                reads.search(artifact, rows, rounds),
-            ], artifact, rows, rounds)),
-            "iterate": lambda: report(*ormpath.with_orm_path("iterate", [
-                iterate.iterate_time(artifact, rounds), iterate.iterate_memory(artifact)
-            ], artifact, rows, rounds)),
+            "reads": lambda: report(
+                *ormpath.with_orm_path(
+                    "reads",
+                    [
+                        reads.get_random(artifact, rows, rounds),
+                        reads.get_hot(artifact, rows, rounds),
+                        reads.get_many(artifact, rows, rounds),
+                        reads.search(artifact, rows, rounds),
+                    ],
+                    artifact,
+                    rows,
+                    rounds,
+                )
+            ),
+            "iterate": lambda: report(
+                *ormpath.with_orm_path(
+                    "iterate",
+                    [iterate.iterate_time(artifact, rounds), iterate.iterate_memory(artifact)],
+                    artifact,
+                    rows,
+                    rounds,
+                )
+            ),
             "startup": lambda: report(startup.cold_start(artifact, 2 * rounds)),
             "concurrency": lambda: report(
                 concurrency.threads(artifact, rows, rounds),
@@ -112,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         for section in SECTIONS:
             if section in sections:
                 step = time.perf_counter()
-                print(f"\n{section}:" + (f" ({load()})" if section == "concurrency" else ""),
-                      flush=True)
+                print(
+                    f"\n{section}:" + (f" ({load()})" if section == "concurrency" else ""),
+                    flush=True,
+                )
                 steps[section]()
                 print(f"  ({time.perf_counter() - step:.1f} s)", flush=True)
 
@@ -123,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     for figure in figures:
         by_status.setdefault(figure.status, []).append(figure.name)
     print(f"\n{len(by_status.get('PASS', []))} of {len(figures)} figures pass", end="")
-    for status, label in (("MISS", "missed"), ("SKIP", "skipped"),
-                          ("WRONG", "RESULTS DIFFER, so the benchmark is broken")):
+    for status, label in (
+        ("MISS", "missed"),
+        ("SKIP", "skipped"),
+        ("WRONG", "RESULTS DIFFER, so the benchmark is broken"),
+    ):
         if status in by_status:
             print(f"; {label}: {' | '.join(by_status[status])}", end="")
     print()

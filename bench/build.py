@@ -7,6 +7,7 @@ row by row, values and storage types, against the `sqlite3 .import` one. Time is
 from spawn to exit; peak memory is the process's own `ru_maxrss`, from `wait4`.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,12 @@ def spawn(command: list[str], stdin: Path | None = None) -> Run:
         try:
             start = time.perf_counter()
             process = subprocess.Popen(
-                command, cwd=ROOT, env=environment, stdin=source,
-                stdout=subprocess.DEVNULL, stderr=errors,
+                command,
+                cwd=ROOT,
+                env=environment,
+                stdin=source,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
             )
             _, status, usage = os.wait4(process.pid, 0)
             elapsed = time.perf_counter() - start
@@ -153,7 +158,7 @@ def build(csv_path: Path, workdir: Path, rounds: int) -> list[Figure]:
     unavailable: str | None = None
     for index in range(min(rounds, BUILD_ROUNDS)):
         sides = ["ours", "cli", "utils"]
-        for side in sides[index % 3:] + sides[:index % 3]:
+        for side in sides[index % 3 :] + sides[: index % 3]:
             if side == "utils" and runs["utils"]:
                 continue
             if side == "ours":
@@ -170,8 +175,10 @@ def build(csv_path: Path, workdir: Path, rounds: int) -> list[Figure]:
                 )
             else:
                 runs["utils"].append(
-                    checked(build_sqlite_utils(tool, cli, csv_path, outputs["utils"]),
-                            "sqlite-utils insert")
+                    checked(
+                        build_sqlite_utils(tool, cli, csv_path, outputs["utils"]),
+                        "sqlite-utils insert",
+                    )
                 )
     cli_seconds = statistics.median(run.seconds for run in runs["cli"])
     cli_peak = statistics.median(run.peak_mb for run in runs["cli"])
@@ -181,23 +188,80 @@ def build(csv_path: Path, workdir: Path, rounds: int) -> list[Figure]:
     once = f"{rows:,}-row CSV, sqlite-utils once"
     if unavailable:
         return [
-            Figure("build", work, None, cli_seconds, "s", "<=", 3.0,
-                   baseline="sqlite3 .import", skipped=unavailable),
-            Figure("build peak RSS", work, None, cli_peak, "MB", "<=", 150, compare="value",
-                   baseline="sqlite3 .import", skipped=unavailable),
-            Figure("build vs sqlite-utils", once, None, utils_seconds, "s", "<", 1.0,
-                   baseline="sqlite-utils", skipped=unavailable, wrong=not utils_equal),
+            Figure(
+                "build",
+                work,
+                None,
+                cli_seconds,
+                "s",
+                "<=",
+                3.0,
+                baseline="sqlite3 .import",
+                skipped=unavailable,
+            ),
+            Figure(
+                "build peak RSS",
+                work,
+                None,
+                cli_peak,
+                "MB",
+                "<=",
+                150,
+                compare="value",
+                baseline="sqlite3 .import",
+                skipped=unavailable,
+            ),
+            Figure(
+                "build vs sqlite-utils",
+                once,
+                None,
+                utils_seconds,
+                "s",
+                "<",
+                1.0,
+                baseline="sqlite-utils",
+                skipped=unavailable,
+                wrong=not utils_equal,
+            ),
         ]
     ours_equal = table_matches(outputs["ours"], outputs["cli"])[2] == 0
     ours_seconds = statistics.median(run.seconds for run in runs["ours"])
     ours_peak = statistics.median(run.peak_mb for run in runs["ours"])
     return [
-        Figure("build", work, ours_seconds, cli_seconds, "s", "<=", 3.0,
-               baseline="sqlite3 .import", wrong=not ours_equal),
-        Figure("build peak RSS", work, ours_peak, cli_peak, "MB", "<=", 150, compare="value",
-               baseline="sqlite3 .import", wrong=not ours_equal),
-        Figure("build vs sqlite-utils", once, ours_seconds, utils_seconds, "s", "<", 1.0,
-               baseline="sqlite-utils", wrong=not (ours_equal and utils_equal)),
+        Figure(
+            "build",
+            work,
+            ours_seconds,
+            cli_seconds,
+            "s",
+            "<=",
+            3.0,
+            baseline="sqlite3 .import",
+            wrong=not ours_equal,
+        ),
+        Figure(
+            "build peak RSS",
+            work,
+            ours_peak,
+            cli_peak,
+            "MB",
+            "<=",
+            150,
+            compare="value",
+            baseline="sqlite3 .import",
+            wrong=not ours_equal,
+        ),
+        Figure(
+            "build vs sqlite-utils",
+            once,
+            ours_seconds,
+            utils_seconds,
+            "s",
+            "<",
+            1.0,
+            baseline="sqlite-utils",
+            wrong=not (ours_equal and utils_equal),
+        ),
     ]
 
 

@@ -11,6 +11,7 @@ so it shows what the machine allows. Each of our workers sums what it read, and 
 match the same gets done raw.
 
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -48,9 +49,9 @@ def read_for(get_value: Callable[[int], float], keys: list[int], seconds: float)
     done, total = 0, 0.0
     while True:
         for offset in range(0, len(keys), CLOCK_EVERY):
-            for key in keys[offset:offset + CLOCK_EVERY]:
+            for key in keys[offset : offset + CLOCK_EVERY]:
                 total += get_value(key)
-            done += len(keys[offset:offset + CLOCK_EVERY])
+            done += len(keys[offset : offset + CLOCK_EVERY])
             if time.perf_counter() >= deadline:
                 return start, time.perf_counter(), done, total
 
@@ -74,9 +75,7 @@ def raw_job(path: Path) -> Job:
             connection.execute(GET_SQL, (keys[0],)).fetchone()
             barrier.wait(BARRIER_TIMEOUT)
             execute = connection.execute
-            return read_for(
-                lambda key: execute(GET_SQL, (key,)).fetchone()[3], keys, seconds
-            )
+            return read_for(lambda key: execute(GET_SQL, (key,)).fetchone()[3], keys, seconds)
         finally:
             connection.close()
 
@@ -186,8 +185,9 @@ def scaling(
 
 def threads(path: Path, rows: int, rounds: int) -> Figure:
     ours, raw, equal = scaling(path, rows, rounds, in_threads)
-    figure = Figure("gets 2 threads vs 1", "throughput ratio", ours, raw, "x", ">=", 1.0,
-                    compare="value")
+    figure = Figure(
+        "gets 2 threads vs 1", "throughput ratio", ours, raw, "x", ">=", 1.0, compare="value"
+    )
     figure.wrong = not equal
     return figure
 
@@ -201,15 +201,24 @@ def threads_cached(path: Path, rows: int, rounds: int) -> Figure:
     ours, raw, equal = scaling(
         path, rows, rounds, in_threads, keys_per_worker=CACHED_KEYS_PER_WORKER, warm=True
     )
-    figure = Figure("gets 2 threads vs 1, cached", "throughput ratio, warm keys", ours, raw, "x",
-                    ">=", 1.0, compare="value")
+    figure = Figure(
+        "gets 2 threads vs 1, cached",
+        "throughput ratio, warm keys",
+        ours,
+        raw,
+        "x",
+        ">=",
+        1.0,
+        compare="value",
+    )
     figure.wrong = not equal
     return figure
 
 
 def processes(path: Path, rows: int, rounds: int) -> Figure:
     ours, raw, equal = scaling(path, rows, rounds, in_forks)
-    figure = Figure("gets 2 forks vs 1", "throughput ratio", ours, raw, "x", ">=",
-                    1.7, compare="value")
+    figure = Figure(
+        "gets 2 forks vs 1", "throughput ratio", ours, raw, "x", ">=", 1.7, compare="value"
+    )
     figure.wrong = not equal
     return figure

@@ -5,6 +5,7 @@ Everything both sides share lives here (the CSV, the schema, the read-only URI, 
 compared), so a figure can only differ by the code under test, never by its inputs.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,9 +26,32 @@ GET_SQL = f"SELECT * FROM {TABLE} WHERE id = ?"
 # 500 codes, so one code matches ~2,000 of 1,000,000 rows
 CODES = 500
 WORDS = [
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett",
-    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
-    "uniform", "victor", "whiskey", "xray", "yankee", "zulu",
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliett",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "xray",
+    "yankee",
+    "zulu",
 ]
 
 Row = tuple[Any, ...]

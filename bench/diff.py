@@ -14,6 +14,7 @@ spawned by (v)fork keeps its parent's high-water mark through `exec`. The `sqlit
 cannot report it, so it shows no memory figure.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,13 @@ def spawn(command: list[str]) -> Run:
         out.seek(0)
         errors.seek(0)
         # ru_maxrss is in KiB on Linux
-        return Run(elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
-                   out.read(), errors.read())
+        return Run(
+            elapsed,
+            usage.ru_maxrss / 1024,
+            os.waitstatus_to_exitcode(status),
+            out.read(),
+            errors.read(),
+        )
 
 
 def make_changed_copy(artifact: Path, target: Path) -> tuple[int, int, int]:
@@ -172,10 +178,28 @@ def diff(artifact: Path, work: Path, rounds: int) -> list[Figure]:
     ours_peak = statistics.median(ours_peak_mb(run) for run in ours_runs)
     raw_seconds = statistics.median(run.seconds for run in raw_runs) if raw_runs else None
     figures = [
-        Figure("diff, 1% of rows differ", work_label, ours_seconds, raw_seconds, "s",
-               "<=", SECONDS_LIMIT, compare="value", baseline="sqlite3 SQL"),
-        Figure("diff peak RSS", work_label, ours_peak, None, "MB", "<", PEAK_MB_LIMIT,
-               compare="value", baseline="sqlite3 SQL"),
+        Figure(
+            "diff, 1% of rows differ",
+            work_label,
+            ours_seconds,
+            raw_seconds,
+            "s",
+            "<=",
+            SECONDS_LIMIT,
+            compare="value",
+            baseline="sqlite3 SQL",
+        ),
+        Figure(
+            "diff peak RSS",
+            work_label,
+            ours_peak,
+            None,
+            "MB",
+            "<",
+            PEAK_MB_LIMIT,
+            compare="value",
+            baseline="sqlite3 SQL",
+        ),
     ]
     for figure in figures:
         figure.wrong = wrong

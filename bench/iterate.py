@@ -11,6 +11,7 @@ public API only), checked against raw as ours is: time with `fast_path=False` (w
 `bench.ormpath` runs in a child process), memory in a third child.
 
 """
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,9 @@ def iterate_time(path: Path, rounds: int, fast_path: bool = True) -> Figure:
     finally:
         dispose(graph)
         connection.close()
-    figure = Figure("iterate (all rows)", f"{raw_result[0]:,} rows", ours_time, raw_time,
-                    "s", "<=", 3.0)
+    figure = Figure(
+        "iterate (all rows)", f"{raw_result[0]:,} rows", ours_time, raw_time, "s", "<=", 3.0
+    )
     figure.wrong = not equal or ours_result != raw_result
     return figure
 
@@ -78,10 +80,18 @@ def iterate_time(path: Path, rounds: int, fast_path: bool = True) -> Figure:
 def iterate_memory(path: Path) -> Figure:
     """Peak RSS growth while iterating, each side in its own fresh child process."""
     growth = {side: child_growth(side, path) for side in ("ours", "raw", "orm")}
-    figure = Figure("iterate peak RSS growth", "all rows, fresh child process",
-                    growth["ours"]["growth_mb"], growth["raw"]["growth_mb"], "MB", "<=", 50,
-                    compare="value", orm=growth["orm"]["growth_mb"],
-                    orm_raw=growth["raw"]["growth_mb"])
+    figure = Figure(
+        "iterate peak RSS growth",
+        "all rows, fresh child process",
+        growth["ours"]["growth_mb"],
+        growth["raw"]["growth_mb"],
+        "MB",
+        "<=",
+        50,
+        compare="value",
+        orm=growth["orm"]["growth_mb"],
+        orm_raw=growth["raw"]["growth_mb"],
+    )
     figure.wrong = growth["ours"]["result"] != growth["raw"]["result"]
     figure.orm_wrong = growth["orm"]["result"] != growth["raw"]["result"]
     return figure

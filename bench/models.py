@@ -5,6 +5,7 @@ The cold-start child imports this module, so it holds only what an application's
 module would: the base, the model and its store.
 
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, String

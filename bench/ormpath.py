@@ -10,6 +10,7 @@ process that measures the fast path, the ORM rounds' many objects (and what free
 to the heap) made the fast figures themselves measurably worse.
 
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -10,6 +10,7 @@ same order before its timing is reported.
 path column, which `bench.ormpath` runs in a child process.
 
 """
+
 from __future__ import annotations
 
 import random
@@ -62,8 +63,9 @@ def get_random(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Fi
     ours_time, raw_time, ours_rows, raw_rows = rounds_of(rounds, ours, raw)
     while graphs:
         dispose(graphs.pop())
-    figure = Figure("get (random keys)", f"{len(keys):,} distinct keys", ours_time, raw_time,
-                    "s", "<=", 3.0)
+    figure = Figure(
+        "get (random keys)", f"{len(keys):,} distinct keys", ours_time, raw_time, "s", "<=", 3.0
+    )
     return checked(figure, ours_rows, raw_rows)
 
 
@@ -90,17 +92,16 @@ def get_hot(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figur
     finally:
         dispose(graph)
         connection.close()
-    figure = Figure("get (hot keys)", f"{len(hot)} keys x {HOT_REPEATS}", ours_time, raw_time,
-                    "s", "<=", 1.5)
+    figure = Figure(
+        "get (hot keys)", f"{len(hot)} keys x {HOT_REPEATS}", ours_time, raw_time, "s", "<=", 1.5
+    )
     return checked(figure, ours_rows, raw_rows)
 
 
 def get_many(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figure:
     """Batches of ids in a given order: the raw side runs one `IN` query and puts rows in order."""
     rng = random.Random(SEED + 3)
-    batches = [
-        rng.sample(range(1, rows + 1), min(MANY_IDS, rows)) for _ in range(MANY_CALLS)
-    ]
+    batches = [rng.sample(range(1, rows + 1), min(MANY_IDS, rows)) for _ in range(MANY_CALLS)]
     graph = new_graph(path, fast_path=fast_path)
     store = ItemStore(graph)
     connection = raw_connect(path)
@@ -131,8 +132,15 @@ def get_many(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figu
     finally:
         dispose(graph)
         connection.close()
-    figure = Figure("get_many", f"{MANY_CALLS} calls x {len(batches[0]):,} ids", ours_time,
-                    raw_time, "s", "<=", 3.0)
+    figure = Figure(
+        "get_many",
+        f"{MANY_CALLS} calls x {len(batches[0]):,} ids",
+        ours_time,
+        raw_time,
+        "s",
+        "<=",
+        3.0,
+    )
     return checked(figure, ours_rows, raw_rows)
 
 
@@ -159,6 +167,13 @@ def search(path: Path, rows: int, rounds: int, fast_path: bool = True) -> Figure
         dispose(graph)
         connection.close()
     per_search = len(raw_rows or []) // len(codes)
-    figure = Figure("search (indexed)", f"{SEARCHES} codes, ~{per_search:,} rows each",
-                    ours_time, raw_time, "s", "<=", 2.5)
+    figure = Figure(
+        "search (indexed)",
+        f"{SEARCHES} codes, ~{per_search:,} rows each",
+        ours_time,
+        raw_time,
+        "s",
+        "<=",
+        2.5,
+    )
     return checked(figure, ours_rows, raw_rows)

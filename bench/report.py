@@ -9,6 +9,7 @@ ORM's public API only), by the same code against the same raw reads, in a child 
 column, what the fallback costs. It has no target of its own.
 
 """
+
 from __future__ import annotations
 
 import gc
@@ -107,8 +108,10 @@ class Figure:
                 f" {self.orm_problem or f'results differ from {self.baseline}'}"
             )
         measured = self.measured
-        shown = "-" if measured is None else (
-            f"{measured:.2f}x" if self.compare == "ratio" else fmt(measured, self.unit)
+        shown = (
+            "-"
+            if measured is None
+            else (f"{measured:.2f}x" if self.compare == "ratio" else fmt(measured, self.unit))
         )
         orm_measured = self.orm_measured
         if orm_measured is None:
@@ -148,9 +151,7 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.1f} {unit}"
 
 
-def rounds_of(
-    rounds: int, ours: Setup[Any], raw: Setup[Any]
-) -> tuple[float, float, Any, Any]:
+def rounds_of(rounds: int, ours: Setup[Any], raw: Setup[Any]) -> tuple[float, float, Any, Any]:
     """Median seconds of each side over alternating rounds, and each side's last result."""
     ours_times: list[float] = []
     raw_times: list[float] = []
@@ -215,8 +216,7 @@ def header(rows: int, rounds: int) -> str:
         f"  sqlite:     library {sqlite3.sqlite_version}, command line {cli_version}",
         f"  sqlalchemy: {sqlalchemy.__version__}",
         f"  data:       {rows:,} rows x 6 columns, {rounds} rounds",
-        f"  load:       {load()} (other work on the machine skews every figure,"
-        " concurrency most)",
+        f"  load:       {load()} (other work on the machine skews every figure, concurrency most)",
     ]
     return "\n".join(lines)
 
@@ -227,8 +227,10 @@ def table(figures: list[Figure]) -> str:
     rows = []
     for figure in figures:
         measured = figure.measured
-        shown = "-" if measured is None else (
-            f"{measured:.2f}x" if figure.compare == "ratio" else fmt(measured, figure.unit)
+        shown = (
+            "-"
+            if measured is None
+            else (f"{measured:.2f}x" if figure.compare == "ratio" else fmt(measured, figure.unit))
         )
         rows.append(
             (

@@ -13,6 +13,7 @@ replaced files at the end are those a child inherited at the fork, which it neve
 those of the version the graph read last, when a rename came after its last look.)
 
 """
+
 from __future__ import annotations
 
 import argparse
@@ -109,10 +110,12 @@ class Reader:
         if kind == 1:
             wanted = [choose(self.keys["icao"]) for _ in range(20)] + ["ZZZZ"]
             found = [airport.icao for airport in airports.get_many(wanted)]
-            present = set(self.icaos(
-                f"SELECT icao FROM airports WHERE icao IN ({', '.join('?' * len(wanted))})",
-                *wanted,
-            ))
+            present = set(
+                self.icaos(
+                    f"SELECT icao FROM airports WHERE icao IN ({', '.join('?' * len(wanted))})",
+                    *wanted,
+                )
+            )
             return "get_many", found, [each for each in wanted if each in present]
         if kind == 2:
             found = [airport.icao for airport in airports.search(country_code=code)]
@@ -159,8 +162,10 @@ class Reader:
             return "first", [first.icao] if first else [], raw_first
         if kind == 7:
             found = [airport.icao for airport in airports.iterate(country_code=code)]
-            return "iterate", found, self.icaos(
-                "SELECT icao FROM airports WHERE country_code = ? ORDER BY icao", code
+            return (
+                "iterate",
+                found,
+                self.icaos("SELECT icao FROM airports WHERE country_code = ? ORDER BY icao", code),
             )
         if kind == 8:
             try:
@@ -359,9 +364,9 @@ def main(argv: list[str] | None = None) -> int:
             replacer.join()
         reports = [collect(pid, read_end) for pid, read_end in children]
         dispose_sqlite_connections(graph)
-        unchanged = {
-            hashlib.sha256(each.read_bytes()).hexdigest() for each in (path, source)
-        } == {digest}
+        unchanged = {hashlib.sha256(each.read_bytes()).hexdigest() for each in (path, source)} == {
+            digest
+        }
 
     processes = [("parent", parent), *((f"child {n}", r) for n, r in enumerate(reports, 1))]
     print(

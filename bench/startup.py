@@ -6,6 +6,7 @@ imports the package and the models, builds a graph, and runs one `get`, as a ser
 request would. Runs alternate between the two, and the row read is checked against raw SQLite.
 
 """
+
 from __future__ import annotations
 
 import ast
@@ -67,8 +68,15 @@ def cold_start(path: Path, runs: int) -> Figure:
         expected = normalize(connection.execute(GET_SQL, (1,)).fetchone())
     finally:
         connection.close()
-    figure = Figure("cold start", f"new process + get, {runs} runs",
-                    statistics.median(ours_times), statistics.median(raw_times), "s", "<=", 1.3,
-                    baseline="import sqlalchemy.orm")
+    figure = Figure(
+        "cold start",
+        f"new process + get, {runs} runs",
+        statistics.median(ours_times),
+        statistics.median(raw_times),
+        "s",
+        "<=",
+        1.3,
+        baseline="import sqlalchemy.orm",
+    )
     figure.wrong = ast.literal_eval(printed.strip()) != expected
     return figure

@@ -30,6 +30,7 @@ the SQLAlchemy version and the piece that failed, and every read goes through th
 API instead, with the same results.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -74,6 +75,7 @@ __all__ = ["InstanceState", "WeakInstanceDict"]  # the rest is imported by name
 
 
 # --- the internals, one function each ------------------------------------------------------
+
 
 def instance_state(instance: Any) -> InstanceState[Any]:
     """The ORM state of an instance (building it, for a fast-loaded one)."""
@@ -135,8 +137,18 @@ def raw_cursor(result: Any) -> Iterable[Sequence[Any]]:
 
 # the generic types builds convert by, most specific first
 GENERIC_TYPES: tuple[type[TypeEngine[Any]], ...] = (
-    types.Boolean, types.Integer, types.Float, types.Numeric, types.DateTime, types.Date,
-    types.Time, types.JSON, types.Uuid, types.LargeBinary, types.Interval, types.Enum,
+    types.Boolean,
+    types.Integer,
+    types.Float,
+    types.Numeric,
+    types.DateTime,
+    types.Date,
+    types.Time,
+    types.JSON,
+    types.Uuid,
+    types.LargeBinary,
+    types.Interval,
+    types.Enum,
     types.String,
 )
 
@@ -171,9 +183,9 @@ def missing_names(needed: Iterable[tuple[Any, str]] = NAMES_NEEDED) -> list[str]
     """The needed names this SQLAlchemy lacks, as `module.name` or `module.Class.name`."""
     missing = [
         ".".join(
-            part for part in (
-                getattr(owner, "__module__", None), getattr(owner, "__name__", None), name
-            ) if part
+            part
+            for part in (getattr(owner, "__module__", None), getattr(owner, "__name__", None), name)
+            if part
         )
         for owner, name in needed
         if not hasattr(owner, name)

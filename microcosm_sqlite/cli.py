@@ -5,6 +5,7 @@ Every command's docstring is its `--help`. Exit status: 0 when all went well, 1 
 input or the artifact is bad (each problem on its own line on stderr), 2 for usage errors.
 
 """
+
 from __future__ import annotations
 
 import logging
@@ -116,8 +117,10 @@ def import_models(models: str, app_dir: Path | None = None) -> type[Any]:
     if app_dir is not None:
         sys.path.insert(0, str(app_dir.resolve()))
     for folder in (Path.cwd(), Path.cwd() / "src"):
-        if folder.is_dir() and str(folder) not in sys.path and (
-            folder != Path.cwd() or "" not in sys.path
+        if (
+            folder.is_dir()
+            and str(folder) not in sys.path
+            and (folder != Path.cwd() or "" not in sys.path)
         ):
             sys.path.append(str(folder))
     try:
@@ -127,12 +130,14 @@ def import_models(models: str, app_dir: Path | None = None) -> type[Any]:
 
 
 app_dir_option = click.option(
-    "--app-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    "--app-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Import MODELS from this directory first (as uvicorn's and flask's --app-dir);"
     " ./src is searched after the current directory.",
 )
 dataset_option = click.option(
-    "--dataset", metavar="NAME",
+    "--dataset",
+    metavar="NAME",
     help="Instead of PATH, the data set NAME resolved as a service resolves it: sqlite.paths"
     " from the environment (MICROCOSM_SQLITE__SQLITE__PATHS__NAME), then installed"
     " microcosm.sqlite entry points.",
@@ -265,27 +270,34 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("models")
-@click.argument(
-    "source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)
-)
+@click.argument("source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
     help="The artifact to write (replaced atomically, only when the build succeeds).",
 )
 @click.option(
-    "--allow-missing", is_flag=True,
+    "--allow-missing",
+    is_flag=True,
     help="Build tables that have no source file empty instead of failing.",
 )
 @click.option(
-    "--ignore-unknown-columns", is_flag=True,
+    "--ignore-unknown-columns",
+    is_flag=True,
     help="Skip source columns the models do not have instead of failing.",
 )
 @click.option(
-    "--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
+    "--max-errors",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
     help="Stop after this many problems.",
 )
 @click.option(
-    "--force", is_flag=True,
+    "--force",
+    is_flag=True,
     help="Replace OUTPUT even when it is not an artifact that a build wrote.",
 )
 @app_dir_option
@@ -378,7 +390,8 @@ def inspect_command(
 @optional_artifact_path
 @dataset_option
 @click.option(
-    "--models", metavar="MODELS",
+    "--models",
+    metavar="MODELS",
     help="Also check the schema against these models (package.module or package.module:Base).",
 )
 @app_dir_option
@@ -447,7 +460,8 @@ def fetch(target: str, quiet: bool, verbose: bool) -> None:
     if resolved.url is None:
         logger.info(
             "data set %r is a local file (from %s): nothing to download",
-            resolved.dataset, resolved.origin,
+            resolved.dataset,
+            resolved.origin,
         )
     else:
         logger.info("data set %r: %s", resolved.dataset, resolved.origin)
@@ -457,15 +471,25 @@ def fetch(target: str, quiet: bool, verbose: bool) -> None:
 @cli.command()
 @artifact_path
 @click.option(
-    "-t", "--table", "tables", multiple=True, metavar="TABLE",
+    "-t",
+    "--table",
+    "tables",
+    multiple=True,
+    metavar="TABLE",
     help="Dump this table only (repeat for more); all tables by default.",
 )
 @click.option(
-    "--format", "format_", type=click.Choice(DUMP_FORMATS), default="csv", show_default=True,
+    "--format",
+    "format_",
+    type=click.Choice(DUMP_FORMATS),
+    default="csv",
+    show_default=True,
     help="The source format to write.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Directory to write <table>.<format> files into; without it, the one --table"
     " goes to stdout.",
 )
@@ -507,13 +531,20 @@ def dump(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @click.option("-t", "--table", metavar="TABLE", help="Compare this table only.")
 @click.option(
-    "--limit", type=click.IntRange(min=0), metavar="N",
+    "--limit",
+    type=click.IntRange(min=0),
+    metavar="N",
     help="Show at most N changed rows per table; the counts stay exact.",
 )
 @verbosity()
 def diff_command(
-    old: Path, new: Path, as_json: bool, table: str | None, limit: int | None,
-    quiet: bool, verbose: bool,
+    old: Path,
+    new: Path,
+    as_json: bool,
+    table: str | None,
+    limit: int | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """
     Show what changed from the artifact OLD to NEW: schema, then rows by primary key.
@@ -528,9 +559,7 @@ def diff_command(
     """
     configure_logging(quiet, verbose)
     try:
-        differs = diff_artifacts(
-            old, new, sys.stdout, as_json=as_json, table=table, limit=limit
-        )
+        differs = diff_artifacts(old, new, sys.stdout, as_json=as_json, table=table, limit=limit)
     except ValueError as error:
         if table is None:
             raise

@@ -6,6 +6,7 @@ by alembic, so constraint names need no stable convention. A team that wants it 
 own `MetaData(naming_convention=...)`.
 
 """
+
 from __future__ import annotations
 
 import warnings

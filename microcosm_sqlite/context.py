@@ -5,6 +5,7 @@ that `Base.new_context(graph)` shares with `Store()` calls (see UPGRADING.md).
 Unlike `new_context`, and as in 2.x, nothing commits by itself: call `commit()`.
 
 """
+
 from __future__ import annotations
 
 import warnings

@@ -7,6 +7,7 @@ The base holds the data set's name and nothing else: engines and sessions belong
 so two graphs can map one name to two files in the same process.
 
 """
+
 from __future__ import annotations
 
 import warnings

@@ -20,6 +20,7 @@ which the merge follows in Python; text sorts with the BINARY collation whatever
 declares, so the order is the same on both sides.
 
 """
+
 from __future__ import annotations
 
 import json
@@ -83,9 +84,12 @@ def readable(value: Any) -> Any:
 def sqlite_order(values: Sequence[Any]) -> tuple[tuple[int, Any], ...]:
     """A sort key ordering values as SQLite does when their types differ."""
     return tuple(
-        (0, 0) if value is None
-        else (2, value) if isinstance(value, str)
-        else (3, value) if isinstance(value, bytes)
+        (0, 0)
+        if value is None
+        else (2, value)
+        if isinstance(value, str)
+        else (3, value)
+        if isinstance(value, bytes)
         else (1, value)
         for value in values
     )
@@ -117,8 +121,9 @@ class SchemaChange:
 
     def as_dict(self) -> dict[str, Any]:
         """The change as an entry of `--json`'s `schema` list."""
-        return dict(op=self.op, kind=self.kind, table=self.table, name=self.name,
-                    old=self.old, new=self.new)
+        return dict(
+            op=self.op, kind=self.kind, table=self.table, name=self.name, old=self.old, new=self.new
+        )
 
 
 @dataclass(frozen=True)
@@ -199,8 +204,10 @@ class _Side:
 
     @property
     def key(self) -> tuple[str, ...]:
-        keyed = sorted((column for column in self.columns if column.primary_key),
-                       key=lambda column: column.primary_key)
+        keyed = sorted(
+            (column for column in self.columns if column.primary_key),
+            key=lambda column: column.primary_key,
+        )
         return tuple(column.name for column in keyed)
 
 
@@ -279,21 +286,30 @@ class Comparison:
             side = new if new.present else old
             text = ", ".join(f"{column.name} {column_text(column)}" for column in side.columns)
             op: Operation = "added" if new.present else "removed"
-            return [SchemaChange(op, "table", table, table, *(
-                (None, text) if new.present else (text, None)
-            ))]
+            return [
+                SchemaChange(
+                    op, "table", table, table, *((None, text) if new.present else (text, None))
+                )
+            ]
         return [
-            *_compare("column", table,
-                      {c.name: column_text(c) for c in old.columns},
-                      {c.name: column_text(c) for c in new.columns}),
-            *_compare("index", table,
-                      {i.name: index_text(i) for i in old.indexes},
-                      {i.name: index_text(i) for i in new.indexes}),
-            *_compare("foreign key", table,
-                      {f"({', '.join(k.columns)})": describe_foreign_key(k)
-                       for k in old.foreign_keys},
-                      {f"({', '.join(k.columns)})": describe_foreign_key(k)
-                       for k in new.foreign_keys}),
+            *_compare(
+                "column",
+                table,
+                {c.name: column_text(c) for c in old.columns},
+                {c.name: column_text(c) for c in new.columns},
+            ),
+            *_compare(
+                "index",
+                table,
+                {i.name: index_text(i) for i in old.indexes},
+                {i.name: index_text(i) for i in new.indexes},
+            ),
+            *_compare(
+                "foreign key",
+                table,
+                {f"({', '.join(k.columns)})": describe_foreign_key(k) for k in old.foreign_keys},
+                {f"({', '.join(k.columns)})": describe_foreign_key(k) for k in new.foreign_keys},
+            ),
         ]
 
     # --- rows -----------------------------------------------------------------------------
@@ -322,7 +338,8 @@ class Comparison:
         order = ", ".join(f"{quote(name)} COLLATE BINARY" for name in key)
         select = (
             f"SELECT {', '.join(map(quote, columns))} FROM {quote(table)} ORDER BY {order}"
-            if columns else ""
+            if columns
+            else ""
         )
         old_rows = self.old.execute(select) if old.present and select else iter(())
         new_rows = self.new.execute(select) if new.present and select else iter(())
@@ -340,7 +357,8 @@ class Comparison:
                 counts.changed += 1
                 values = {
                     name: (before[index], after[index])
-                    if name not in texts else (readable(before[index]), readable(after[index]))
+                    if name not in texts
+                    else (readable(before[index]), readable(after[index]))
                     for index, name in enumerate(columns[size:], start=size)
                     if before[index] != after[index]
                 }
@@ -487,9 +505,7 @@ class _TextWriter:
     def end_table(self, counts: TableCounts, shown: int) -> None:
         hidden = counts.added + counts.removed + counts.changed - shown
         if hidden:
-            self.stream.write(
-                f"{counts.table}: {plural(hidden, 'more row change')} not shown\n"
-            )
+            self.stream.write(f"{counts.table}: {plural(hidden, 'more row change')} not shown\n")
         if not counts.key:
             self.stream.write(f"{counts.table}: no primary key, whole rows compared\n")
         self.stream.write(counts.line() + "\n")
@@ -505,8 +521,10 @@ class _JsonWriter:
         self.stream = stream
         self.first_table = True
         self.first_row = True
-        stream.write("{" + f'"old": {json_text(comparison.old_path)},'
-                     f' "new": {json_text(comparison.new_path)},\n')
+        stream.write(
+            "{" + f'"old": {json_text(comparison.old_path)},'
+            f' "new": {json_text(comparison.new_path)},\n'
+        )
 
     def schema(self, changes: Sequence[SchemaChange]) -> None:
         documents = ",\n  ".join(json_text(change.as_dict()) for change in changes)

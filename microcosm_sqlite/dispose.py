@@ -2,6 +2,7 @@
 `dispose_sqlite_connections(graph)`: close every connection a graph holds, as 2.0 offered.
 
 """
+
 from __future__ import annotations
 
 from typing import Any

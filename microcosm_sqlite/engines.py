@@ -13,6 +13,7 @@ path while services run, so the graph looks at the path at most once per
 start of its next call, and no call begins on the old one after that.
 
 """
+
 from __future__ import annotations
 
 import os

@@ -33,6 +33,7 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     └── DumpError (400): a table that cannot be dumped in the chosen format unchanged
 
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -80,21 +81,25 @@ class SQLiteError(Exception):
 
 class ModelNotFoundError(SQLiteError):
     """No row has the key, or no row matched `one()`."""
+
     status_code = 404
 
 
 class MultipleModelsFoundError(SQLiteError):
     """`one()` matched more than one row."""
+
     status_code = 409
 
 
 class ModelIntegrityError(SQLiteError):
     """A write broke a constraint (writable data sets)."""
+
     status_code = 409
 
 
 class DuplicateModelError(ModelIntegrityError):
     """A write repeated a primary key or a unique value."""
+
     status_code = 409
 
 
@@ -189,6 +194,7 @@ class NotADatabaseError(DataSetError):
 
 class ReadOnlyDataSetError(DataSetError):
     """A write to a read-only data set: refused before anything is touched."""
+
     status_code = 405
 
 
@@ -198,6 +204,7 @@ class UnreadableValueError(DataSetError):
 
 class SchemaMismatchError(DataSetError):
     """The artifact lacks tables or columns its models map; `differences` lists them."""
+
     def __init__(self, differences: Sequence[str], **context: str | Path | None) -> None:
         self.differences = tuple(differences)
         super().__init__(

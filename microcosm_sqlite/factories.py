@@ -2,6 +2,7 @@
 The graph's components: `sqlite` (data set name -> engine), `sqlite_builder`, `sqlite_dumper`.
 
 """
+
 from __future__ import annotations
 
 import logging
@@ -85,7 +86,10 @@ class SQLiteBindFactory:
             if resolved.url is None:
                 self.logger.info(
                     "data set %r resolved to %s (from %s, %s)",
-                    name, resolved.path, resolved.origin, mode,
+                    name,
+                    resolved.path,
+                    resolved.origin,
+                    mode,
                 )
             else:
                 self.logger.info("data set %r resolved to %s (%s)", name, resolved.origin, mode)

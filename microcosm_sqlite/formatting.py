@@ -11,6 +11,7 @@ Text is written as it is (UTF-8), escaped only where JSON needs it; exact byte c
 `--json` output, where a script reads them.
 
 """
+
 from __future__ import annotations
 
 import json

@@ -8,6 +8,7 @@ artifact makes health fail with the data set named, instead of answering 200 whi
 endpoint answers 500.
 
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -95,8 +96,7 @@ def configure_sqlite_health(graph: Any) -> dict[str, DataSetHealth]:
     """
     names = [name for name in graph.config.sqlite_health.datasets if name]
     checks = {
-        f"{CHECK_PREFIX}{name}": DataSetHealth(name)
-        for name in names or names_in_use(graph.sqlite)
+        f"{CHECK_PREFIX}{name}": DataSetHealth(name) for name in names or names_in_use(graph.sqlite)
     }
     graph.health_convention.checks.update(checks)
     return checks

@@ -2,6 +2,7 @@
 2.x's `microcosm_sqlite.identifiers`, kept for this major version (see UPGRADING.md).
 
 """
+
 from __future__ import annotations
 
 import warnings

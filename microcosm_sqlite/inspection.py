@@ -17,6 +17,7 @@ Every error names the artifact's path. A corrupt artifact (a sound header over d
 is a `NotADatabaseError`, except in `verify`, which reports the damage as a difference.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,6 +63,7 @@ AUTOMATIC_INDEXES = {"pk": "the PRIMARY KEY", "u": "a UNIQUE constraint"}
 @dataclass(frozen=True)
 class IndexInfo:
     """One index as `inspect` shows it."""
+
     name: str
     unique: bool
     columns: tuple[str, ...]
@@ -72,6 +74,7 @@ class IndexInfo:
 @dataclass(frozen=True)
 class ForeignKeyInfo:
     """One foreign key as `inspect` shows it."""
+
     columns: tuple[str, ...]
     table: str
     # the referenced columns; empty when the key names only the table (its primary key)
@@ -83,6 +86,7 @@ class ForeignKeyInfo:
 @dataclass(frozen=True)
 class TableInfo:
     """One table as `inspect` shows it: rows, columns, indexes and foreign keys."""
+
     name: str
     rows: int
     columns: tuple[ColumnInfo, ...]
@@ -110,9 +114,7 @@ class ArtifactInfo:
 def indexes_of(connection: sqlite3.Connection, table: str) -> tuple[IndexInfo, ...]:
     """The table's indexes by name, SQLite's automatic ones marked."""
     indexes = []
-    for _, name, unique, origin, *_ in connection.execute(
-        f"PRAGMA index_list({quote(table)})"
-    ):
+    for _, name, unique, origin, *_ in connection.execute(f"PRAGMA index_list({quote(table)})"):
         columns = tuple(
             column or "<expression>"
             for _, _, column in connection.execute(f"PRAGMA index_info({quote(name)})")
@@ -406,9 +408,7 @@ def dump_artifact(
             target = directory / f"{table}.{format}"
             try:
                 with target.open("w", encoding="utf-8", newline="") as stream:
-                    counts[table] = dump_table(
-                        connection, table, stream, format, artifact=artifact
-                    )
+                    counts[table] = dump_table(connection, table, stream, format, artifact=artifact)
             except BaseException:
                 target.unlink(missing_ok=True)
                 raise

@@ -5,6 +5,7 @@ One key/value table, `_microcosm_manifest`: the data set's name, the library and
 that built it, a fingerprint of its schema, and per table its row count and its source's sha256.
 
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -93,7 +94,7 @@ def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for key, value in manifest.items():
         if key.startswith("table.") and key.endswith(".rows"):
-            counts[key[len("table."):-len(".rows")]] = int(value)
+            counts[key[len("table.") : -len(".rows")]] = int(value)
     return counts
 
 

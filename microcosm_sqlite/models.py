@@ -2,6 +2,7 @@
 Mixins for models of shipped data.
 
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@ Data set name -> path, and where that path came from: config, then entry points,
 A path that is a URL pinned by its sha256 resolves to its download in the machine's cache.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -138,4 +139,3 @@ class PathResolver:
     def close(self) -> None:
         """Delete the files extracted from zipped packages; their engines must be gone."""
         self.extracted.close()
-

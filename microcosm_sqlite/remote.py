@@ -7,6 +7,7 @@ name: opening it needs neither the network nor fsspec. Only a download imports f
 `remote` extra), which reads https, s3, gs, ... when the URL's filesystem package is installed.
 
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -221,7 +222,10 @@ class ArtifactCache:
                 delay = BACKOFF_SECONDS * 2 ** (attempt - 1)
                 logger.warning(
                     "%s; retrying in %.1f s (attempt %d of %d)",
-                    error, delay, attempt + 1, self.attempts,
+                    error,
+                    delay,
+                    attempt + 1,
+                    self.attempts,
                 )
                 time.sleep(delay)
 
@@ -239,8 +243,7 @@ class ArtifactCache:
                 from aiohttp import ClientTimeout
             except ImportError as error:
                 raise RemoteSupportMissingError(
-                    "fetching an http(s) URL needs aiohttp:"
-                    " pip install 'microcosm-sqlite[remote]'",
+                    "fetching an http(s) URL needs aiohttp: pip install 'microcosm-sqlite[remote]'",
                     **context,
                 ) from error
             timeout = ClientTimeout(
@@ -303,7 +306,10 @@ class ArtifactCache:
             progress.end()
         logger.info(
             "data set %r: downloaded %s in %.1f s, cached at %s",
-            context["dataset"], size(received), time.monotonic() - started, target,
+            context["dataset"],
+            size(received),
+            time.monotonic() - started,
+            target,
         )
 
 

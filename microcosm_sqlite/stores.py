@@ -2,6 +2,7 @@
 `Store`: typed reads of one model (get, search, count, iterate...) through the graph's sessions.
 
 """
+
 from __future__ import annotations
 
 import inspect
@@ -45,6 +46,7 @@ def __getattr__(name: str) -> Any:
     if name in ("GetOrCreateSession", "get_session"):
         return getattr(compat, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 IN_VALUE_TYPES = (list, tuple, set, frozenset)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -98,8 +100,7 @@ class Store(Generic[ModelT]):
             raise self._invalid_identifier(identifier, error) from error
         if instance is None:
             raise ModelNotFoundError(
-                f"{self.model_class.__name__} {identifier!r} not found"
-                f" in data set {self.dataset!r}"
+                f"{self.model_class.__name__} {identifier!r} not found in data set {self.dataset!r}"
             )
         return instance
 
@@ -338,9 +339,7 @@ class Store(Generic[ModelT]):
         reason = str(getattr(error, "orig", None) or error).split("\n")[0]
         return InvalidIdentifierError(type(self).__name__, identifier, reason)
 
-    def _check_filter_values(
-        self, name: str, given: Any, column: Any, values: list[Any]
-    ) -> None:
+    def _check_filter_values(self, name: str, given: Any, column: Any, values: list[Any]) -> None:
         """Each value of an auto filter as its column would store it, or a 400 naming it."""
         processor = self._bind_processors.get(name, NO_PROCESSOR)
         if processor is NO_PROCESSOR:
@@ -549,7 +548,7 @@ def refused_binding(error: BaseException | None) -> bool:
 def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """Consecutive slices of at most `size` items."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def coerce(kind: type | None, value: Any) -> Any:

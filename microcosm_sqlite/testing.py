@@ -16,6 +16,7 @@ its fixtures available to every test suite, with no conftest.
 Nothing heavy is imported until a fixture is used, so the plugin costs other tests nothing.
 
 """
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 Column types for shipped data: values arrive as text from CSV, so types are tolerant of spellings.
 
 """
+
 from __future__ import annotations
 
 from enum import Enum

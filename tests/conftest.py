@@ -2,6 +2,7 @@
 Fixtures for the runtime tests: artifacts built on disk by a writable graph, read by fresh graphs.
 
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -99,7 +100,6 @@ def artifact(build: Builder, data_dir: Path) -> Path:
 def graph(make_graph: GraphMaker, artifact: Path) -> Any:
     """A fresh read-only graph over the sample artifact."""
     return make_graph({"runtime": str(artifact)})
-
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ its figures to mean anything, but every section runs and every figure is printed
 figures with a second, "ORM path" column (the fast path turned off).
 
 """
+
 from __future__ import annotations
 
 import os
@@ -85,7 +86,8 @@ def check_orm_column(output: str, summary: str) -> None:
     column = heads.index("ORM path")
     for figure in FIGURES:
         line = next(
-            line for line in output.splitlines()
+            line
+            for line in output.splitlines()
             if line.startswith((f"  {figure} (", f"  {figure}: "))
         )
         row = next(line for line in lines if line.startswith(f"{figure}  "))

@@ -3,6 +3,7 @@ Tests for the `microcosm-sqlite` command line, in-process through click's CliRun
 installed console script.
 
 """
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,8 @@ def test_every_command_has_help_from_its_docstring(command: list[str]) -> None:
 def test_only_build_and_fetch_promise_no_progress_bar(command: str) -> None:
     """--quiet mentions a progress bar only on build and fetch, the commands that show one."""
     option = next(
-        param for param in cli.commands[command].params  # type: ignore[attr-defined]
+        param
+        for param in cli.commands[command].params  # type: ignore[attr-defined]
         if param.name == "quiet"
     )
 
@@ -216,11 +218,22 @@ def test_build_onto_a_read_only_file_system_is_a_one_line_error(tmp_path: Path) 
     if not can_mount_read_only(mounted):
         pytest.skip("cannot mount a read-only file system here (needs unshare and mount)")
     output = mounted / "out.sqlite"
-    script = f"mount -t tmpfs -o ro tmpfs '{mounted}' && exec \"$0\" \"$@\""
+    script = f'mount -t tmpfs -o ro tmpfs \'{mounted}\' && exec "$0" "$@"'
 
     result = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script, str(console_script()),
-         "build", MODELS, str(SOURCES), "-o", str(output)],
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            script,
+            str(console_script()),
+            "build",
+            MODELS,
+            str(SOURCES),
+            "-o",
+            str(output),
+        ],
         env=subprocess_env(),
         capture_output=True,
         text=True,

@@ -3,6 +3,7 @@ The CLI finds what a service would: data sets by name (`--dataset`), and models 
 directory or a src/ layout (`--app-dir`), with no PYTHONPATH.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ CONSOLE_SCRIPT = Path(sys.executable).parent / "microcosm-sqlite"
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "datasets/airports/src/microcosm_sqlite_airports/airports.sqlite"
 
-MODELS = '''
+MODELS = """
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcosm_sqlite import DataSet
@@ -30,7 +31,7 @@ class Book(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str]
-'''
+"""
 
 
 def cli(*arguments: str | Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -72,7 +73,11 @@ def test_inspect_by_name_follows_config_from_the_environment(tmp_path: Path) -> 
     copy = tmp_path / "my airports.sqlite"
     shutil.copyfile(SHIPPED, copy)
     result = cli(
-        "inspect", "--dataset", "airports", "--json", cwd=tmp_path,
+        "inspect",
+        "--dataset",
+        "airports",
+        "--json",
+        cwd=tmp_path,
         MICROCOSM_SQLITE__SQLITE__PATHS__airports=str(copy),
     )
     assert result.returncode == 0, result.stderr
@@ -92,7 +97,10 @@ def test_an_unknown_name_is_a_one_line_error(tmp_path: Path, command: str) -> No
 def test_a_name_whose_file_is_missing_names_the_data_set_and_origin(tmp_path: Path) -> None:
     """A configured path with no file is reported as the service would report it."""
     result = cli(
-        "verify", "--dataset", "airports", cwd=tmp_path,
+        "verify",
+        "--dataset",
+        "airports",
+        cwd=tmp_path,
         MICROCOSM_SQLITE__SQLITE__PATHS__airports=str(tmp_path / "gone.sqlite"),
     )
     assert result.returncode == 1
@@ -128,7 +136,13 @@ def test_app_dir_names_where_models_live(project: Path, tmp_path: Path) -> None:
     assert "cannot import models module" in without.stderr
     app_dir = project / "src"
     built = cli(
-        "build", "shelfdata.models", source_dir, "-o", output, "--app-dir", app_dir,
+        "build",
+        "shelfdata.models",
+        source_dir,
+        "-o",
+        output,
+        "--app-dir",
+        app_dir,
         cwd=elsewhere,
     )
     assert built.returncode == 0, built.stderr

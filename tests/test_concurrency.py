@@ -3,6 +3,7 @@ Threads and processes: many threads reading through one Store at once, children 
 process that already read, and `dispose_sqlite_connections`.
 
 """
+
 from __future__ import annotations
 
 import gc

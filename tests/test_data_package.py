@@ -3,6 +3,7 @@ Shipping a data set as a package: the library's wheel carries none, the example'
 artifact and entry point, and a fresh virtual environment reads it with no configuration.
 
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -90,7 +91,10 @@ def test_a_fresh_environment_reads_the_installed_data_set_with_no_config(
     assert "site-packages" not in output  # the origin names the entry point, not a path
     verified = subprocess.run(
         [environment / "bin" / "microcosm-sqlite", "verify", "--dataset", "airports"],
-        capture_output=True, text=True, timeout=120, cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=elsewhere,
     )
     assert verified.returncode == 0, verified.stderr
     assert "entry point microcosm.sqlite:airports" in verified.stderr

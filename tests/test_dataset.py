@@ -2,6 +2,7 @@
 `DataSet.create`: per-data-set bases, their class methods, sessions and contexts.
 
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -146,8 +147,9 @@ def test_nested_contexts_for_two_data_sets(
     make_graph: Any, build: Any, artifact: Path, data_dir: Path
 ) -> None:
     """Contexts for two data sets nest, and each Store() reads its own data set's file."""
-    notes = build(data_dir / "notes.sqlite", rows=[Note(id=1, text="hello")], base=NotesBase,
-                  name="notes")
+    notes = build(
+        data_dir / "notes.sqlite", rows=[Note(id=1, text="hello")], base=NotesBase, name="notes"
+    )
     graph = make_graph({"runtime": str(artifact), "notes": str(notes)})
     with Base.new_context(graph), NotesBase.new_context(graph):
         assert NoteStore().get(1).text == "hello"
@@ -160,8 +162,9 @@ def test_inner_context_for_the_same_data_set_wins_and_the_outer_one_returns(
     make_graph: Any, artifact: Path, build: Any, data_dir: Path
 ) -> None:
     """An inner context for the same data set takes over, and the outer one is back after it."""
-    other = build(data_dir / "other.sqlite", rows=[Route(origin="AMS", destination="JFK",
-                                                         distance=1)])
+    other = build(
+        data_dir / "other.sqlite", rows=[Route(origin="AMS", destination="JFK", distance=1)]
+    )
     outer_graph = make_graph({"runtime": str(artifact)})
     inner_graph = make_graph({"runtime": str(other)})
     with Base.new_context(outer_graph):
@@ -239,9 +242,7 @@ def test_a_declared_base_is_a_data_set_base_with_its_own_metadata() -> None:
     assert ShelfBase in DataSetBase.__subclasses__()
 
 
-def test_a_declared_base_writes_and_reads_through_a_graph(
-    make_graph: Any, tmp_path: Path
-) -> None:
+def test_a_declared_base_writes_and_reads_through_a_graph(make_graph: Any, tmp_path: Path) -> None:
     """Models of a declared base work like those of a created one, on both read paths."""
     path = tmp_path / "shelf.sqlite"
     writable = make_graph({"shelf_typed": str(path)}, read_only=False)

@@ -2,6 +2,7 @@
 `microcosm-sqlite diff OLD NEW`: schema and row changes between two artifacts, by primary key.
 
 """
+
 from __future__ import annotations
 
 import io
@@ -25,7 +26,8 @@ from microcosm_sqlite.diffing import diff_artifacts
 Base: Any = DataSet.create("diffed")
 
 Table(
-    "pairs", Base.metadata,
+    "pairs",
+    Base.metadata,
     Column("left", String, primary_key=True),
     Column("right", Integer, primary_key=True),
     Column("label", String),
@@ -61,8 +63,9 @@ def new(built: Path) -> Path:
     return copy(built, "new.sqlite")
 
 
-def built_rows(tmp_path: Path, name: str, pairs: list[dict[str, Any]],
-               loose: list[dict[str, Any]]) -> Path:
+def built_rows(
+    tmp_path: Path, name: str, pairs: list[dict[str, Any]], loose: list[dict[str, Any]]
+) -> Path:
     output = tmp_path / name
     build_from_rows(Base, {"pairs": pairs, "loose": loose}, output)
     return output
@@ -84,9 +87,7 @@ def test_the_same_rows_from_other_sources_are_equal(tmp_path: Path, old: Path) -
     (tmp_path / "sources").mkdir()
     for source in SOURCES.iterdir():
         shutil.copyfile(source, tmp_path / "sources" / source.name)
-    (tmp_path / "sources" / "authors.csv").write_text(
-        (SOURCES / "authors.csv").read_text() + "\n"
-    )
+    (tmp_path / "sources" / "authors.csv").write_text((SOURCES / "authors.csv").read_text() + "\n")
     rebuilt = tmp_path / "rebuilt.sqlite"
     build_artifact(library.Base, tmp_path / "sources", rebuilt)
 
@@ -105,15 +106,26 @@ def test_one_changed_value_is_named_by_table_key_and_column_in_json(old: Path, n
     assert document["equal"] is False
     assert document["schema"] == []
     assert document["tables"]["authors"] == {
-        "key": ["id"], "rows": [], "added": 0, "removed": 0, "changed": 0, "unchanged": 4,
+        "key": ["id"],
+        "rows": [],
+        "added": 0,
+        "removed": 0,
+        "changed": 0,
+        "unchanged": 4,
     }
     assert document["tables"]["books"] == {
         "key": ["isbn"],
         "rows": [
-            {"op": "changed", "key": {"isbn": "9780441478125"},
-             "values": {"pages": {"old": 304, "new": 305}}},
+            {
+                "op": "changed",
+                "key": {"isbn": "9780441478125"},
+                "values": {"pages": {"old": 304, "new": 305}},
+            },
         ],
-        "added": 0, "removed": 0, "changed": 1, "unchanged": 3,
+        "added": 0,
+        "removed": 0,
+        "changed": 1,
+        "unchanged": 3,
     }
 
 
@@ -175,8 +187,10 @@ def test_schema_changes_come_first(old: Path, new: Path) -> None:
     assert "schema: table shelves added: name TEXT PRIMARY KEY" in lines
     # rows compare on the columns both sides have: the removed columns are no row changes
     assert "books: 0 added, 0 removed, 0 changed, 4 unchanged" in lines
-    assert lines[-2:] == ['+ shelves (name="main")', "shelves: 1 added, 0 removed, 0 changed,"
-                          " 0 unchanged"]
+    assert lines[-2:] == [
+        '+ shelves (name="main")',
+        "shelves: 1 added, 0 removed, 0 changed, 0 unchanged",
+    ]
 
 
 def test_a_different_data_set_is_a_difference(tmp_path: Path, old: Path, new: Path) -> None:
@@ -193,7 +207,8 @@ def test_composite_keys_blobs_and_tables_without_a_key(tmp_path: Path) -> None:
     """Composite keys match row by row; a table with no key compares whole rows as a multiset."""
     before = built_rows(tmp_path, "before.sqlite", PAIRS, LOOSE)
     after = built_rows(
-        tmp_path, "after.sqlite",
+        tmp_path,
+        "after.sqlite",
         [{**PAIRS[0], "blob": b"\xff"}, PAIRS[2], {"left": "c", "right": 0}],
         [LOOSE[0], LOOSE[2], {"a": 2, "b": "y"}],
     )
@@ -229,8 +244,13 @@ def test_keys_of_mixed_types_merge_in_sqlite_order(tmp_path: Path) -> None:
 
     rows = json.loads(stream.getvalue())["tables"]["t"]["rows"]
     assert [(row["op"], row["key"]["k"]) for row in rows] == [
-        ("removed", None), ("added", 1), ("removed", 2), ("added", 2.5), ("added", "b"),
-        ("added", "79"), ("removed", "7a"),
+        ("removed", None),
+        ("added", 1),
+        ("removed", 2),
+        ("added", 2.5),
+        ("added", "b"),
+        ("added", "79"),
+        ("removed", "7a"),
     ]
 
 
@@ -260,7 +280,8 @@ def test_table_limits_the_comparison_to_one_table(old: Path, new: Path) -> None:
     authors = invoke("--table", "authors", old, new)
 
     assert (books.exit_code, books.output) == (
-        0, "books: 0 added, 0 removed, 0 changed, 4 unchanged\n"
+        0,
+        "books: 0 added, 0 removed, 0 changed, 4 unchanged\n",
     )
     assert authors.exit_code == 1
 
@@ -302,7 +323,9 @@ def test_the_console_script_exits_as_diff_does(old: Path, new: Path) -> None:
     def status(*paths: Path) -> int:
         return subprocess.run(
             [str(console_script()), "diff", *map(str, paths)],
-            env=subprocess_env(), capture_output=True, timeout=120,
+            env=subprocess_env(),
+            capture_output=True,
+            timeout=120,
         ).returncode
 
     assert [status(old, old), status(old, new), status(old, old.with_name("no"))] == [0, 1, 2]
@@ -312,8 +335,9 @@ def test_a_diff_streams_in_bounded_memory(tmp_path: Path) -> None:
     """Two 50,000-row tables merge without holding their rows: memory barely moves."""
     import tracemalloc
 
-    many = [{"left": f"k{number:06d}", "right": number, "label": "x" * 50}
-            for number in range(50_000)]
+    many = [
+        {"left": f"k{number:06d}", "right": number, "label": "x" * 50} for number in range(50_000)
+    ]
     before = built_rows(tmp_path, "before.sqlite", many, [])
     after = built_rows(tmp_path, "after.sqlite", [*many[1:], {"left": "z", "right": 0}], [])
     stream = io.StringIO()

@@ -2,6 +2,7 @@
 Every public function, method and class of the package says what it does in a docstring.
 
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,7 +43,9 @@ def test_every_public_definition_has_a_docstring() -> None:
 def test_the_check_finds_a_missing_docstring(tmp_path: Path) -> None:
     """The check itself sees a public method without a docstring inside a public class."""
     module = tmp_path / "probe.py"
-    module.write_text('class Shown:\n    """Here."""\n\n    def hidden(self):\n        pass\n'
-                      "\ndef _private():\n    pass\n")
+    module.write_text(
+        'class Shown:\n    """Here."""\n\n    def hidden(self):\n        pass\n'
+        "\ndef _private():\n    pass\n"
+    )
 
     assert undocumented(module, tmp_path) == ["probe.py:4 Shown.hidden"]

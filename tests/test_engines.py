@@ -4,6 +4,7 @@ data set, the path and where the path came from; odd characters in paths are saf
 connection knobs take effect.
 
 """
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 The error tree: one root, a status code on every error, context in attributes and messages.
 
 """
+
 from __future__ import annotations
 
 import inspect
@@ -44,7 +45,8 @@ from microcosm_sqlite.errors import (
 ERROR_CLASSES = [
     value
     for value in vars(errors).values()
-    if inspect.isclass(value) and issubclass(value, BaseException)
+    if inspect.isclass(value)
+    and issubclass(value, BaseException)
     and value.__module__ == errors.__name__
 ]
 
@@ -103,12 +105,24 @@ def test_tree_shape() -> None:
     """Duplicates are integrity errors; data set errors share one parent."""
     assert issubclass(DuplicateModelError, ModelIntegrityError)
     assert issubclass(BuildInputError, SQLiteError)
-    for error_class in (DataSetNotConfiguredError, DataSetNotFoundError, NotADatabaseError,
-                        ReadOnlyDataSetError, SchemaMismatchError, RemoteArtifactError,
-                        UntrustedArtifactError):
+    for error_class in (
+        DataSetNotConfiguredError,
+        DataSetNotFoundError,
+        NotADatabaseError,
+        ReadOnlyDataSetError,
+        SchemaMismatchError,
+        RemoteArtifactError,
+        UntrustedArtifactError,
+    ):
         assert issubclass(error_class, DataSetError)
-    for error_class in (UnpinnedURLError, RemoteSupportMissingError, RemoteArtifactNotFoundError,
-                        DownloadError, HashMismatchError, ArtifactCacheError):
+    for error_class in (
+        UnpinnedURLError,
+        RemoteSupportMissingError,
+        RemoteArtifactNotFoundError,
+        DownloadError,
+        HashMismatchError,
+        ArtifactCacheError,
+    ):
         assert issubclass(error_class, RemoteArtifactError)
     assert issubclass(DownloadTimeoutError, DownloadError)
     assert issubclass(RemoteArtifactNotFoundError, DataSetNotFoundError)
@@ -131,7 +145,10 @@ def test_data_set_error_names_data_set_path_and_origin() -> None:
         "corrupt", dataset="airports", path=Path("/data/a.sqlite"), origin="config sqlite.paths"
     )
     assert (error.reason, error.dataset, error.path, error.origin) == (
-        "corrupt", "airports", "/data/a.sqlite", "config sqlite.paths"
+        "corrupt",
+        "airports",
+        "/data/a.sqlite",
+        "config sqlite.paths",
     )
     assert str(error) == (
         "data set 'airports' at /data/a.sqlite (path from config sqlite.paths): corrupt"

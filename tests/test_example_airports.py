@@ -5,6 +5,7 @@ Every test reads the committed artifact, resolved by name through the `microcosm
 point with no configuration: the patterns the example stores show, and the facts they return.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -66,8 +67,7 @@ def countries(graph: Any) -> CountryStore:
 def test_resolves_by_name_through_the_entry_point_with_no_config(graph: Any) -> None:
     """With no sqlite config, the name resolves to the artifact shipped in the package."""
     assert graph.sqlite.origin("airports") == (
-        "entry point microcosm.sqlite:airports"
-        " = microcosm_sqlite_airports.models:airports_path"
+        "entry point microcosm.sqlite:airports = microcosm_sqlite_airports.models:airports_path"
     )
     assert Path(graph.sqlite["airports"]).resolve() == ARTIFACT.resolve()
 
@@ -117,9 +117,7 @@ def test_relationship_airport_to_country(airports: AirportStore, countries: Coun
     assert isinstance(narita.country, Country)
     assert (narita.country.alpha_2, narita.country.name) == ("JP", "Japan")
     assert narita.country == countries.get("JP")
-    assert {airport.country.name for airport in airports.search(iata=["GRU", "GIG"])} == {
-        "Brazil"
-    }
+    assert {airport.country.name for airport in airports.search(iata=["GRU", "GIG"])} == {"Brazil"}
 
 
 def test_kosovo_is_a_documented_exception(airports: AirportStore, countries: CountryStore) -> None:
@@ -171,9 +169,7 @@ def test_in_filters(airports: AirportStore) -> None:
     assert airports.count(country_code=nordic) == sum(
         airports.count(country_code=code) for code in nordic
     )
-    assert {airport.country_code for airport in airports.search(country_code=nordic)} == set(
-        nordic
-    )
+    assert {airport.country_code for airport in airports.search(country_code=nordic)} == set(nordic)
 
 
 def test_pagination(airports: AirportStore) -> None:
@@ -182,9 +178,7 @@ def test_pagination(airports: AirportStore) -> None:
     everything = airports.search(**filters)
     total = airports.count(**filters)
     assert len(everything) == total > 100
-    pages = [
-        airports.search(offset=offset, limit=5, **filters) for offset in range(0, total, 5)
-    ]
+    pages = [airports.search(offset=offset, limit=5, **filters) for offset in range(0, total, 5)]
     assert all(len(page) == 5 for page in pages[:-1])
     assert [airport for page in pages for airport in page] == everything
 

@@ -3,6 +3,7 @@ The graph components: the `sqlite` bind factory as microcosm finds it, its defau
 logging component it relies on.
 
 """
+
 from __future__ import annotations
 
 import logging

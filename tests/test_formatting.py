@@ -4,6 +4,7 @@ sizes (exact bytes in JSON), `1 problem` / `2 problems`, problems in source orde
 text as it is in dumps, diffs and textconv.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -83,7 +84,7 @@ def test_sizes_are_for_people(count: int, expected: str) -> None:
 
 def test_json_text_writes_text_as_it_is() -> None:
     """Non-ASCII text is itself, and what JSON must escape still is."""
-    assert json_text({"a": "€ 😀", "b": "tab\t\"\\"}) == '{"a": "€ 😀", "b": "tab\\t\\"\\\\"}'
+    assert json_text({"a": "€ 😀", "b": 'tab\t"\\'}) == '{"a": "€ 😀", "b": "tab\\t\\"\\\\"}'
 
 
 def test_json_text_keeps_a_lone_surrogate_escaped() -> None:
@@ -128,9 +129,7 @@ def many(tmp_path: Path) -> Path:
     return sources
 
 
-def test_the_build_summary_has_separators_and_a_size_for_people(
-    tmp_path: Path, many: Path
-) -> None:
+def test_the_build_summary_has_separators_and_a_size_for_people(tmp_path: Path, many: Path) -> None:
     """The build's last line counts rows with separators and gives the size in binary units."""
     output = tmp_path / "out.sqlite"
 
@@ -203,10 +202,16 @@ def test_problems_are_listed_by_file_then_line(tmp_path: Path) -> None:
 
     located = [(Path(problem.file).name, problem.line) for problem in raised.value.problems]
     assert located == [
-        ("authors.csv", 6), ("authors.csv", 7), ("authors.csv", 8), ("books.jsonl", 1),
+        ("authors.csv", 6),
+        ("authors.csv", 7),
+        ("authors.csv", 8),
+        ("books.jsonl", 1),
     ]
     assert [line.split(":")[1] for line in result.stderr.splitlines()[:4]] == [
-        "6", "7", "8", "1",
+        "6",
+        "7",
+        "8",
+        "1",
     ]
 
 
@@ -221,9 +226,7 @@ def unicode_artifact(tmp_path: Path) -> Path:
     books = [json.loads(line) for line in (sources / "books.jsonl").read_text().splitlines()]
     books[0]["tags"], books[1]["tags"] = TAGS
     books[0]["title"] = "Ficciones €"
-    (sources / "books.jsonl").write_text(
-        "".join(json.dumps(book) + "\n" for book in books)
-    )
+    (sources / "books.jsonl").write_text("".join(json.dumps(book) + "\n" for book in books))
     output = tmp_path / "unicode.sqlite"
     build_artifact(library.Base, sources, output)
     return output

@@ -3,6 +3,7 @@ Startup and health checks: `graph.sqlite.check()` and one `/api/health` check pe
 real microcosm-flask app, so a missing or stale artifact fails before a request does.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -95,7 +96,9 @@ def test_check_with_no_names_covers_every_data_set_in_use(artifact: Path, tmp_pa
     """A service's models declare what it uses: both of its data sets are checked."""
     result = subprocess.run(
         [sys.executable, "-c", CHECK_IN_USE, str(artifact), str(tmp_path / "none.sqlite")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PYTHONPATH": str(TESTS)},
     )
     assert result.returncode == 0, result.stderr
@@ -140,7 +143,8 @@ def test_health_reports_each_data_set(shelf: Path, build: Any, data_dir: Path) -
         assert body["ok"] is True
         assert set(body["checks"]) == {"sqlite.shelf", "sqlite.notes"}
         assert body["checks"]["sqlite.shelf"] == {
-            "ok": True, "message": f"{shelf} (from config sqlite.paths)"
+            "ok": True,
+            "message": f"{shelf} (from config sqlite.paths)",
         }
     finally:
         dispose_sqlite_connections(graph)

@@ -3,6 +3,7 @@ Tests for `microcosm_sqlite.inspection`: inspect, verify and dump artifacts, and
 `sqlite_dumper`.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,7 +43,11 @@ def test_inspect_shows_tables_columns_counts_indexes_and_manifest(built: Path) -
     assert sorted(tables) == ["authors", "books"]
     assert tables["books"].rows == 4
     assert [column.name for column in tables["authors"].columns] == [
-        "id", "name", "born", "active", "country",
+        "id",
+        "name",
+        "born",
+        "active",
+        "country",
     ]
     isbn = tables["books"].columns[0]
     assert (isbn.type, isbn.nullable, isbn.primary_key) == ("VARCHAR(13)", False, 1)
@@ -66,11 +71,17 @@ def test_inspect_shows_foreign_keys_and_marks_automatic_indexes(built: Path) -> 
     books = next(table for table in info.tables if table.name == "books")
     document = json.loads(json.dumps(info.as_dict()))["tables"][1]
     assert document["foreign_keys"] == [
-        {"columns": ["author_id"], "table": "authors", "references": ["id"],
-         "on_update": "NO ACTION", "on_delete": "NO ACTION"}
+        {
+            "columns": ["author_id"],
+            "table": "authors",
+            "references": ["id"],
+            "on_update": "NO ACTION",
+            "on_delete": "NO ACTION",
+        }
     ]
     assert {index["name"]: index["automatic"] for index in document["indexes"]} == {
-        "ix_books_author_id": None, "sqlite_autoindex_books_1": "the PRIMARY KEY",
+        "ix_books_author_id": None,
+        "sqlite_autoindex_books_1": "the PRIMARY KEY",
     }
     assert [index.automatic for index in books.indexes] == [None, "the PRIMARY KEY"]
     text = describe(info)
@@ -190,7 +201,8 @@ def test_models_that_differ_are_listed_one_difference_a_line(built: Path) -> Non
     """Names, types, nullability and primary keys are compared with the models."""
     metadata = MetaData()
     Table(
-        "authors", metadata,
+        "authors",
+        metadata,
         Column("id", Integer, primary_key=True),
         Column("name", String(40), nullable=False),
         Column("born", String, nullable=False),
@@ -226,15 +238,17 @@ def test_float_spellings_verify_against_any_float_model(
     SQLAlchemy 2.0 said FLOAT, under 2.1 DOUBLE); a column that is no float still differs."""
     metadata = MetaData()
     Table(
-        "t", metadata,
+        "t",
+        metadata,
         Column("id", Integer, primary_key=True),
         Column("x", model_type),
         Column("y", model_type),
     )
     connection = sqlite3.connect(tmp_path / "floats.sqlite")
     try:
-        connection.execute(f"CREATE TABLE t (id INTEGER NOT NULL, x {declared}, y INTEGER,"
-                           " PRIMARY KEY (id))")
+        connection.execute(
+            f"CREATE TABLE t (id INTEGER NOT NULL, x {declared}, y INTEGER, PRIMARY KEY (id))"
+        )
         differences = schema_differences(connection, metadata.tables.values())
     finally:
         connection.close()
@@ -265,7 +279,8 @@ def test_dump_then_build_gives_the_same_rows(tmp_path: Path, built: Path, format
 
     assert counts == {"authors": 4, "books": 4}
     assert sorted(path.name for path in dumped.iterdir()) == [
-        f"authors.{format}", f"books.{format}",
+        f"authors.{format}",
+        f"books.{format}",
     ]
     for table in ("authors", "books"):
         assert rows(rebuilt, table) == rows(built, table)

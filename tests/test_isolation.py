@@ -2,6 +2,7 @@
 No state shared across object graphs: one data set name, two graphs, two files, one thread.
 
 """
+
 from __future__ import annotations
 
 from pathlib import Path

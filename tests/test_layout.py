@@ -2,6 +2,7 @@
 The test tree as pytest sees it: every test file is collected, wherever it sits.
 
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -27,5 +28,8 @@ def test_every_test_file_is_collected() -> None:
     on_disk = {path.relative_to(ROOT).as_posix() for path in TESTS.rglob("test_*.py")}
     assert on_disk - collected == set()
     assert {path.split("/")[1] for path in collected if path.count("/") > 1} >= {
-        "artifact", "build", "compat", "reading"
+        "artifact",
+        "build",
+        "compat",
+        "reading",
     }

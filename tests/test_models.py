@@ -2,6 +2,7 @@
 `IdentityMixin`: instances compare and hash by primary key, whichever session loaded them.
 
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,7 @@ from typing import Any
 from fixtures.runtime import Base, Continent, Country, CountryStore
 
 
-def test_instances_from_two_graphs_with_one_key_are_equal(
-    make_graph: Any, artifact: Path
-) -> None:
+def test_instances_from_two_graphs_with_one_key_are_equal(make_graph: Any, artifact: Path) -> None:
     """Two loads of one row, from two graphs, are different objects but equal, with one hash."""
     first = CountryStore(make_graph({"runtime": str(artifact)})).get("FR")
     second = CountryStore(make_graph({"runtime": str(artifact)})).get("FR")

@@ -3,6 +3,7 @@ The package as a user meets it: `python -m microcosm_sqlite`, `--version`, shell
 and the metadata `pip show` and package indexes display.
 
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -29,8 +30,9 @@ def test_python_dash_m_runs_the_command(tmp_path: Path, module: str) -> None:
     output = tmp_path / "out.sqlite"
 
     helped = run([sys.executable, "-m", module, "--help"])
-    built = run([sys.executable, "-m", module, "build", MODELS, SOURCES.as_posix(), "-o",
-                 str(output)])
+    built = run(
+        [sys.executable, "-m", module, "build", MODELS, SOURCES.as_posix(), "-o", str(output)]
+    )
     wrong = run([sys.executable, "-m", module, "nonsense"])
 
     assert helped.returncode == 0
@@ -52,8 +54,11 @@ def test_version_prints_the_installed_version() -> None:
 
 @pytest.mark.parametrize(
     ("shell", "marker"),
-    [("bash", "complete -o nosort -F"), ("zsh", "#compdef microcosm-sqlite"),
-     ("fish", "complete --no-files --command microcosm-sqlite")],
+    [
+        ("bash", "complete -o nosort -F"),
+        ("zsh", "#compdef microcosm-sqlite"),
+        ("fish", "complete --no-files --command microcosm-sqlite"),
+    ],
 )
 def test_shell_completion_scripts_are_produced(shell: str, marker: str) -> None:
     """`_MICROCOSM_SQLITE_COMPLETE=<shell>_source microcosm-sqlite` prints the completion
@@ -69,7 +74,9 @@ def test_completion_completes_command_names() -> None:
     """Completing after `microcosm-sqlite b` offers `build`."""
     result = run(
         [str(console_script())],
-        _MICROCOSM_SQLITE_COMPLETE="bash_complete", COMP_WORDS="microcosm-sqlite b", COMP_CWORD="1",
+        _MICROCOSM_SQLITE_COMPLETE="bash_complete",
+        COMP_WORDS="microcosm-sqlite b",
+        COMP_CWORD="1",
     )
 
     assert result.returncode == 0, result.stderr

@@ -6,6 +6,7 @@ Entry points are real: each test that needs one writes a tiny installed distribu
 `*.dist-info` folder and a module) into its own folder and puts that folder on `sys.path`.
 
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,7 @@ def install(tmp_path: Path) -> Iterator[Installer]:
             f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n"
         )
         (dist_info / "entry_points.txt").write_text(
-            f"[{ENTRY_POINT_GROUP}]\n"
-            + "".join(f"{name} = {module}:locate\n" for name in names)
+            f"[{ENTRY_POINT_GROUP}]\n" + "".join(f"{name} = {module}:locate\n" for name in names)
         )
         modules.append(module)
         if str(site) not in sys.path:
@@ -124,10 +124,13 @@ def test_entry_point_gets_the_graph_and_may_return_a_path_object(
     install: Installer, make_graph: Any, artifact: Path
 ) -> None:
     """The entry point function receives the graph and may return an os.PathLike."""
-    install(["runtime"], f"""
+    install(
+        ["runtime"],
+        f"""
         assert graph.config.sqlite.read_only is True
         return Path({str(artifact)!r})
-    """)
+    """,
+    )
     assert CountryStore(make_graph()).get("FR").name == "France"
 
 
@@ -347,4 +350,3 @@ def test_entry_point_may_return_a_pinned_url(
         f" cached at {cached}"
     )
     assert CityStore(graph).get(3).country.name == "Japan"
-

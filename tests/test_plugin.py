@@ -6,6 +6,7 @@ Each test runs a user's test suite in its own pytest process (`pytester`), with 
 so the fixtures can only come from the installed entry point.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-MODELS = '''
+MODELS = """
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,9 +45,9 @@ class City(Base):
 class CityStore(Store[City]):
     model_class = City
     auto_filter_fields = [City.name, City.country_code]
-'''
+"""
 
-ROWS = '''
+ROWS = """
 ROWS = {
     "country": [{"code": "FR", "name": "France"}, {"code": "JP", "name": "Japan"}],
     "city": [
@@ -54,7 +55,7 @@ ROWS = {
         {"id": 3, "name": "Tokyo", "population": 14047594, "country_code": "JP"},
     ],
 }
-'''
+"""
 
 
 @pytest.fixture
@@ -87,7 +88,8 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
 
 def test_a_service_test_reads_rows_in_three_lines(project: pytest.Pytester) -> None:
     """`sqlite_graph(Base, rows)` gives a graph whose Stores read those rows from an artifact."""
-    project.makepyfile(test_service='''
+    project.makepyfile(
+        test_service="""
         from reference_models import Base, CityStore
         from reference_rows import ROWS
 
@@ -96,7 +98,8 @@ def test_a_service_test_reads_rows_in_three_lines(project: pytest.Pytester) -> N
             graph = sqlite_graph(Base, ROWS)
             assert CityStore(graph).get(3).country.name == "Japan"
             assert [city.name for city in CityStore(graph).search(country_code="FR")] == ["Paris"]
-    ''')
+    """
+    )
 
     run(project).assert_outcomes(passed=1)
 
@@ -108,7 +111,8 @@ def test_the_artifact_is_read_only_and_built_from_a_source_directory(
     sources = project.mkdir("sources")
     (sources / "country.csv").write_text("code,name\nFR,France\n")
     (sources / "city.csv").write_text("id,name,population,country_code\n1,Paris,2102650,FR\n")
-    project.makepyfile(test_sources=f'''
+    project.makepyfile(
+        test_sources=f"""
         import os
 
         import pytest
@@ -124,20 +128,23 @@ def test_the_artifact_is_read_only_and_built_from_a_source_directory(
             assert CityStore(graph).get(1).name == "Paris"
             with pytest.raises(ReadOnlyDataSetError):
                 CityStore(graph).create(City(id=2, name="Lyon", population=1, country_code="FR"))
-    ''')
+    """
+    )
 
     run(project).assert_outcomes(passed=1)
 
 
 def test_bad_rows_fail_the_test_with_the_builds_problems(project: pytest.Pytester) -> None:
     """Test data that would not build fails the test, each problem named by table and index."""
-    project.makepyfile(test_bad='''
+    project.makepyfile(
+        test_bad="""
         from reference_models import Base
 
 
         def test_bad(sqlite_graph):
             sqlite_graph(Base, {"country": [{"code": "FRA", "name": "France"}], "city": []})
-    ''')
+    """
+    )
 
     result = run(project)
 
@@ -149,7 +156,8 @@ def test_bad_rows_fail_the_test_with_the_builds_problems(project: pytest.Pyteste
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to list open files")
 def test_graph_connections_are_closed_after_the_test(project: pytest.Pytester) -> None:
     """When the test ends the artifact's file is closed, though its graph is still referenced."""
-    project.makepyfile(test_closing='''
+    project.makepyfile(
+        test_closing="""
         import os
 
         from reference_models import Base, CityStore
@@ -177,6 +185,7 @@ def test_graph_connections_are_closed_after_the_test(project: pytest.Pytester) -
 
         def test_closed_afterwards():
             assert KEPT[0][1] not in open_files()
-    ''')
+    """
+    )
 
     run(project).assert_outcomes(passed=2)

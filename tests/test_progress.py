@@ -2,6 +2,7 @@
 A build's progress: each step named as it starts, shown on a terminal only, never with --quiet.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -115,7 +116,11 @@ def on_a_terminal(*args: str | Path) -> tuple[int, str]:
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [str(console_script()), *map(str, args)],
-        stdin=terminal, stdout=terminal, stderr=terminal, env=subprocess_env(), close_fds=True,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=subprocess_env(),
+        close_fds=True,
     )
     os.close(terminal)
     output = b""
@@ -165,7 +170,10 @@ def test_a_build_off_a_terminal_names_no_step(tmp_path: Path) -> None:
     """Piped to a file or a CI log, a build writes its summary and no step names."""
     result = subprocess.run(
         [str(console_script()), "build", MODELS, SOURCES, "-o", tmp_path / "out.sqlite"],
-        env=subprocess_env(), capture_output=True, text=True, timeout=120,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert result.returncode == 0, result.stderr

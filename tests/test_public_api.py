@@ -3,6 +3,7 @@ The public surface: what users import, from the package and from the modules the
 names, not where the code behind it lives.
 
 """
+
 from __future__ import annotations
 
 import importlib
@@ -16,21 +17,48 @@ import microcosm_sqlite
 PUBLIC_API = {
     "microcosm_sqlite": ["DataSet", "DataSetBase", "Store", "dispose_sqlite_connections"],
     "microcosm_sqlite.build": [
-        "BuildProgress", "BuildReport", "build_artifact", "build_from_rows", "find_base"
+        "BuildProgress",
+        "BuildReport",
+        "build_artifact",
+        "build_from_rows",
+        "find_base",
     ],
     "microcosm_sqlite.dataset": ["DataSet", "DataSetBase"],
     "microcosm_sqlite.engines": [
-        "DataSetEngine", "EngineOptions", "ReadOnlyEngine", "WritableEngine"
+        "DataSetEngine",
+        "EngineOptions",
+        "ReadOnlyEngine",
+        "WritableEngine",
     ],
     "microcosm_sqlite.errors": [
-        "ArtifactCacheError", "BuildError", "BuildInputError", "DataSetCheckError",
-        "DataSetError", "DataSetNotConfiguredError", "DataSetNotFoundError", "DownloadError",
-        "DownloadTimeoutError", "DumpError", "DuplicateModelError", "HashMismatchError",
-        "InvalidFilterValueError", "InvalidIdentifierError", "ModelIntegrityError",
-        "ModelNotFoundError", "MultipleModelsFoundError", "NotADatabaseError",
-        "ReadOnlyDataSetError", "RemoteArtifactError", "RemoteArtifactNotFoundError",
-        "RemoteSupportMissingError", "SQLiteError", "SchemaMismatchError", "UnknownFilterError",
-        "UnpinnedURLError", "UnreadableValueError", "UntrustedArtifactError",
+        "ArtifactCacheError",
+        "BuildError",
+        "BuildInputError",
+        "DataSetCheckError",
+        "DataSetError",
+        "DataSetNotConfiguredError",
+        "DataSetNotFoundError",
+        "DownloadError",
+        "DownloadTimeoutError",
+        "DumpError",
+        "DuplicateModelError",
+        "HashMismatchError",
+        "InvalidFilterValueError",
+        "InvalidIdentifierError",
+        "ModelIntegrityError",
+        "ModelNotFoundError",
+        "MultipleModelsFoundError",
+        "NotADatabaseError",
+        "ReadOnlyDataSetError",
+        "RemoteArtifactError",
+        "RemoteArtifactNotFoundError",
+        "RemoteSupportMissingError",
+        "SQLiteError",
+        "SchemaMismatchError",
+        "UnknownFilterError",
+        "UnpinnedURLError",
+        "UnreadableValueError",
+        "UntrustedArtifactError",
     ],
     "microcosm_sqlite.models": ["IdentityMixin"],
     "microcosm_sqlite.stores": ["Store"],

@@ -3,6 +3,7 @@ The read-only guarantee: nothing a process does through Stores, sessions or raw 
 an artifact's bytes or leaves journal files beside it.
 
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ Fenced blocks tagged `file=PATH` are written to PATH; `console run` blocks run e
 `python run` blocks run as scripts. All in a fresh folder, as a new user would.
 
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@ Data sets at URLs pinned by sha256: a real HTTP server on 127.0.0.1, fsspec's me
 filesystems, and real processes sharing one cache.
 
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -122,7 +123,7 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         for start in range(0, len(data), 1 << 18):
-            self.wfile.write(data[start:start + (1 << 18)])
+            self.wfile.write(data[start : start + (1 << 18)])
             time.sleep(server.chunk_delay)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -392,7 +393,10 @@ def test_a_full_disk_fails_cleanly(server: ArtifactServer, cache_dir: Path) -> N
     """A write that the disk refuses is a cache error, and the partial file is removed."""
     result = subprocess.run(
         [sys.executable, "-c", FULL_DISK, server.url(), str(cache_dir)],
-        capture_output=True, text=True, env=subprocess_env(), timeout=60,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
     )
 
     assert result.returncode == 0, result.stderr
@@ -423,14 +427,19 @@ def test_fsspec_memory_and_local_filesystems(
 def test_a_missing_remote_extra_is_named(cache_dir: Path) -> None:
     """Without fsspec, a download says which extra to install."""
     script = (
-        "import sys; sys.modules['fsspec'] = None\n"
-        "from microcosm_sqlite.cli import main; main()\n"
+        "import sys; sys.modules['fsspec'] = None\nfrom microcosm_sqlite.cli import main; main()\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script, "fetch", f"https://example.invalid/x.sqlite#sha256={SHA256}"],
-        capture_output=True, text=True, env={
-            **subprocess_env(), "MICROCOSM_SQLITE__SQLITE__CACHE_DIR": str(cache_dir)
-        },
+        [
+            sys.executable,
+            "-c",
+            script,
+            "fetch",
+            f"https://example.invalid/x.sqlite#sha256={SHA256}",
+        ],
+        capture_output=True,
+        text=True,
+        env={**subprocess_env(), "MICROCOSM_SQLITE__SQLITE__CACHE_DIR": str(cache_dir)},
         timeout=60,
     )
 
@@ -438,9 +447,7 @@ def test_a_missing_remote_extra_is_named(cache_dir: Path) -> None:
     assert "pip install 'microcosm-sqlite[remote]'" in result.stderr
 
 
-def test_fetch_fills_the_cache_for_a_name_or_a_url(
-    server: ArtifactServer, cache_dir: Path
-) -> None:
+def test_fetch_fills_the_cache_for_a_name_or_a_url(server: ArtifactServer, cache_dir: Path) -> None:
     """`microcosm-sqlite fetch NAME` (from config) downloads; `fetch URL` then finds it there."""
     env = {
         **subprocess_env(),
@@ -472,7 +479,9 @@ def test_fetch_fails_with_the_error_on_a_wrong_hash(
 ) -> None:
     """A bad pin exits 1 with the error, naming both hashes."""
     result = cli_runner().invoke(
-        cli, ["fetch", server.url(sha256=WRONG)], catch_exceptions=False,
+        cli,
+        ["fetch", server.url(sha256=WRONG)],
+        catch_exceptions=False,
         env={"MICROCOSM_SQLITE__SQLITE__CACHE_DIR": str(cache_dir)},
     )
 

@@ -2,6 +2,7 @@
 SQLAlchemy's internals stay behind one door: probed before use, and never needed for correct reads.
 
 """
+
 from __future__ import annotations
 
 import ast
@@ -139,9 +140,14 @@ def test_a_probe_that_finds_wrong_behaviour_turns_the_fast_path_off(artifact: Pa
 def test_the_environment_switch_takes_the_usual_spellings(spelling: str) -> None:
     """MICROCOSM_SQLITE_FAST_PATH accepts the spellings people write for "off"."""
     result = subprocess.run(
-        [sys.executable, "-c",
-         "from microcosm_sqlite import _sqla_internals as i; print(i.fast_path_available())"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "from microcosm_sqlite import _sqla_internals as i; print(i.fast_path_available())",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "MICROCOSM_SQLITE_FAST_PATH": spelling},
     )
     assert result.stdout.strip() == "False", result.stderr

@@ -3,6 +3,7 @@ Keys and filter values a Store cannot use: clear errors from `microcosm_sqlite.e
 Python or SQLAlchemy errors, and never SQL in a message a service may hand to its client.
 
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@ Store subclasses written for microcosm-sqlite 2.x: overrides that chain to `supe
 selects, `first`/`one` given a limit, and writes that fail inside a context.
 
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,11 @@ def test_keywords_of_every_override_in_the_hierarchy_are_accepted(graph: Any) ->
     """A child's `_filter(**kwargs)` passing to super() still accepts its parents' keywords."""
     store = Biggest(graph)
     assert set(store.accepted_filters) == {
-        "biggest_first", "country_code", "exclude_first", "min_population", "name"
+        "biggest_first",
+        "country_code",
+        "exclude_first",
+        "min_population",
+        "name",
     }
     big = store.search(min_population=1, exclude_first=True, biggest_first=True, limit=3)
     populations = [city.population for city in big]

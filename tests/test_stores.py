@@ -3,6 +3,7 @@
 pagination on a real artifact; the `_filter` / `_order_by` hooks; writes on writable data sets.
 
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -66,8 +67,10 @@ def writable(make_graph: Any, tmp_path: Path) -> Any:
         session.add_all([City(**city_values(city_id)) for city_id in (1, 2, 3)])
         session.add_all(
             [
-                *(CountryStore.model_class(code=code, name=code, continent=Continent.ASIA)
-                  for code in COUNTRY_CODES),
+                *(
+                    CountryStore.model_class(code=code, name=code, continent=Continent.ASIA)
+                    for code in COUNTRY_CODES
+                ),
             ]
         )
     return graph
@@ -377,13 +380,11 @@ def test_two_iterates_interleaved(graph: Any) -> None:
     long = SmallBatchCityStore(graph).iterate()
     pairs = list(zip(short, long, strict=False))
     assert [(a.id, b.id) for a, b in pairs] == list(zip(ids_in("FR"), ALL_CITY_IDS, strict=False))
-    assert ids(long) == ALL_CITY_IDS[len(pairs):]
+    assert ids(long) == ALL_CITY_IDS[len(pairs) :]
     assert CityStore(graph).count() == CITY_COUNT
 
 
-def test_writes_commit_after_two_interleaved_iterates_end(
-    writable: Any, make_graph: Any
-) -> None:
+def test_writes_commit_after_two_interleaved_iterates_end(writable: Any, make_graph: Any) -> None:
     """Once interleaved iterates have both ended, the next create commits at once."""
     short, long = CityStore(writable).iterate(name="city-001"), CityStore(writable).iterate()
     assert [(a.id, b.id) for a, b in zip(short, long, strict=False)] == [(1, 1)]

@@ -2,6 +2,7 @@
 `microcosm-sqlite textconv PATH`: a stable text form of an artifact, and git's diff driver on it.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,10 @@ def test_the_text_is_schema_then_one_line_per_row_in_key_order(built: Path) -> N
         'authors (id=1): name="Ursula K. Le Guin", born="1929-10-21", active=1, country="US"'
     )
     assert [line.split(")")[0] for line in rows[4:]] == [
-        'books (isbn="9780000000001"', 'books (isbn="9780142437889"',
-        'books (isbn="9780156011457"', 'books (isbn="9780441478125"',
+        'books (isbn="9780000000001"',
+        'books (isbn="9780142437889"',
+        'books (isbn="9780156011457"',
+        'books (isbn="9780441478125"',
     ]
     assert "source_sha256" not in "\n".join(lines)
 
@@ -83,14 +86,21 @@ def test_git_diff_of_a_committed_artifact_shows_the_changed_row(
         "PATH": f"{console_script().parent}{os.pathsep}{os.environ['PATH']}",
         "GIT_CONFIG_NOSYSTEM": "1",
         "HOME": str(tmp_path),
-        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
     }
 
     def git(*args: str) -> str:
         return subprocess.run(
-            ["git", *args], cwd=repository, env=environment, check=True,
-            capture_output=True, text=True, timeout=120,
+            ["git", *args],
+            cwd=repository,
+            env=environment,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
         ).stdout
 
     git("init", "-q")

@@ -2,6 +2,7 @@
 Column types: `EnumType` stores member names, `Truthy` reads the usual boolean spellings.
 
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -86,10 +87,27 @@ def test_enum_type_sizes_its_column_for_the_longest_name() -> None:
 @pytest.mark.parametrize(
     ("spelling", "expected"),
     [
-        ("1", True), ("t", True), ("T", True), ("true", True), ("True", True), ("y", True),
-        ("YES", True), (" on ", True), (1, True), (True, True), (1.0, True),
-        ("0", False), ("f", False), ("false", False), ("FALSE", False), ("n", False),
-        ("no", False), ("off", False), (0, False), (False, False), (0.0, False),
+        ("1", True),
+        ("t", True),
+        ("T", True),
+        ("true", True),
+        ("True", True),
+        ("y", True),
+        ("YES", True),
+        (" on ", True),
+        (1, True),
+        (True, True),
+        (1.0, True),
+        ("0", False),
+        ("f", False),
+        ("false", False),
+        ("FALSE", False),
+        ("n", False),
+        ("no", False),
+        ("off", False),
+        (0, False),
+        (False, False),
+        (0.0, False),
         (None, None),
     ],
 )

@@ -2,13 +2,14 @@
 Store is generic over its model: a type checker sees `get` return the model, not Any.
 
 """
+
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
 
-TYPED_USE = '''
+TYPED_USE = """
 from collections.abc import Iterator
 from typing import assert_type
 
@@ -39,7 +40,7 @@ assert_type(store.search(limit=2), list[Thing])
 assert_type(store.first(), Thing | None)
 assert_type(store.one(), Thing)
 assert_type(store.iterate(), Iterator[Thing])
-'''
+"""
 
 
 def mypy(source: str, folder: Path) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,7 @@ Data gaps are handled here, explicitly, rather than in the models:
   with no official or common name) are written as empty fields, which the build reads as NULL.
 
 """
+
 from __future__ import annotations
 
 import csv

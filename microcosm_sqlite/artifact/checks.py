@@ -3,6 +3,7 @@ SQLite's own checks of a whole artifact, one line per problem: the build runs th
 it finished, `verify` on any file.
 
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -16,9 +17,7 @@ MAX_LISTED = 20
 def integrity_problems(connection: sqlite3.Connection) -> list[str]:
     """What `PRAGMA integrity_check` finds, or the error that stopped it; empty when sound."""
     try:
-        return [
-            line for (line,) in connection.execute("PRAGMA integrity_check") if line != "ok"
-        ]
+        return [line for (line,) in connection.execute("PRAGMA integrity_check") if line != "ok"]
     except sqlite3.DatabaseError as error:
         return [str(error)]
 

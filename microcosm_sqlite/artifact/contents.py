@@ -6,6 +6,7 @@ SQL (or a module's code) that would run when the file is read, so readers of fil
 build refuse them before running any query but these.
 
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -17,6 +17,7 @@ untrusted, following sqlite.org/security.html:
 None of these costs a read anything measurable: they are set once per connection.
 
 """
+
 from __future__ import annotations
 
 import sqlite3

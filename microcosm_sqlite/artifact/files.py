@@ -9,6 +9,7 @@ that was killed leaves its temporary files, which the next build of that output 
 their process is gone.
 
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,9 +27,7 @@ logger = logging.getLogger(__name__)
 
 TEMP_SUFFIX = ".tmp"
 # what follows `.<output name>.<pid>.` in the names of a build's temporary files
-STAGES = frozenset(
-    stage + journal for stage in ("tmp", "load.tmp") for journal in ("", "-journal")
-)
+STAGES = frozenset(stage + journal for stage in ("tmp", "load.tmp") for journal in ("", "-journal"))
 
 
 def temp_path(output: Path, pid: int | None = None, stage: str = "") -> Path:
@@ -70,7 +69,7 @@ def remove_stale_temp_files(output: Path) -> list[Path]:
         name = candidate.name
         if not name.startswith(prefix):
             continue
-        pid, _, rest = name[len(prefix):].partition(".")
+        pid, _, rest = name[len(prefix) :].partition(".")
         if not pid.isdigit() or rest not in STAGES:
             continue
         if int(pid) != os.getpid() and not process_alive(int(pid)):

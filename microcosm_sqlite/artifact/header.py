@@ -6,6 +6,7 @@ an immutable reader would not see. Which file a path names (device, inode, size,
 reader notices a new build renamed over it.
 
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@ An artifact's tables and columns against its models: the one comparison the runt
 model, at first use) and `verify --models` (completely) both make.
 
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -70,8 +71,11 @@ def _table_differences(connection: sqlite3.Connection, table: Table, complete: b
                 should = "nullable" if column.nullable else "NOT NULL"
                 differences.append(f"{where} should be {should}")
     if complete:
-        keys = [column.name for column in sorted(actual.values(), key=lambda c: c.primary_key)
-                if column.primary_key]
+        keys = [
+            column.name
+            for column in sorted(actual.values(), key=lambda c: c.primary_key)
+            if column.primary_key
+        ]
         expected_keys = [column.name for column in table.primary_key.columns]
         if keys != expected_keys:
             differences.append(

@@ -6,6 +6,7 @@ path is an error, not a new empty database. Every connection carries the defence
 did not build (`defences`).
 
 """
+
 from __future__ import annotations
 
 import os

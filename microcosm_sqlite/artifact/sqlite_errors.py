@@ -3,6 +3,7 @@ The one place SQLite's errors (raw, or wrapped by SQLAlchemy) become this librar
 data set, its path and where the path came from named.
 
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -10,6 +10,7 @@ the graph's `sqlite_builder`. The files themselves (temporary files, atomic repl
 checks of the finished file) are `microcosm_sqlite.artifact`'s.
 
 """
+
 from microcosm_sqlite.build.builder import (
     BuildProgress,
     BuildReport,

@@ -34,6 +34,7 @@ No clock time goes into the file, and every step runs in a fixed order, so the s
 and models give the same bytes.
 
 """
+
 from __future__ import annotations
 
 import logging
@@ -188,8 +189,15 @@ def build_artifact(
         files = collect_sources(tables, source_dir, allow_missing=allow_missing, problems=problems)
     inputs = {name: FileInput(file) for name, file in files.items()}
     return _build(
-        base, output, tables, inputs, problems, context,
-        ignore_unknown_columns=ignore_unknown_columns, progress=progress, started=started,
+        base,
+        output,
+        tables,
+        inputs,
+        problems,
+        context,
+        ignore_unknown_columns=ignore_unknown_columns,
+        progress=progress,
+        started=started,
     )
 
 
@@ -222,20 +230,32 @@ def build_from_rows(
     with collecting(problems, context, IN_THE_ROWS):
         for name in rows:
             if name not in names:
-                problems.add(BuildInputError(
-                    f"no table named {name!r} in the models (tables: {', '.join(sorted(names))})",
-                    file=str(name),
-                ))
+                problems.add(
+                    BuildInputError(
+                        f"no table named {name!r} in the models"
+                        f" (tables: {', '.join(sorted(names))})",
+                        file=str(name),
+                    )
+                )
         for table in tables:
             if table.name not in rows and not allow_missing:
-                problems.add(BuildInputError(
-                    f"no rows for table {table.name!r} (allow_missing=True builds it empty)",
-                    file=table.name,
-                ))
+                problems.add(
+                    BuildInputError(
+                        f"no rows for table {table.name!r} (allow_missing=True builds it empty)",
+                        file=table.name,
+                    )
+                )
     inputs = {name: RowsInput(given) for name, given in rows.items()}
     return _build(
-        base, output, tables, inputs, problems, context,
-        ignore_unknown_columns=ignore_unknown_columns, progress=None, started=started,
+        base,
+        output,
+        tables,
+        inputs,
+        problems,
+        context,
+        ignore_unknown_columns=ignore_unknown_columns,
+        progress=None,
+        started=started,
         where=IN_THE_ROWS,
     )
 
@@ -250,9 +270,7 @@ def _check_output(base: type[Any], output: Path, force: bool) -> dict[str, Any]:
     if not force:
         refused = not_replaceable(output)
         if refused is not None:
-            raise BuildError(
-                f"{refused}, so it is kept (--force replaces it)", **context
-            )
+            raise BuildError(f"{refused}, so it is kept (--force replaces it)", **context)
     return context
 
 
@@ -285,7 +303,12 @@ def _build(
         connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         try:
             reports = _write_tables(
-                connection, tables, inputs, dialect, problems, context,
+                connection,
+                tables,
+                inputs,
+                dialect,
+                problems,
+                context,
                 ignore_unknown_columns=ignore_unknown_columns,
                 progress=progress,
                 where=where,
@@ -335,8 +358,12 @@ def _build(
     )
     logger.info(
         "built data set %r into %s: %s, %s, %s in %.1fs",
-        dataset, output, plural(len(report.tables), "table"), plural(report.rows, "row"),
-        size(report.size), report.seconds,
+        dataset,
+        output,
+        plural(len(report.tables), "table"),
+        plural(report.rows, "row"),
+        size(report.size),
+        report.seconds,
     )
     return report
 
@@ -410,8 +437,9 @@ def _check(path: Path, context: dict[str, Any]) -> None:
         connection.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
         problems = integrity_problems(connection) or foreign_key_problems(connection)
         if problems:
-            raise BuildError("the finished file failed SQLite's checks: " + "; ".join(problems),
-                             **context)
+            raise BuildError(
+                "the finished file failed SQLite's checks: " + "; ".join(problems), **context
+            )
     finally:
         connection.close()
 

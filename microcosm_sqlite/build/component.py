@@ -7,6 +7,7 @@ refuses read-only data sets, creates missing tables, and hands `writing.write_so
 engine's plain sqlite3 connection.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -71,7 +72,10 @@ class ModelWrite:
         dialect = engine.engine.dialect
         by_table = {
             table.name: open_source(
-                table, dialect, source, self.format,
+                table,
+                dialect,
+                source,
+                self.format,
                 ignore_unknown_columns=self.ignore_unknown_columns,
             )
             for table, source in zip(tables, sources, strict=True)

@@ -29,6 +29,7 @@ exactly what they would have written themselves. Conventions, the same for every
 A value that does not convert raises `ValueError`, whose message is the problem's reason.
 
 """
+
 from __future__ import annotations
 
 import json
@@ -255,9 +256,13 @@ class Spellings(dict[str, Any]):
 def _boolean_spellings() -> list[str]:
     """The spellings of `to_bool`, as written and in the usual capitalisations."""
     spellings = sorted(TRUE_SPELLINGS | FALSE_SPELLINGS)
-    return sorted({variant for spelling in spellings for variant in (
-        spelling, spelling.upper(), spelling.capitalize()
-    )})
+    return sorted(
+        {
+            variant
+            for spelling in spellings
+            for variant in (spelling, spelling.upper(), spelling.capitalize())
+        }
+    )
 
 
 class ColumnConverter:
@@ -346,9 +351,7 @@ class Fill:
     call: Callable[[], Any] | None = None
 
 
-def fill_for(
-    converter: ColumnConverter, server_defaults: dict[str, Any]
-) -> Fill | str:
+def fill_for(converter: ColumnConverter, server_defaults: dict[str, Any]) -> Fill | str:
     """
     The fill for an omitted column, or the reason it cannot be left out. Raises `ValueError`
     when a scalar default does not fit the column.
@@ -379,4 +382,3 @@ def fill_for(
     if converter.accepts_null:
         return Fill()
     return "the column is required: not nullable and no default"
-

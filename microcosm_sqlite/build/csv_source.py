@@ -8,6 +8,7 @@ global to the process, to `CSV_FIELD_LIMIT` (once, and never lowers it), since a
 text holds fields beyond its default of 131,072 characters.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -154,8 +155,11 @@ class CsvSource(FileSource):
             elif refuses_empty:
                 parts.append(expression)
             else:
-                parts.append(f"({field_} or _required())" if expression == field_
-                             else f"({expression} if {field_} else _required())")
+                parts.append(
+                    f"({field_} or _required())"
+                    if expression == field_
+                    else f"({expression} if {field_} else _required())"
+                )
         row = "(" + "".join(f"{part}, " for part in parts) + ")"
         source = CSV_LOOP.replace("ROW", row)
         exec(compile(source, f"<load {self.table.name}>", "exec"), namespace)
@@ -275,4 +279,3 @@ def _inline(converter: ColumnConverter) -> tuple[str, bool] | None:
             " and (_v{1} := float({0})) - _v{1} == 0 else _float({0}))"
         ), True
     return None
-

@@ -6,6 +6,7 @@ booleans, lists and objects as themselves: `conversion` checks that each fits it
 Lines may name different keys: each set of keys works out its defaults once.
 
 """
+
 from __future__ import annotations
 
 import json
@@ -119,4 +120,3 @@ class JsonLinesSource(FileSource):
                 found.add(self.problem(UNKNOWN_COLUMN.format(table=self.table.name), None, name))
         fills = self.fills(set(keys), found, server_defaults)
         return (None if found else fills), found.found
-

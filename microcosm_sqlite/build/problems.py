@@ -6,6 +6,7 @@ with no match. A build reports them all at once, up to a limit, as one `BuildErr
 `collecting` is the one place that catches it, and turns what was found into the error.
 
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -86,4 +87,3 @@ def in_source_order(problems: Iterable[BuildInputError]) -> list[BuildInputError
     Problems of a whole file (no line) come first among its own.
     """
     return sorted(problems, key=lambda problem: (problem.file, problem.line or 0))
-

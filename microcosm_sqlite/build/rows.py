@@ -13,6 +13,7 @@ Problems name the table and the row's index in what was given, `country[2]: colu
 ...`, where a file's would name the file and line.
 
 """
+
 from __future__ import annotations
 
 import re
@@ -153,11 +154,14 @@ class RowsSource(TableSource):
         known = {converter.name for converter in self.converters}
         if not self.ignore_unknown_columns:
             for name in sorted(keys - known, key=str):
-                found.add(self.problem(
-                    f"unknown column: table {self.table.name!r} has no such column"
-                    " (ignore_unknown_columns=True skips it)",
-                    index, str(name),
-                ))
+                found.add(
+                    self.problem(
+                        f"unknown column: table {self.table.name!r} has no such column"
+                        " (ignore_unknown_columns=True skips it)",
+                        index,
+                        str(name),
+                    )
+                )
         fills = self.fills({key for key in keys if key in known}, found, server_defaults)
         for problem in found.found:
             # `fills` locates what is missing at a header line; here it is the row

@@ -7,6 +7,7 @@ declares JSON columns with TEXT affinity and floats as `DOUBLE`, the same on eve
 we support, so a build's bytes do not depend on the version.
 
 """
+
 from __future__ import annotations
 
 import importlib
@@ -201,4 +202,3 @@ def server_defaults(connection: sqlite3.Connection, table: str) -> dict[str, Any
         if default is not None:
             defaults[name] = connection.execute(f"SELECT {default}").fetchone()[0]
     return defaults
-

@@ -5,6 +5,7 @@ The source directory: which file feeds which table, and the reader for its forma
 the models do not have, and a table with no file are problems of the build.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -130,12 +131,13 @@ class FileInput:
 
     file: SourceFile
 
-    def source(
-        self, table: Table, dialect: Dialect, *, ignore_unknown_columns: bool
-    ) -> FileSource:
+    def source(self, table: Table, dialect: Dialect, *, ignore_unknown_columns: bool) -> FileSource:
         """The reader of the file's rows; nothing is read yet."""
         return open_source(
-            table, dialect, self.file.path, self.file.format,
+            table,
+            dialect,
+            self.file.path,
+            self.file.format,
             ignore_unknown_columns=ignore_unknown_columns,
         )
 

@@ -12,6 +12,7 @@ Rows stream: memory does not grow with the size of a source. A bad row becomes a
 `BuildInputError` naming the file, line and column, collected by `Problems`.
 
 """
+
 from __future__ import annotations
 
 import io
@@ -99,9 +100,7 @@ class TableSource(ABC):
                 fill = f"its default does not fit the column ({error})"
             if isinstance(fill, str):
                 complete = False
-                problems.add(
-                    self.problem(f"missing column: {fill}", HEADER_LINE, converter.name)
-                )
+                problems.add(self.problem(f"missing column: {fill}", HEADER_LINE, converter.name))
             else:
                 fills[index] = fill
         return fills if complete else None
@@ -258,7 +257,7 @@ def source_name(source: Path | IO[str] | IO[bytes], fallback: str) -> str:
 
 
 def _not_utf8(error: UnicodeDecodeError) -> str:
-    bad = error.object[error.start:error.end].hex(" ")
+    bad = error.object[error.start : error.end].hex(" ")
     return f"not UTF-8 text: {error.reason} (bytes {bad})"
 
 
@@ -275,7 +274,7 @@ def first_bad_utf8(raw: IO[bytes]) -> tuple[int, UnicodeDecodeError] | None:
         try:
             chunk.decode("utf-8")
         except UnicodeDecodeError as error:
-            return line + _line_breaks(chunk[:error.start]), error
+            return line + _line_breaks(chunk[: error.start]), error
         line += _line_breaks(chunk)
     return None
 

@@ -13,6 +13,7 @@ duplicated key came first. Foreign keys are checked once every table is written,
 that reference each other (a cycle) write too.
 
 """
+
 from __future__ import annotations
 
 import re
@@ -116,7 +117,7 @@ class TableWriter:
         if whole:
             step = per_statement * width
             flat = list(chain.from_iterable(rows[:whole] if whole < len(rows) else rows))
-            statements = [flat[start:start + step] for start in range(0, len(flat), step)]
+            statements = [flat[start : start + step] for start in range(0, len(flat), step)]
             start = 0
             while start < len(statements):
                 before = connection.total_changes
@@ -130,8 +131,8 @@ class TableWriter:
                     first = refused * per_statement
                     self._insert_each(
                         source,
-                        rows[first:first + per_statement],
-                        lines[first:first + per_statement],
+                        rows[first : first + per_statement],
+                        lines[first : first + per_statement],
                         duplicates,
                     )
                     start = refused + 1

@@ -3,6 +3,7 @@
 loads through `graph.sqlite_builder` (see UPGRADING.md).
 
 """
+
 from microcosm_sqlite.compat.builders import CSVBuilder
 
 __all__ = ["CSVBuilder"]

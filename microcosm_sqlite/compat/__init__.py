@@ -3,6 +3,7 @@
 (see UPGRADING.md). `microcosm_sqlite.stores` re-exports the session ones from here.
 
 """
+
 from __future__ import annotations
 
 import warnings

@@ -6,6 +6,7 @@ the block, and the graph keeps a session per thread. These read-only shims answe
 asked of them.
 
 """
+
 from __future__ import annotations
 
 import threading

@@ -8,6 +8,7 @@ single transaction they share: rows are rewritten as one CSV per model with 2.x'
 applied (defaults filled in, columns the model lacks dropped), in the order they came.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,8 +45,7 @@ class SQLiteBuilder(CoreBuilder):
         if any(not hasattr(model, "__table__") for model in models):
             compat.deprecated(
                 "graph.sqlite_builder.csv(Base)",
-                "name the models: graph.sqlite_builder.csv(Country, City).build(countries,"
-                " cities)",
+                "name the models: graph.sqlite_builder.csv(Country, City).build(countries, cities)",
             )
         return CSVLoad(self, models, **options)
 

@@ -7,6 +7,7 @@ the whole table as a source `build` reads back. 2.x's keywords (`items`, `field_
 chosen rows and columns through `csv.DictWriter`, `str()` of each value, `\\r\\n` line ends.
 
 """
+
 from __future__ import annotations
 
 import csv

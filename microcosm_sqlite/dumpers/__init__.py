@@ -3,6 +3,7 @@
 replaces it (see UPGRADING.md).
 
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@
 writes as 2.x did (see UPGRADING.md).
 
 """
+
 from microcosm_sqlite.compat.dumpers import CSVDumper
 
 __all__ = ["CSVDumper"]

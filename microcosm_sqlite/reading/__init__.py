@@ -8,6 +8,7 @@ with a `RowReader`, and keeps them in a `FastReadSession`, whose identity map fi
 the fast path cannot read, and writable data sets, take the ORM's own path.
 
 """
+
 from microcosm_sqlite.reading.reader import FastReader
 from microcosm_sqlite.reading.rows import RowReader
 from microcosm_sqlite.reading.sessions import DeferredState, FastReadSession

@@ -4,6 +4,7 @@
 It raises SQLite's own errors as they come: the Store maps them, as it maps every other.
 
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence

@@ -12,6 +12,7 @@ Column attributes never ask for it: SQLAlchemy reads them straight from `__dict_
 mappers that `RowReader.supports` accepts are read so; everything else takes the ORM path.
 
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -48,9 +49,8 @@ class RowReader:
         # the data set, path and origin that errors name
         self.context = context or {"dataset": getattr(model, "__dataset__", "?")}
         self.mapper = mapper
-        self.columns: tuple[Column[Any], ...] = tuple(
-            prop.columns[0] for prop in mapper.column_attrs  # type: ignore[misc]
-        )
+        columns: Any = tuple(prop.columns[0] for prop in mapper.column_attrs)
+        self.columns: tuple[Column[Any], ...] = columns
         self.keys = tuple(prop.key for prop in mapper.column_attrs)
         self.key_positions = tuple(
             next(index for index, column in enumerate(self.columns) if column is key)
@@ -100,9 +100,7 @@ class RowReader:
 
     # --- reads -----------------------------------------------------------------------------
 
-    def get(
-        self, session: FastReadSession, connection: sqlite3.Connection, key: Any
-    ) -> Any:
+    def get(self, session: FastReadSession, connection: sqlite3.Connection, key: Any) -> Any:
         """The instance with this primary key, read on a DB-API connection, or None."""
         row = connection.execute(self.get_sql, self.key_parameters(key)).fetchone()
         if row is None:
@@ -232,7 +230,6 @@ def build_all(rows, fast, holds, known, mark, remember):
         }
         exec(compile(source, f"<row reader for {self.model.__name__}>", "exec"), namespace)
         return namespace["build_one"], namespace["build_all"]
-
 
     def unreadable(self, row: Sequence[Any], error: Exception) -> UnreadableValueError:
         """The error for a row one of whose values its column's type cannot read."""

@@ -11,6 +11,7 @@ The SQLAlchemy internals this needs (the state attribute, the identity map class
 is attached) live in `_sqla_internals`, which checks them before the fast path is used.
 
 """
+
 from __future__ import annotations
 
 import os
@@ -184,5 +185,3 @@ class FastIdentityMap(WeakInstanceDict):
             return default
         instance_state(instance)  # builds its state, in this identity map
         return instance
-
-

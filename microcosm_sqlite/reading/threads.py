@@ -2,6 +2,7 @@
 One thread's reading state for one data set: its session, its connection, its recent `get`s.
 
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -18,6 +19,7 @@ from microcosm_sqlite.artifact.header import FileVersion
 
 if TYPE_CHECKING:
     from microcosm_sqlite.engines import DataSetEngine
+
 
 class ThreadReads:
     """

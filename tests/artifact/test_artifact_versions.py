@@ -4,6 +4,7 @@ read. Every read sees one version, and once any read has seen the new one, no la
 the old one: the graph moves its threads together.
 
 """
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ fails the test naming the case, instead of stopping the suite. Seeds are fixed: 
 `FUZZ_CASES` cases per artifact (a modest default), `make fuzz` many more.
 
 """
+
 from __future__ import annotations
 
 import json
@@ -70,9 +71,10 @@ def store_calls(stores: dict[str, Any]) -> Iterator[tuple[str, Callable[[], Any]
         yield f"{name}.exists", lambda store=store: store.exists()
         yield f"{name}.iterate", lambda store=store: list(store.iterate())
         # every column of every instance, relationships included
-        yield f"{name}.values", lambda store=store: [
-            repr(vars(instance)) for instance in store.search()
-        ]
+        yield (
+            f"{name}.values",
+            lambda store=store: [repr(vars(instance)) for instance in store.search()],
+        )
 
 
 def runtime_stores(graph: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ graph's Stores) answers with a clear `SQLiteError` or a `verify` problem within 
 none of the file's own SQL, and leaves the file as it was.
 
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -86,8 +87,10 @@ def graphs() -> Iterator[Callable[[Path], Any]]:
 CRAFTED_OBJECTS = {
     "a view with a recursive CTE": ([RECURSIVE_VIEW], "view forever"),
     "a trigger": (
-        ["CREATE TRIGGER stamp AFTER UPDATE ON authors BEGIN"
-         " UPDATE authors SET name = 'x' WHERE id = new.id; END"],
+        [
+            "CREATE TRIGGER stamp AFTER UPDATE ON authors BEGIN"
+            " UPDATE authors SET name = 'x' WHERE id = new.id; END"
+        ],
         "trigger stamp on authors",
     ),
     "a view calling a function": (
@@ -225,8 +228,10 @@ def test_a_build_refuses_a_value_no_reader_would_accept(tmp_path: Path) -> None:
     sources = tmp_path / "sources"
     sources.mkdir()
     (sources / "authors.jsonl").write_text(
-        json.dumps({"id": 1, "name": "small", "active": True}) + "\n"
-        + json.dumps({"id": 2, "name": "x" * (MAX_VALUE_BYTES + 1), "active": True}) + "\n"
+        json.dumps({"id": 1, "name": "small", "active": True})
+        + "\n"
+        + json.dumps({"id": 2, "name": "x" * (MAX_VALUE_BYTES + 1), "active": True})
+        + "\n"
     )
     (sources / "books.jsonl").write_text("")
     output = tmp_path / "out.sqlite"
@@ -306,4 +311,3 @@ def test_runtime_connections_carry_the_defences(built: Path, graphs: Any) -> Non
             raw.dbapi_connection.execute("PRAGMA trusted_schema = ON")
     finally:
         raw.close()
-

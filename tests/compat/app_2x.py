@@ -6,6 +6,7 @@ with every warning but DeprecationWarning an error, and checks what it prints.
     python tests/compat/app_2x.py FOLDER
 
 """
+
 import sys
 from io import StringIO
 from pathlib import Path
@@ -51,7 +52,6 @@ class Dog(IdentityMixin, Base):
 
 
 class PersonStore(Store):
-
     @property
     def model_class(self):
         return Person
@@ -66,7 +66,6 @@ class PersonStore(Store):
 
 
 class DogStore(Store):
-
     @property
     def model_class(self):
         return Dog
@@ -81,10 +80,12 @@ def build(path):
     Base.create_all(graph)
 
     graph.sqlite_builder.csv(Person).build(StringIO("id,first,last\n1,Stephen,Curry\n"))
-    graph.sqlite_builder.csv(Base).bulk().build([
-        (Dog, StringIO("id,name,owner_id\n1,Rocco,2\n2,Reza,1\n")),
-        (Person, StringIO("id,first,last\n2,Klay,Thompson\n")),
-    ])
+    graph.sqlite_builder.csv(Base).bulk().build(
+        [
+            (Dog, StringIO("id,name,owner_id\n1,Rocco,2\n2,Reza,1\n")),
+            (Person, StringIO("id,first,last\n2,Klay,Thompson\n")),
+        ]
+    )
     graph.sqlite_builder.csv(Person).default(last="Green").build(StringIO("id,first\n3,Draymond\n"))
 
     with SessionContext(graph, Base) as context:

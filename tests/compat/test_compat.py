@@ -1,4 +1,5 @@
 """2.x names keep working in 3.x, each with a DeprecationWarning naming its replacement."""
+
 from __future__ import annotations
 
 import io
@@ -302,12 +303,17 @@ def test_builder_bulk_loads_pairs_of_a_data_set_in_one_go(writable: Any) -> None
         load = writable.sqlite_builder.csv(Base)
     with pytest.warns(DeprecationWarning, match="bulk"):
         load = load.bulk()
-    counts = load.build([
-        (Country, csv_text("code,name,continent\nFR,France,EUROPE")),
-        # Japan comes later: foreign keys are checked once every row is in, as 2.x deferred them
-        (City, csv_text("id,name,country_code,population,unknown\n1,Paris,FR,2,x\n2,Osaka,JP,3,y")),
-        (Country, csv_text("code,name,continent\nJP,Japan,ASIA")),
-    ])
+    counts = load.build(
+        [
+            (Country, csv_text("code,name,continent\nFR,France,EUROPE")),
+            # Japan comes later: foreign keys are checked once every row is in, as 2.x deferred them
+            (
+                City,
+                csv_text("id,name,country_code,population,unknown\n1,Paris,FR,2,x\n2,Osaka,JP,3,y"),
+            ),
+            (Country, csv_text("code,name,continent\nJP,Japan,ASIA")),
+        ]
+    )
     assert counts == {"country": 2, "city": 2}
     assert [city.country.name for city in CityStore(writable).search()] == ["France", "Japan"]
 
@@ -317,10 +323,12 @@ def test_builder_bulk_keeps_nothing_when_a_row_fails(writable: Any) -> None:
     with pytest.warns(DeprecationWarning):
         load = writable.sqlite_builder.csv(Base).bulk()
     with pytest.raises(BuildError):
-        load.build([
-            (Country, csv_text("code,name,continent\nFR,France,EUROPE")),
-            (City, csv_text("id,name,country_code,population\n1,Paris,XX,2")),
-        ])
+        load.build(
+            [
+                (Country, csv_text("code,name,continent\nFR,France,EUROPE")),
+                (City, csv_text("id,name,country_code,population\n1,Paris,XX,2")),
+            ]
+        )
     assert CountryStore(writable).count() == 0
 
 
@@ -333,10 +341,12 @@ def test_builder_delete_before_load_replaces_the_rows(writable: Any) -> None:
     with pytest.warns(DeprecationWarning) as caught:
         load = writable.sqlite_builder.csv(Base, delete_before_load=True).bulk()
     assert "csv(..., delete_before_load=)" in str(caught[0].message)
-    load.build([
-        (City, csv_text("id,name,country_code,population\n7,Tokyo,JP,9")),
-        (Country, csv_text("code,name,continent\nJP,Japan,ASIA")),
-    ])
+    load.build(
+        [
+            (City, csv_text("id,name,country_code,population\n7,Tokyo,JP,9")),
+            (Country, csv_text("code,name,continent\nJP,Japan,ASIA")),
+        ]
+    )
     assert [country.code for country in CountryStore(writable).search()] == ["JP"]
     assert [city.name for city in CityStore(writable).search()] == ["Tokyo"]
 
@@ -489,7 +499,8 @@ def test_an_application_written_for_2x_runs_with_deprecation_warnings_only(
         "id 36",
     ]
     ours = [
-        line for line in result.stderr.splitlines()
+        line
+        for line in result.stderr.splitlines()
         if "microcosm_sqlite" in line or "app_2x.py" in line
     ]
     warned = [line for line in ours if "Warning: " in line]

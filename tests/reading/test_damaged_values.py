@@ -3,6 +3,7 @@ A stored value its column's type cannot read back (a damaged or hand-edited file
 with an `SQLiteError` naming the data set, never a raw ValueError from deep in a type.
 
 """
+
 from __future__ import annotations
 
 import sqlite3

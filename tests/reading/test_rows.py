@@ -2,6 +2,7 @@
 The fast read path: instances loaded straight from rows behave exactly like ORM-loaded ones.
 
 """
+
 from __future__ import annotations
 
 import copy
@@ -154,7 +155,8 @@ def test_get_many_with_composite_keys_builds_no_state(graph: Any, fast_read_path
     """Composite keys are matched by their values, so the instances stay cheap."""
     routes = RouteStore(graph).get_many([("CDG", "AMS"), ("AMS", "FRA")])
     assert [(route.origin, route.destination) for route in routes] == [
-        ("CDG", "AMS"), ("AMS", "FRA")
+        ("CDG", "AMS"),
+        ("AMS", "FRA"),
     ]
     assert not any(has_state(route) for route in routes)
 
@@ -196,8 +198,11 @@ def test_a_changed_instance_fails_the_next_read(graph: Any, read: str) -> None:
     store = CityStore(graph)
     city = store.get(7)
     city.population = 1
-    calls = {"get": lambda: store.get(8), "get_many": lambda: store.get_many([8]),
-             "search": lambda: store.search(name="city-008")}
+    calls = {
+        "get": lambda: store.get(8),
+        "get_many": lambda: store.get_many([8]),
+        "search": lambda: store.search(name="city-008"),
+    }
     with pytest.raises(ReadOnlyDataSetError):
         calls[read]()
     assert calls[read]()
@@ -224,8 +229,7 @@ def test_two_threads_building_one_state_get_the_same_one(graph: Any) -> None:
             barrier = threading.Barrier(2)
             states: list[list[Any]] = [[], []]
             threads = [
-                threading.Thread(target=build_states, args=(barrier, cities, out))
-                for out in states
+                threading.Thread(target=build_states, args=(barrier, cities, out)) for out in states
             ]
             for thread in threads:
                 thread.start()
@@ -260,8 +264,11 @@ def test_a_fast_instance_unpickled_elsewhere_comes_back_detached(
     # the other process has sessions of its own, one of them perhaps with this one's number
     result = subprocess.run(
         [sys.executable, "-c", f"import fixtures.runtime\n{script}", str(pickled)],
-        cwd=tests, env={**os.environ, "PYTHONPATH": str(tests)},
-        capture_output=True, text=True, check=True,
+        cwd=tests,
+        env={**os.environ, "PYTHONPATH": str(tests)},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert result.stdout.split("\n")[:2] == ["9 city-009 True (9,)", "detached"]
     assert inspect(city).persistent

@@ -4,6 +4,7 @@
 Memory is measured with tracemalloc (Python allocations, peak while iterating), never time.
 
 """
+
 from __future__ import annotations
 
 import gc
@@ -38,8 +39,12 @@ def big_artifact(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         session.execute(
             insert(City),
             [
-                dict(id=index, name=f"city-{index}", country_code=COUNTRY_CODES[index % 6],
-                     population=index)
+                dict(
+                    id=index,
+                    name=f"city-{index}",
+                    country_code=COUNTRY_CODES[index % 6],
+                    population=index,
+                )
                 for index in range(1, ROWS + 1)
             ],
         )

@@ -9,6 +9,7 @@ service reads it with no configuration:
     AirportStore(create_object_graph("app")).by_iata("CDG").country.name   # 'France'
 
 """
+
 from microcosm_sqlite_airports.models import (
     DATASET,
     Airport,

@@ -5,6 +5,7 @@ It runs the way an application would: a graph with no `sqlite` configuration, th
 resolved by name through its `microcosm.sqlite` entry point, every answer read through Stores.
 
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -9,6 +9,7 @@ this package. Its sources are `sources/*.csv` beside the package, rebuilt with `
     AirportStore(graph).by_iata("CDG").country.name   # 'France'
 
 """
+
 from __future__ import annotations
 
 from importlib.resources import files
@@ -122,8 +123,16 @@ class AirportStore(Store[Airport]):
         Airport.subdivision,
         Airport.time_zone,
     )
-    SORTABLE = ("icao", "iata", "name", "city", "country_code", "latitude", "longitude",
-                "elevation_ft")
+    SORTABLE = (
+        "icao",
+        "iata",
+        "name",
+        "city",
+        "country_code",
+        "latitude",
+        "longitude",
+        "elevation_ft",
+    )
 
     def by_iata(self, code: str) -> Airport:
         """The airport with this IATA code, or `ModelNotFoundError`."""
