@@ -76,7 +76,7 @@ bench: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 FUZZ_CASES ?= 1000
 fuzz: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	HYPOTHESIS_PROFILE=fuzz FUZZ_CASES=$(FUZZ_CASES) $(call venv_python,$(RUN_PYTHON)) -m pytest \
-		-q -p no:cacheprovider --timeout=0 tests/build/test_roundtrip_properties.py \
+		-q -p no:cacheprovider --timeout=0 tests/building/test_roundtrip_properties.py \
 		tests/artifact/test_fuzz_artifacts.py
 
 # Not in CI: threads and forked processes reading for SOAK_SECONDS, every answer checked

@@ -21,7 +21,7 @@ import click
 from microcosm.api import create_object_graph, load_each, load_from_dict, load_from_environ
 
 from microcosm_sqlite.artifact.header import check_artifact
-from microcosm_sqlite.build import build_artifact, find_base
+from microcosm_sqlite.building import build_artifact, find_base
 from microcosm_sqlite.diffing import diff_artifacts, write_textconv
 from microcosm_sqlite.errors import BuildError, SQLiteError
 from microcosm_sqlite.formatting import json_text, plural

@@ -55,7 +55,7 @@ def sqlite_artifact(tmp_path_factory: pytest.TempPathFactory) -> ArtifactFactory
         source_dir: str | os.PathLike[str] | None = None,
         **options: Any,
     ) -> Path:
-        from microcosm_sqlite.build import build_artifact, build_from_rows
+        from microcosm_sqlite.building import build_artifact, build_from_rows
 
         if (rows is None) == (source_dir is None):
             raise TypeError("sqlite_artifact takes rows or source_dir=, one of the two")

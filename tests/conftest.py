@@ -16,7 +16,7 @@ from fixtures.tools import SOURCES
 from microcosm.api import create_object_graph, load_from_dict
 
 from microcosm_sqlite import dispose_sqlite_connections
-from microcosm_sqlite.build import build_artifact
+from microcosm_sqlite.building import build_artifact
 
 GraphMaker = Callable[..., Any]
 Builder = Callable[..., Path]

@@ -19,7 +19,7 @@ from fixtures.tools import SOURCES, alter, console_script, subprocess_env
 from sqlalchemy import Column, Integer, LargeBinary, String, Table
 
 from microcosm_sqlite import DataSet
-from microcosm_sqlite.build import build_artifact, build_from_rows
+from microcosm_sqlite.building import build_artifact, build_from_rows
 from microcosm_sqlite.cli import cli
 from microcosm_sqlite.diffing import diff_artifacts
 

@@ -18,7 +18,7 @@ from click.testing import Result
 from fixtures import library
 from fixtures.tools import MODELS, cli_runner, copy_sources, rows
 
-from microcosm_sqlite.build import build_artifact
+from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.cli import cli
 from microcosm_sqlite.diffing import diff_artifacts, write_textconv
 from microcosm_sqlite.errors import BuildError

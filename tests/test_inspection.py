@@ -22,7 +22,7 @@ from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, St
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifact.model_schema import schema_differences
-from microcosm_sqlite.build import build_artifact
+from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.errors import DataSetNotFoundError, DumpError, NotADatabaseError
 from microcosm_sqlite.inspection import (
     describe,

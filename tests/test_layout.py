@@ -14,7 +14,7 @@ ROOT = TESTS.parent
 
 
 def test_every_test_file_is_collected() -> None:
-    """No test file is skipped by collection rules (pytest's default skips dirs named `build`)."""
+    """No test file is skipped by collection rules, wherever it sits in tests/."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly"],
         cwd=ROOT,
@@ -29,7 +29,34 @@ def test_every_test_file_is_collected() -> None:
     assert on_disk - collected == set()
     assert {path.split("/")[1] for path in collected if path.count("/") > 1} >= {
         "artifact",
-        "build",
+        "building",
         "compat",
         "reading",
     }
+
+
+def test_no_path_has_a_component_named_build() -> None:
+    """Tools treat folders named `build` as output: none of ours is named so."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [path for path in tracked if "build" in path.split("/")[:-1]] == []
+
+
+def test_a_new_file_in_any_source_or_test_folder_is_not_ignored() -> None:
+    """A file dropped into any package or test folder shows up in `git status`."""
+    folders = {
+        path.parent
+        for root in (ROOT / "microcosm_sqlite", TESTS)
+        for path in root.rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    candidates = [str((folder / "test_new_file.py").relative_to(ROOT)) for folder in folders]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *candidates],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ignored.stdout.split() == []

@@ -16,7 +16,7 @@ import pytest
 from fixtures import library
 from fixtures.tools import MODELS, SOURCES, console_script, copy_sources, subprocess_env
 
-from microcosm_sqlite.build import build_artifact
+from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.cli import ProgressBar
 from microcosm_sqlite.errors import BuildError
 

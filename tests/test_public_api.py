@@ -16,7 +16,7 @@ import microcosm_sqlite
 # what users import from each public module: the names, not where the code behind them lives
 PUBLIC_API = {
     "microcosm_sqlite": ["DataSet", "DataSetBase", "Store", "dispose_sqlite_connections"],
-    "microcosm_sqlite.build": [
+    "microcosm_sqlite.building": [
         "BuildProgress",
         "BuildReport",
         "build_artifact",

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from fixtures import library
 from fixtures.tools import console_script, copy_sources
 
-from microcosm_sqlite.build import build_artifact
+from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.cli import cli
 
 

@@ -19,7 +19,7 @@ from typing import IO, Any
 from sqlalchemy import Table
 
 from microcosm_sqlite import compat
-from microcosm_sqlite.build.component import SQLiteBuilder as CoreBuilder
+from microcosm_sqlite.building.component import SQLiteBuilder as CoreBuilder
 
 OPTIONS = ("bulk_mode", "commit_on_insert", "delete_before_load")
 

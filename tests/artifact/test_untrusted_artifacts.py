@@ -24,7 +24,7 @@ from fixtures.tools import alter, graph_for, run_console_script
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifact.defences import LIMITS, MAX_VALUE_BYTES, time_bound
 from microcosm_sqlite.artifact.opening import open_artifact
-from microcosm_sqlite.build import build_artifact
+from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.errors import (
     BuildError,
     NotADatabaseError,

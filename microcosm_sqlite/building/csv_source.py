@@ -17,15 +17,15 @@ from typing import IO, Any
 
 from sqlalchemy.types import Float, String
 
-from microcosm_sqlite.build.conversion import (
+from microcosm_sqlite.building.conversion import (
     NUMBER_CHARACTERS,
     ColumnConverter,
     Fill,
     parse_float,
     parse_integer,
 )
-from microcosm_sqlite.build.problems import Problems
-from microcosm_sqlite.build.sources import HEADER_LINE, UNKNOWN_COLUMN, Batch, FileSource
+from microcosm_sqlite.building.problems import Problems
+from microcosm_sqlite.building.sources import HEADER_LINE, UNKNOWN_COLUMN, Batch, FileSource
 from microcosm_sqlite.errors import BuildInputError
 
 # the csv module's field size limit while reading: the largest a C long holds on every

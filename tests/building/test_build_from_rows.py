@@ -2,6 +2,7 @@
 `build_from_rows`: an artifact from rows held in Python, built, checked and located as the CLI's.
 
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ import pytest
 from fixtures import library
 from fixtures.tools import leftovers, rows
 
-from microcosm_sqlite.build import build_artifact, build_from_rows
+from microcosm_sqlite.building import build_artifact, build_from_rows
 from microcosm_sqlite.errors import BuildError
 from microcosm_sqlite.inspection import verify_artifact
 
@@ -68,7 +69,12 @@ def test_rows_build_a_sound_artifact_with_its_manifest(tmp_path: Path) -> None:
     ]
     books = {row[0]: row for row in rows(output, "books")}
     assert books["9780441478125"][3:9] == (
-        "fiction", "1969-03-01", "2024-01-02 03:04:05.000000", 9.99, None, '["hainish", "classic"]'
+        "fiction",
+        "1969-03-01",
+        "2024-01-02 03:04:05.000000",
+        9.99,
+        None,
+        '["hainish", "classic"]',
     )
     assert books["9780156439619"][-4:] == (0, "en", "main", None)
     connection = sqlite3.connect(output)
@@ -100,6 +106,7 @@ def test_rows_build_the_same_table_content_as_sources(tmp_path: Path) -> None:
 
 def test_any_iterable_of_rows_is_read_once(tmp_path: Path) -> None:
     """A generator works as a table's rows, so rows need not all be held in memory."""
+
     def generated() -> Iterator[dict[str, Any]]:
         for number in range(1, 10_001):
             yield {"id": number, "name": f"author {number}"}
@@ -148,10 +155,14 @@ def test_a_foreign_key_with_no_target_is_located_at_its_row(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("tables", "expected"),
     [
-        (dict(authors=AUTHORS),
-         "books: no rows for table 'books' (allow_missing=True builds it empty)"),
-        (dict(authors=AUTHORS, books=[], shelves=[]), "shelves: no table named 'shelves' in the"
-         " models (tables: authors, books)"),
+        (
+            dict(authors=AUTHORS),
+            "books: no rows for table 'books' (allow_missing=True builds it empty)",
+        ),
+        (
+            dict(authors=AUTHORS, books=[], shelves=[]),
+            "shelves: no table named 'shelves' in the models (tables: authors, books)",
+        ),
     ],
 )
 def test_tables_are_checked_against_the_models(

@@ -61,18 +61,18 @@ from microcosm_sqlite.artifact.files import (
     remove_temp,
     temp_path,
 )
-from microcosm_sqlite.build.problems import IN_THE_SOURCES, Problems, collecting
-from microcosm_sqlite.build.rows import RowsInput
-from microcosm_sqlite.build.schema import (
+from microcosm_sqlite.building.problems import IN_THE_SOURCES, Problems, collecting
+from microcosm_sqlite.building.rows import RowsInput
+from microcosm_sqlite.building.schema import (
     artifact_dialect,
     index_ddl,
     load_order,
     sorted_indexes,
     table_ddl,
 )
-from microcosm_sqlite.build.source_files import FileInput, collect_sources
-from microcosm_sqlite.build.sources import TableSource
-from microcosm_sqlite.build.writing import TableWriter
+from microcosm_sqlite.building.source_files import FileInput, collect_sources
+from microcosm_sqlite.building.sources import TableSource
+from microcosm_sqlite.building.writing import TableWriter
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural, size
 from microcosm_sqlite.manifest import (

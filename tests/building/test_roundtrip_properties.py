@@ -7,6 +7,7 @@ Examples per property: a modest number by default, many with HYPOTHESIS_PROFILE=
 changes no other test's settings; neither writes an example database into the checkout.
 
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from microcosm.api import create_object_graph, load_from_dict
 
 from microcosm_sqlite import dispose_sqlite_connections
-from microcosm_sqlite.build import build_artifact
+from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.errors import BuildError, BuildInputError, DumpError
 from microcosm_sqlite.inspection import dump_artifact
 
@@ -81,8 +82,11 @@ def short_texts() -> st.SearchStrategy[str]:
 
 def texts() -> st.SearchStrategy[str]:
     """Short awkward text, and long text (beyond the csv module's default field limit)."""
-    long = st.builds(lambda piece, times: piece * times, st.text(min_size=1, max_size=3),
-                     st.integers(min_value=1_000, max_value=70_000))
+    long = st.builds(
+        lambda piece, times: piece * times,
+        st.text(min_size=1, max_size=3),
+        st.integers(min_value=1_000, max_value=70_000),
+    )
     return st.one_of(short_texts(), long)
 
 
@@ -189,9 +193,11 @@ def write_csv(path: Path, rows: list[Row]) -> tuple[list[int], int | None]:
                 fields[COLUMNS.index("document")] = json.dumps(row["document"])
             lines.append(line)
             if bad_line is None and row["label"] is not None and has_surrogate(row["label"]):
-                before = row["label"][: next(
-                    index for index, c in enumerate(row["label"]) if "\ud800" <= c <= "\udfff"
-                )]
+                before = row["label"][
+                    : next(
+                        index for index, c in enumerate(row["label"]) if "\ud800" <= c <= "\udfff"
+                    )
+                ]
                 bad_line = line + line_breaks(",".join(fields[:3])) + line_breaks(before)
             writer.writerow(fields)
             line += line_breaks(",".join(fields)) + 1
@@ -232,7 +238,8 @@ def workspace() -> Iterator[Path]:
 def read_back(path: Path) -> list[Row]:
     """Every row through the models' types and a Store, in id order."""
     graph = create_object_graph(
-        "roundtrip-test", testing=True,
+        "roundtrip-test",
+        testing=True,
         loader=load_from_dict(sqlite=dict(paths=dict(roundtrip=str(path)))),
     )
     try:
@@ -247,7 +254,8 @@ def stored(path: Path) -> list[tuple[Any, ...]]:
     connection = sqlite3.connect(path)
     try:
         return connection.execute(
-            "SELECT " + ", ".join(f"{name}, typeof({name})" for name in COLUMNS)
+            "SELECT "
+            + ", ".join(f"{name}, typeof({name})" for name in COLUMNS)
             + " FROM items ORDER BY id"
         ).fetchall()
     finally:
@@ -296,8 +304,7 @@ def test_json_lines_build_and_read_back_or_say_where_they_are_refused(rows: list
         source = sources / "items.jsonl"
         lines = write_jsonl(source, rows)
         expected = {
-            (line, column) for line, row in zip(lines, rows, strict=True)
-            for column in refused(row)
+            (line, column) for line, row in zip(lines, rows, strict=True) for column in refused(row)
         }
         output = directory / "built.sqlite"
         try:
@@ -321,7 +328,8 @@ def test_csv_builds_and_reads_back_or_says_where_it_is_refused(rows: list[Row]) 
         source = sources / "items.csv"
         lines, bad_line = write_csv(source, rows)
         expected = {
-            (line, column) for line, row in zip(lines, rows, strict=True)
+            (line, column)
+            for line, row in zip(lines, rows, strict=True)
             for column in refused(row) - {"label"}
         }
         output = directory / "built.sqlite"

@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
-from microcosm_sqlite.build.conversion import ColumnConverter, Fill
-from microcosm_sqlite.build.problems import Problems
-from microcosm_sqlite.build.sources import BATCH_SIZE, Batch, ProgressCallback, TableSource
+from microcosm_sqlite.building.conversion import ColumnConverter, Fill
+from microcosm_sqlite.building.problems import Problems
+from microcosm_sqlite.building.sources import BATCH_SIZE, Batch, ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
 from microcosm_sqlite.manifest import TableReport
 

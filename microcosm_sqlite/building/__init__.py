@@ -11,13 +11,13 @@ checks of the finished file) are `microcosm_sqlite.artifact`'s.
 
 """
 
-from microcosm_sqlite.build.builder import (
+from microcosm_sqlite.building.builder import (
     BuildProgress,
     BuildReport,
     build_artifact,
     build_from_rows,
 )
-from microcosm_sqlite.build.schema import find_base
+from microcosm_sqlite.building.schema import find_base
 
 __all__ = [
     "BuildProgress",

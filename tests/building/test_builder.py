@@ -1,8 +1,9 @@
 """
-Tests for `microcosm_sqlite.build`: building artifacts from sources, atomically and
+Tests for `microcosm_sqlite.building`: building artifacts from sources, atomically and
 reproducibly, and the graph's `sqlite_builder`.
 
 """
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifact.files import remove_stale_temp_files, temp_path
-from microcosm_sqlite.build import build_artifact, find_base
-from microcosm_sqlite.build.schema import artifact_dialect, load_order, table_ddl
+from microcosm_sqlite.building import build_artifact, find_base
+from microcosm_sqlite.building.schema import artifact_dialect, load_order, table_ddl
 from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
 from microcosm_sqlite.manifest import (
     MANIFEST_TABLE,
@@ -108,7 +109,8 @@ def test_a_float_column_is_declared_double_on_every_sqlalchemy(built: Path) -> N
         value: Mapped[float]
 
     table = Table(
-        "floats", metadata,
+        "floats",
+        metadata,
         Column("id", Integer, primary_key=True),
         Column("generic", Float),
         Column("precise", Float(10)),
@@ -126,10 +128,9 @@ def test_a_float_column_is_declared_double_on_every_sqlalchemy(built: Path) -> N
 
     assert "rating DOUBLE," in declared
     assert "value DOUBLE NOT NULL" in table_ddl(Reading.__table__, artifact_dialect())
-    assert [line.strip().rstrip(",") for line in table_ddl(table, artifact_dialect())
-            .splitlines()[2:7]] == [
-        "generic DOUBLE", "precise DOUBLE", "double DOUBLE", "upper FLOAT", "real REAL"
-    ]
+    assert [
+        line.strip().rstrip(",") for line in table_ddl(table, artifact_dialect()).splitlines()[2:7]
+    ] == ["generic DOUBLE", "precise DOUBLE", "double DOUBLE", "upper FLOAT", "real REAL"]
 
 
 class RecordedProgress:
@@ -173,7 +174,8 @@ def test_the_artifact_is_ready_to_serve(built: Path) -> None:
         assert connection.execute("PRAGMA freelist_count").fetchone()[0] == 0
         assert connection.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0
         indexes = {
-            name for (name,) in connection.execute(
+            name
+            for (name,) in connection.execute(
                 "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
             )
         }
@@ -292,22 +294,28 @@ BAD_SOURCES: dict[str, tuple[str, str, list[str]]] = {
     "text longer than its column": (
         "authors.csv",
         "id,name,country\n1,A,FR\n2,B,FRANCE\n3,C,\n",
-        ["authors.csv:3: column 'country': 'FRANCE' is longer than 2 characters",
-         "books.jsonl:2: column 'author_id': 2 has no match in authors.id",
-         "books.jsonl:4: column 'author_id': 2 has no match in authors.id"],
+        [
+            "authors.csv:3: column 'country': 'FRANCE' is longer than 2 characters",
+            "books.jsonl:2: column 'author_id': 2 has no match in authors.id",
+            "books.jsonl:4: column 'author_id': 2 has no match in authors.id",
+        ],
     ),
     "value and foreign key with no match": (
         "authors.csv",
         "id,name,born\n1,A,\n3,C,\n4,D,someday\n",
-        ["authors.csv:4: column 'born': 'someday' is not an ISO 8601 date",
-         "books.jsonl:2: column 'author_id': 2 has no match in authors.id",
-         "books.jsonl:4: column 'author_id': 2 has no match in authors.id"],
+        [
+            "authors.csv:4: column 'born': 'someday' is not an ISO 8601 date",
+            "books.jsonl:2: column 'author_id': 2 has no match in authors.id",
+            "books.jsonl:4: column 'author_id': 2 has no match in authors.id",
+        ],
     ),
     "missing column": (
         "authors.csv",
         "id,born\n1,1900-01-01\n",
-        ["authors.csv:1: column 'name': missing column: the column is required:"
-         " not nullable and no default"],
+        [
+            "authors.csv:1: column 'name': missing column: the column is required:"
+            " not nullable and no default"
+        ],
     ),
     "unknown column": (
         "authors.csv",
@@ -322,8 +330,10 @@ BAD_SOURCES: dict[str, tuple[str, str, list[str]]] = {
     "foreign key with no target": (
         "authors.csv",
         "id,name\n1,Le Guin\n3,Szymborska\n",
-        ["books.jsonl:2: column 'author_id': 2 has no match in authors.id",
-         "books.jsonl:4: column 'author_id': 2 has no match in authors.id"],
+        [
+            "books.jsonl:2: column 'author_id': 2 has no match in authors.id",
+            "books.jsonl:4: column 'author_id': 2 has no match in authors.id",
+        ],
     ),
     "malformed CSV": (
         "authors.csv",
@@ -589,13 +599,11 @@ def test_the_graph_builder_reports_bad_values_and_foreign_keys_together(
     writable: Any,
 ) -> None:
     """One load reports a bad value and a foreign key with no match, not one per round."""
-    books = BOOKS_CSV + '2,Labyrinths,9,fiction,1962-01-01,2024-01-01T00:00:00,\n'
+    books = BOOKS_CSV + "2,Labyrinths,9,fiction,1962-01-01,2024-01-01T00:00:00,\n"
     authors = AUTHORS_CSV + "3,Szymborska,someday,yes,\n"
 
     with pytest.raises(BuildError) as raised:
-        writable.sqlite_builder.csv(Author, Book).build(
-            io.StringIO(authors), io.StringIO(books)
-        )
+        writable.sqlite_builder.csv(Author, Book).build(io.StringIO(authors), io.StringIO(books))
 
     assert [str(problem) for problem in raised.value.problems] == [
         "<authors.csv>:4: column 'born': 'someday' is not an ISO 8601 date",

@@ -25,8 +25,8 @@ from typing import IO, Any, ClassVar, NamedTuple
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
 
-from microcosm_sqlite.build.conversion import ColumnConverter, Fill, fill_for
-from microcosm_sqlite.build.problems import Problems
+from microcosm_sqlite.building.conversion import ColumnConverter, Fill, fill_for
+from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.errors import BuildInputError
 
 # the line that problems with a CSV header (or with a whole file) point at

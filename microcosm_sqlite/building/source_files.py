@@ -17,10 +17,10 @@ from typing import IO, Literal
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
-from microcosm_sqlite.build.csv_source import CsvSource
-from microcosm_sqlite.build.jsonl_source import JsonLinesSource
-from microcosm_sqlite.build.problems import Problems
-from microcosm_sqlite.build.sources import FileSource
+from microcosm_sqlite.building.csv_source import CsvSource
+from microcosm_sqlite.building.jsonl_source import JsonLinesSource
+from microcosm_sqlite.building.problems import Problems
+from microcosm_sqlite.building.sources import FileSource
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.manifest import TableReport, file_sha256
 

@@ -17,9 +17,9 @@ from typing import IO, Any
 
 from sqlalchemy import Table
 
-from microcosm_sqlite.build.problems import Problems
-from microcosm_sqlite.build.source_files import SourceFormat, open_source
-from microcosm_sqlite.build.writing import write_sources
+from microcosm_sqlite.building.problems import Problems
+from microcosm_sqlite.building.source_files import SourceFormat, open_source
+from microcosm_sqlite.building.writing import write_sources
 from microcosm_sqlite.formatting import plural
 
 

@@ -13,9 +13,9 @@ import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from microcosm_sqlite.build.conversion import Fill
-from microcosm_sqlite.build.problems import Problems
-from microcosm_sqlite.build.sources import UNKNOWN_COLUMN, Batch, FileSource
+from microcosm_sqlite.building.conversion import Fill
+from microcosm_sqlite.building.problems import Problems
+from microcosm_sqlite.building.sources import UNKNOWN_COLUMN, Batch, FileSource
 from microcosm_sqlite.errors import BuildInputError
 
 # plans kept per set of keys, so lines agreeing on their keys work out their fills once

@@ -27,9 +27,9 @@ from sqlalchemy import Table
 
 from microcosm_sqlite.artifact.contents import quote
 from microcosm_sqlite.artifact.defences import MAX_VALUE_BYTES
-from microcosm_sqlite.build.problems import DiscardedProblems, Problems, collecting
-from microcosm_sqlite.build.schema import load_order, server_defaults
-from microcosm_sqlite.build.sources import ProgressCallback, TableSource
+from microcosm_sqlite.building.problems import DiscardedProblems, Problems, collecting
+from microcosm_sqlite.building.schema import load_order, server_defaults
+from microcosm_sqlite.building.sources import ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
 from microcosm_sqlite.formatting import plural, size
 

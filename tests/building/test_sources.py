@@ -1,8 +1,9 @@
 """
-Tests for the build's sources (`microcosm_sqlite.build`): reading CSV and JSON Lines,
+Tests for the build's sources (`microcosm_sqlite.building`): reading CSV and JSON Lines,
 converting values, locating bad rows.
 
 """
+
 from __future__ import annotations
 
 import io
@@ -32,22 +33,22 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from microcosm_sqlite.build.conversion import ColumnConverter, text_parser
-from microcosm_sqlite.build.problems import Problems, TooManyProblems
-from microcosm_sqlite.build.source_files import find_sources, open_source
+from microcosm_sqlite.building.conversion import ColumnConverter, text_parser
+from microcosm_sqlite.building.problems import Problems, TooManyProblems
+from microcosm_sqlite.building.source_files import find_sources, open_source
 from microcosm_sqlite.errors import BuildInputError
 
 DIALECT = sqlite.dialect()
 BOOK_HEADER = "isbn,title,author_id,genre,published,added_at,price,rating,tags,in_print,pages"
 BOOK_ROW = (
-    '9780441478125,The Left Hand,1,fiction,1969-03-01,2024-01-02T03:04:05.5,9.99,4.5,'
+    "9780441478125,The Left Hand,1,fiction,1969-03-01,2024-01-02T03:04:05.5,9.99,4.5,"
     '"[""a"", 1]",yes,304'
 )
 
 
-def read(table: Table, content: str, format: str = "csv", **options: Any) -> tuple[
-    list[tuple[int, tuple[Any, ...]]], list[str]
-]:
+def read(
+    table: Table, content: str, format: str = "csv", **options: Any
+) -> tuple[list[tuple[int, tuple[Any, ...]]], list[str]]:
     """Rows (with lines) and problem lines from a source held in a string."""
     problems = Problems(limit=100)
     source = open_source(
@@ -143,8 +144,9 @@ def test_text_that_does_not_convert_says_why(
         converter(model, column).from_text(given)
 
 
-@pytest.mark.parametrize("type_", [Float(), Double(), FLOAT(), REAL(), Float(asdecimal=True)],
-                         ids=repr)
+@pytest.mark.parametrize(
+    "type_", [Float(), Double(), FLOAT(), REAL(), Float(asdecimal=True)], ids=repr
+)
 def test_text_for_a_float_column_is_read_as_a_float_on_every_sqlalchemy(type_: Any) -> None:
     """Every float type reads its text as a float, not a Decimal (SQLAlchemy 2.0 files `Float`,
     its `Mapped[float]`, under `Numeric`), and refuses what overflows a float alike."""
@@ -215,9 +217,7 @@ def test_numbers_and_lengths_are_checked_in_both_ways_through_a_csv(
 def test_numbers_and_text_that_fit_read_the_same_inline_and_carefully() -> None:
     """Signed, fractional and exponent numbers and text at its declared length pass inline,
     with the values the careful conversion gives."""
-    content = (
-        f"{CHECKED_HEADER}\n1,-12,-1.5e-3,-0.25,FR,Wła\n2,+3,.5,7.,,abc\n3,0,2E3,1e2,x,ab\n"
-    )
+    content = f"{CHECKED_HEADER}\n1,-12,-1.5e-3,-0.25,FR,Wła\n2,+3,.5,7.,,abc\n3,0,2E3,1e2,x,ab\n"
     converters = [ColumnConverter(column, DIALECT) for column in CHECKED.columns]
 
     rows, problems = read(CHECKED, content)
@@ -389,7 +389,8 @@ def test_columns_left_out_take_their_defaults() -> None:
 def test_a_server_default_applies_as_sqlite_evaluates_it() -> None:
     """A column with only a server_default takes the value SQLite gave it."""
     table = Table(
-        "things", MetaData(),
+        "things",
+        MetaData(),
         Column("id", Integer, primary_key=True),
         Column("kind", String, nullable=False, server_default="plain"),
     )
@@ -538,14 +539,12 @@ def test_a_surrogate_pair_escaped_in_json_lines_is_one_character() -> None:
     rows, problems = read(CHECKED, '{"id": 1, "name": "\\ud83d\\ude00"}\n', "jsonl")
 
     assert problems == []
-    assert rows[0][1][5] == "\U0001F600"
+    assert rows[0][1][5] == "\U0001f600"
 
 
 @pytest.mark.parametrize("format", ["csv", "jsonl"])
 @pytest.mark.parametrize("bad_line", [3, 15_001])
-def test_not_utf8_is_reported_on_its_own_line(
-    tmp_path: Path, format: str, bad_line: int
-) -> None:
+def test_not_utf8_is_reported_on_its_own_line(tmp_path: Path, format: str, bad_line: int) -> None:
     """Invalid UTF-8 is reported on the line that holds it, however far into the file."""
     path = tmp_path / f"authors.{format}"
     if format == "csv":
