@@ -158,7 +158,7 @@ def artifact_for(path: Path | None, dataset: str | None, graph: Any) -> Path:
         raise click.UsageError("give PATH, or --dataset NAME")
     try:
         resolved = graph.sqlite.resolve(dataset)
-        check_artifact(resolved)
+        check_artifact(resolved.path, resolved.context())
     except SQLiteError as error:
         fail(error)
     return Path(resolved.path)
@@ -454,7 +454,7 @@ def fetch(target: str, quiet: bool, verbose: bool) -> None:
             resolved = graph.sqlite.resolver.fetch(located, progress)
         else:
             resolved = graph.sqlite.fetch(target, progress)
-        check_artifact(resolved)
+        check_artifact(resolved.path, resolved.context())
     except SQLiteError as error:
         fail(error)
     if resolved.url is None:

@@ -34,12 +34,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
+from microcosm_sqlite._error_mapping import not_utf8, translate_error
 from microcosm_sqlite._sqla_internals import fast_path_available
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.artifact.opening import read_only_uri
-from microcosm_sqlite.artifact.sqlite_errors import not_utf8, translate_error
 from microcosm_sqlite.errors import (
     NotADatabaseError,
     ReadOnlyDataSetError,
@@ -128,7 +128,7 @@ class DataSetEngine:
 
     def context(self) -> dict[str, str]:
         """Keyword context for errors about this data set."""
-        return dict(dataset=self.dataset, path=self.path, origin=self.resolved.origin)
+        return self.resolved.context()
 
     def session(self) -> Session:
         """This thread's session: threads never share a connection."""
@@ -348,7 +348,7 @@ class ReadOnlyEngine(DataSetEngine):
         # rows straight into instances (`microcosm_sqlite.reading`), where SQLAlchemy allows it
         self.fast_path = options.fast_path and fast_path_available()
         # first: a path with no ready artifact fails before anything is set up
-        version = check_artifact(resolved)
+        version = check_artifact(resolved.path, resolved.context())
         super().__init__(resolved, options)
         # read-only files are read one version at a time (see the module's docstring)
         self.follows_replacements = not resolved.in_memory
@@ -371,7 +371,7 @@ class ReadOnlyEngine(DataSetEngine):
                 return  # another thread just looked
             if FileVersion.at(self.path) != self.version:
                 self._next_check = 0.0
-                current = check_artifact(self.resolved)
+                current = check_artifact(self.path, self.context())
                 if current != self.version:
                     # connections of the old file go: idle ones now, those in use as their
                     # threads move

@@ -41,6 +41,10 @@ class ResolvedPath:
     shipped: bool = False
     url: str | None = None
 
+    def context(self) -> dict[str, str]:
+        """Keyword context for errors about this data set: its name, path and origin."""
+        return {"dataset": self.dataset, "path": self.path, "origin": self.origin}
+
     @property
     def in_memory(self) -> bool:
         """Whether the path is SQLite's in-memory database (writable mode only)."""

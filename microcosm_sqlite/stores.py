@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite import compat
-from microcosm_sqlite.artifact.sqlite_errors import translate_error
+from microcosm_sqlite._error_mapping import translate_error
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (

@@ -435,7 +435,7 @@ def check_corrupt_output(command: str, stderr: str, corrupt: Path) -> None:
         assert lines[-1] == f"Error: {corrupt}: 1 problem found"
     else:
         assert len(lines) == 1
-        assert lines[0].startswith(f"Error: data set 'corrupt' at {corrupt} ")
+        assert lines[0].startswith(f"Error: data set 'corrupt' at {corrupt}: ")
         assert "the file is corrupt: database disk image is malformed" in lines[0]
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
-from microcosm_sqlite.paths import ResolvedPath
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
@@ -46,7 +47,7 @@ class FileVersion:
             return None
 
 
-def check_artifact(resolved: ResolvedPath) -> FileVersion:
+def check_artifact(location: str, context: Mapping[str, Any]) -> FileVersion:
     """
     Fail early, with the data set named, on anything that is not a ready SQLite artifact.
 
@@ -54,8 +55,7 @@ def check_artifact(resolved: ResolvedPath) -> FileVersion:
     not a regular file, unreadable) or `NotADatabaseError` (not SQLite, or in WAL mode).
 
     """
-    path = Path(resolved.path)
-    context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
+    path = Path(location)
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError) as error:

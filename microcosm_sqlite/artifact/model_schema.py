@@ -14,7 +14,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from microcosm_sqlite.artifact.contents import columns_of, data_tables
-from microcosm_sqlite.building.schema import artifact_dialect
+from microcosm_sqlite.artifact.dialect import artifact_dialect
 
 # typed as Any first: SQLAlchemy 2.0 leaves the dialect's constructor untyped
 new_sqlite_dialect: Any = sqlite_dialect.dialect

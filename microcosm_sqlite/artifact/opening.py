@@ -15,12 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from microcosm_sqlite._error_mapping import translate_error
 from microcosm_sqlite.artifact.contents import unexpected_objects
 from microcosm_sqlite.artifact.defences import harden, time_bound
 from microcosm_sqlite.artifact.header import check_artifact
-from microcosm_sqlite.artifact.sqlite_errors import translate_error
 from microcosm_sqlite.errors import UntrustedArtifactError
-from microcosm_sqlite.paths import ResolvedPath
 
 # how long reading a file's schema may take: any artifact's takes milliseconds
 SCHEMA_SECONDS = 10.0
@@ -37,7 +36,7 @@ def open_artifact(
     path: str | os.PathLike[str], refuse_unexpected: bool = True
 ) -> Iterator[sqlite3.Connection]:
     """
-    A read-only, defended connection to an artifact found at a path given on the command line.
+    A read-only, defended connection to the artifact at a path, for the tools.
 
     Raises `DataSetNotFoundError` or `NotADatabaseError` when the path holds no artifact,
     `UntrustedArtifactError` when its schema holds views, triggers or virtual tables (unless
@@ -47,9 +46,8 @@ def open_artifact(
 
     """
     location = os.fspath(path)
-    resolved = ResolvedPath(Path(location).stem, location, "the command line")
-    check_artifact(resolved)
-    context = dict(dataset=resolved.dataset, path=resolved.path, origin=resolved.origin)
+    context = {"dataset": Path(location).stem, "path": location}
+    check_artifact(location, context)
     try:
         connection = sqlite3.connect(read_only_uri(location, immutable=False), uri=True)
     except sqlite3.DatabaseError as error:

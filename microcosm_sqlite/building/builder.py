@@ -51,6 +51,7 @@ from sqlalchemy.engine import Dialect
 
 from microcosm_sqlite.artifact.checks import foreign_key_problems, integrity_problems
 from microcosm_sqlite.artifact.defences import MAX_VALUE_BYTES
+from microcosm_sqlite.artifact.dialect import artifact_dialect
 from microcosm_sqlite.artifact.files import (
     cannot_write,
     create_empty,
@@ -64,7 +65,6 @@ from microcosm_sqlite.artifact.files import (
 from microcosm_sqlite.building.problems import IN_THE_SOURCES, Problems, collecting
 from microcosm_sqlite.building.rows import RowsInput
 from microcosm_sqlite.building.schema import (
-    artifact_dialect,
     index_ddl,
     load_order,
     sorted_indexes,

@@ -2,9 +2,8 @@
 The data set's schema as a build writes it: which models, in which order, with which DDL.
 
 `find_base` turns `package.module[:Base]` (what `build` and `verify --models` take) into the
-data set base; `load_order` puts tables after the tables they reference; the artifact dialect
-declares JSON columns with TEXT affinity and floats as `DOUBLE`, the same on every SQLAlchemy
-we support, so a build's bytes do not depend on the version.
+data set base; `load_order` puts tables after the tables they reference; the DDL is written in
+the artifact's dialect (`microcosm_sqlite.artifact.dialect`).
 
 """
 
@@ -18,8 +17,6 @@ from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Index, MetaData, Table
-from sqlalchemy.dialects.sqlite.base import SQLiteTypeCompiler
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -133,46 +130,8 @@ def load_order(tables: Iterable[Table]) -> list[Table]:
 # --- the schema -----------------------------------------------------------------------------
 
 
-# How artifacts declare JSON columns. SQLite's affinity comes from the declared name: plain
-# `JSON` has NUMERIC affinity, which turns a document such as `123456789012345678901234567890`
-# or `-0.0` into a number and changes it; a name holding `TEXT` has TEXT affinity, which
-# stores the document as the text it is. Artifacts built by 3.0.0 declare `JSON`.
-JSON_DECLARED_TYPE = "JSON TEXT"
-
-# How artifacts declare a generic `Float` column. `Mapped[float]` is `Float()` under
-# SQLAlchemy 2.0 and `Double()` under 2.1, which SQLite spells `FLOAT` and `DOUBLE`: the same
-# REAL affinity and Python float. One name keeps the bytes of a build the same on either
-# version; `DOUBLE` is what 2.1 wrote already. The uppercase `FLOAT` type still says `FLOAT`.
-FLOAT_DECLARED_TYPE = "DOUBLE"
-
-
-class ArtifactTypeCompiler(SQLiteTypeCompiler):
-    """SQLite's type names, but JSON columns declared with TEXT affinity, floats as `DOUBLE`."""
-
-    def visit_JSON(self, type_: Any, **kw: Any) -> str:
-        """`JSON TEXT`: TEXT affinity keeps a document the text it is."""
-        return JSON_DECLARED_TYPE
-
-    def visit_float(self, type_: Any, **kw: Any) -> str:
-        """`DOUBLE` for a generic float, as SQLAlchemy 2.1 spells it."""
-        return FLOAT_DECLARED_TYPE
-
-
-class ArtifactDialect(SQLiteDialect_pysqlite):
-    """The SQLite dialect that writes an artifact's schema."""
-
-    type_compiler_cls = ArtifactTypeCompiler
-
-
-# typed as Any first: SQLAlchemy 2.0 leaves these constructors untyped
-new_artifact_dialect: Any = ArtifactDialect
+# typed as Any first: SQLAlchemy 2.0 leaves the constructor untyped
 new_create_index: Any = CreateIndex
-
-
-def artifact_dialect() -> Dialect:
-    """The dialect whose DDL the build writes, and that `verify` compares types with."""
-    dialect: Dialect = new_artifact_dialect()
-    return dialect
 
 
 def table_ddl(table: Table, dialect: Dialect) -> str:
