@@ -68,8 +68,7 @@ def test_a_file_that_is_not_an_artifact_is_a_one_line_error(tmp_path: Path) -> N
 
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        f"Error: data set 'notes' at {notes}:"
-        " the file is not a SQLite database"
+        f"Error: data set 'notes' at {notes}: the file is not a SQLite database"
     ]
 
 
