@@ -10,7 +10,6 @@ so two graphs can map one name to two files in the same process.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,8 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from microcosm_sqlite._legacy import LegacyAttribute, legacy
 from microcosm_sqlite._sqla_internals import STATE_ATTR, names_present
-from microcosm_sqlite.compat import bases as compat_bases
 from microcosm_sqlite.engines import DataSetEngine
 from microcosm_sqlite.reading.sessions import DeferredState, copy_state
 
@@ -55,9 +54,9 @@ class DataSetBase:
     metadata: ClassVar[MetaData]
 
     if not TYPE_CHECKING:  # so models may still name a column `session` or `local`
-        # 2.x's class attributes, deprecated (see microcosm_sqlite.compat.bases)
-        session = compat_bases.ContextSession()
-        local = compat_bases.ThreadNamespace()
+        # 2.x's class attributes, deprecated (answered by microcosm_sqlite.compat)
+        session = LegacyAttribute("Base.session")
+        local = LegacyAttribute("Base.local")
 
     def __init_subclass__(cls, dataset: str | None = None, **kwargs: Any) -> None:
         if dataset is not None:
@@ -131,13 +130,8 @@ class DataSetBase:
     @classmethod
     def resolve(cls) -> type[Any]:
         """Deprecated (2.x): the data set's base; 3.x bases hold no engine to resolve."""
-        warnings.warn(
-            "Base.resolve() is deprecated; use Base.engine_for(graph) or Base.new_context(graph)"
-            " (see UPGRADING.md)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return next(klass for klass in cls.__mro__ if "__dataset__" in vars(klass))
+        base: type[Any] = legacy("Base.resolve()")(cls)
+        return base
 
     @classmethod
     def dispose(cls, graph: Any) -> None:

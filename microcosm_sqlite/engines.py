@@ -20,7 +20,6 @@ import os
 import sqlite3
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from microcosm_sqlite._error_mapping import not_utf8, translate_error
+from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite._sqla_internals import fast_path_available
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
@@ -251,13 +251,8 @@ class DataSetEngine:
 
     def __iter__(self) -> Iterator[Any]:
         """2.x's `engine, Session = graph.sqlite(name)`, deprecated (see UPGRADING.md)."""
-        warnings.warn(
-            "unpacking graph.sqlite(name) is deprecated; use its .engine and .new_session()"
-            " (see UPGRADING.md)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return iter((self.engine, self.sessionmaker))
+        unpacked: Iterator[Any] = legacy("engine, Session = graph.sqlite(name)")(self)
+        return unpacked
 
     def dispose(self) -> None:
         """Close this process's connections; the next read opens new ones, on the file there now."""

@@ -14,7 +14,7 @@ from microcosm.api import defaults, typed
 from microcosm.config.types import boolean
 from microcosm_logging.decorators import logger
 
-from microcosm_sqlite import compat
+from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite.engines import DataSetEngine, EngineOptions, ReadOnlyEngine, WritableEngine
 from microcosm_sqlite.health import check_data_sets
 from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
@@ -66,17 +66,19 @@ class SQLiteBindFactory:
 
     # 2.x's names, deprecated (see microcosm_sqlite.compat)
     def __setitem__(self, name: str, path: str) -> None:
-        compat.register_path(self, name, path)
+        legacy("graph.sqlite[name] = path")(self, name, path)
 
     @property
     def paths(self) -> dict[str, str]:
         """2.x's `graph.sqlite.paths`, deprecated: configured name -> path."""
-        return compat.configured_paths(self)
+        paths: dict[str, str] = legacy("graph.sqlite.paths")(self)
+        return paths
 
     @property
     def datasets(self) -> dict[str, DataSetEngine]:
         """2.x's `graph.sqlite.datasets`, deprecated: the opened engines by name."""
-        return compat.opened_datasets(self)
+        datasets: dict[str, DataSetEngine] = legacy("graph.sqlite.datasets")(self)
+        return datasets
 
     def resolve(self, name: str) -> ResolvedPath:
         """The path for a name and its origin, logged once per graph."""

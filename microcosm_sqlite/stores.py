@@ -20,8 +20,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Mapper, Session
 
-from microcosm_sqlite import compat
 from microcosm_sqlite._error_mapping import translate_error
+from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (
@@ -42,9 +42,9 @@ ModelT = TypeVar("ModelT")
 
 
 def __getattr__(name: str) -> Any:
-    """2.x's `GetOrCreateSession` and `get_session`, deprecated, live in `compat`."""
+    """2.x's `GetOrCreateSession` and `get_session`, deprecated, answered by `compat`."""
     if name in ("GetOrCreateSession", "get_session"):
-        return getattr(compat, name)
+        return legacy(f"microcosm_sqlite.stores.{name}")()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -74,15 +74,15 @@ class Store(Generic[ModelT]):
     batch_size = 1000
 
     def __init__(self, graph: Any = None, get_session: Any = None) -> None:
-        if get_session is not None or isinstance(graph, compat.GetOrCreateSession):
-            graph = compat.store_graph(graph, get_session)  # 2.x call styles, deprecated
+        if get_session is not None or getattr(type(graph), "legacy_session_source", False):
+            graph = legacy("Store(get_session=...)")(graph, get_session)  # 2.x, deprecated
         self.graph = graph
 
     @property
     def session(self) -> Session:
         """Deprecated (2.x): the session this store reads through; Store calls need none."""
-        compat.deprecated("Store.session", "call the store's methods, or use Base.new_context")
-        return compat.store_session(self)
+        session: Session = legacy("Store.session")(self)
+        return session
 
     # --- reads ---------------------------------------------------------------------------
 

@@ -15,27 +15,30 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from microcosm_sqlite import compat, dataset
+from microcosm_sqlite._legacy import answers
 
 # data set name -> 2.x's per-thread namespace, which 3.x never fills
 _locals: dict[str, threading.local] = {}
 _locals_lock = threading.Lock()
 
 
-class ContextSession:
+@answers("Base.session")
+def context_session(base: type[Any]) -> Session | None:
     """`Base.session`: the session of the context open for the data set here, else None."""
+    compat.deprecated(
+        "Base.session", "use `with Base.new_context(graph) as session:`", stacklevel=4
+    )
+    return dataset.context_session(base.__dataset__)
 
-    def __get__(self, instance: object, owner: type[Any]) -> Session | None:
-        compat.deprecated("Base.session", "use `with Base.new_context(graph) as session:`")
-        return dataset.context_session(owner.__dataset__)
 
-
-class ThreadNamespace:
+@answers("Base.local")
+def thread_namespace(base: type[Any]) -> threading.local:
     """`Base.local`: the data set's per-thread namespace, as in 2.x; 3.x stores nothing there."""
-
-    def __get__(self, instance: object, owner: type[Any]) -> threading.local:
-        compat.deprecated(
-            "Base.local", "the graph keeps a session per thread: call Store(graph) methods"
-        )
-        name: str = owner.__dataset__
-        with _locals_lock:
-            return _locals.setdefault(name, threading.local())
+    compat.deprecated(
+        "Base.local",
+        "the graph keeps a session per thread: call Store(graph) methods",
+        stacklevel=4,
+    )
+    name: str = base.__dataset__
+    with _locals_lock:
+        return _locals.setdefault(name, threading.local())
