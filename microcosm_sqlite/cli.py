@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from microcosm.api import create_object_graph, load_each, load_from_dict, load_from_environ
 
+from microcosm_sqlite.artifact.digest import file_sha256
 from microcosm_sqlite.artifact.header import check_artifact
 from microcosm_sqlite.building import build_artifact, find_base
 from microcosm_sqlite.diffing import diff_artifacts, write_textconv
@@ -35,7 +36,7 @@ from microcosm_sqlite.inspection import (
     verify_artifact,
 )
 from microcosm_sqlite.paths import ResolvedPath
-from microcosm_sqlite.remote import file_sha256, is_remote
+from microcosm_sqlite.remote import is_remote
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 MANIFEST_TABLE = "_microcosm_manifest"
 MANIFEST_VERSION = "1"
@@ -96,12 +95,3 @@ def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int]:
         if key.startswith("table.") and key.endswith(".rows"):
             counts[key[len("table.") : -len(".rows")]] = int(value)
     return counts
-
-
-def file_sha256(path: Path) -> str:
-    """The file's sha256 as hex, read in chunks so large artifacts stay out of memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -10,7 +10,6 @@ name: opening it needs neither the network nor fsspec. Only a download imports f
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -24,6 +23,7 @@ from errno import EDQUOT, EFBIG, ENOSPC
 from pathlib import Path
 from typing import Any, Protocol
 
+from microcosm_sqlite.artifact.digest import file_sha256
 from microcosm_sqlite.errors import (
     ArtifactCacheError,
     DownloadError,
@@ -63,15 +63,6 @@ def default_cache_dir() -> Path:
         return Path.home() / "Library" / "Caches" / CACHE_NAME
     base = os.environ.get("XDG_CACHE_HOME", "")
     return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / CACHE_NAME
-
-
-def file_sha256(path: str | Path) -> str:
-    """A file's sha256, read in chunks: what `build` and `inspect` print for pinning."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
