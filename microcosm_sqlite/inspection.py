@@ -38,16 +38,16 @@ from microcosm_sqlite.artifact.contents import (
     quote,
     unexpected_objects,
 )
-from microcosm_sqlite.artifact.model_schema import schema_differences
-from microcosm_sqlite.artifact.opening import open_artifact
-from microcosm_sqlite.errors import DumpError
-from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
-from microcosm_sqlite.manifest import (
+from microcosm_sqlite.artifact.manifest import (
     MANIFEST_TABLE,
     manifest_tables,
     read_manifest,
     schema_fingerprint,
 )
+from microcosm_sqlite.artifact.model_schema import schema_differences
+from microcosm_sqlite.artifact.opening import open_artifact
+from microcosm_sqlite.errors import DumpError
+from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
 
 DumpFormat = Literal["csv", "jsonl"]
 DUMP_FORMATS: tuple[DumpFormat, ...] = ("csv", "jsonl")

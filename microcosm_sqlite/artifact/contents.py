@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from microcosm_sqlite.manifest import MANIFEST_TABLE
+from microcosm_sqlite.artifact.manifest import MANIFEST_TABLE
 
 # whether a schema row's statement makes a virtual table: SQLite stores its first words upper
 # case, and the text is never decoded, so a damaged schema fails no sooner than SQLite does

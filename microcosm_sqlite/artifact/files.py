@@ -20,8 +20,8 @@ from pathlib import Path
 
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.header import SQLITE_MAGIC
+from microcosm_sqlite.artifact.manifest import MANIFEST_TABLE
 from microcosm_sqlite.artifact.opening import read_only_uri
-from microcosm_sqlite.manifest import MANIFEST_TABLE
 
 logger = logging.getLogger(__name__)
 

@@ -62,6 +62,12 @@ from microcosm_sqlite.artifact.files import (
     remove_temp,
     temp_path,
 )
+from microcosm_sqlite.artifact.manifest import (
+    TableReport,
+    manifest_entries,
+    schema_fingerprint,
+    write_manifest,
+)
 from microcosm_sqlite.building.problems import IN_THE_SOURCES, Problems, collecting
 from microcosm_sqlite.building.rows import RowsInput
 from microcosm_sqlite.building.schema import (
@@ -75,12 +81,6 @@ from microcosm_sqlite.building.sources import TableSource
 from microcosm_sqlite.building.writing import TableWriter
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural, size
-from microcosm_sqlite.manifest import (
-    TableReport,
-    manifest_entries,
-    schema_fingerprint,
-    write_manifest,
-)
 
 logger = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
+from microcosm_sqlite.artifact.manifest import TableReport
 from microcosm_sqlite.building.conversion import ColumnConverter, Fill
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import BATCH_SIZE, Batch, ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
-from microcosm_sqlite.manifest import TableReport
 
 # what sqlite3 binds: a stored value of any other type is refused at its row
 BINDABLE = (int, float, str, bytes)

@@ -18,12 +18,12 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
 from microcosm_sqlite.artifact.digest import file_sha256
+from microcosm_sqlite.artifact.manifest import TableReport
 from microcosm_sqlite.building.csv_source import CsvSource
 from microcosm_sqlite.building.jsonl_source import JsonLinesSource
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import FileSource
 from microcosm_sqlite.errors import BuildError, BuildInputError
-from microcosm_sqlite.manifest import TableReport
 
 SourceFormat = Literal["csv", "jsonl"]
 SOURCE_FORMATS: tuple[SourceFormat, ...] = ("csv", "jsonl")

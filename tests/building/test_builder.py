@@ -38,15 +38,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifact.dialect import artifact_dialect
 from microcosm_sqlite.artifact.files import remove_stale_temp_files, temp_path
-from microcosm_sqlite.building import build_artifact, find_base
-from microcosm_sqlite.building.schema import load_order, table_ddl
-from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
-from microcosm_sqlite.manifest import (
+from microcosm_sqlite.artifact.manifest import (
     MANIFEST_TABLE,
     library_version,
     read_manifest,
     schema_fingerprint,
 )
+from microcosm_sqlite.building import build_artifact, find_base
+from microcosm_sqlite.building.schema import load_order, table_ddl
+from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
 
 
 def failing_build(sources: Path, output: Path, **options: Any) -> list[str]:

@@ -464,7 +464,7 @@ def test_json_columns_are_declared_with_text_affinity(built: Path) -> None:
     assert verify_artifact(built, library.Base) == []
 
 
-LEGACY = Path(__file__).parent / "fixtures" / "legacy" / "library-3.0.0.sqlite"
+LEGACY = Path(__file__).parents[1] / "fixtures" / "legacy" / "library-3.0.0.sqlite"
 
 
 def test_an_artifact_of_3_0_0_still_reads_verifies_and_dumps(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from operator import itemgetter
 from typing import IO, Any, Literal
 
 from microcosm_sqlite.artifact.contents import ColumnInfo, columns_of, data_tables, quote
+from microcosm_sqlite.artifact.manifest import MANIFEST_TABLE, read_manifest
 from microcosm_sqlite.artifact.opening import open_artifact
 from microcosm_sqlite.formatting import json_text, number, plural, unescape_json
 from microcosm_sqlite.inspection import (
@@ -43,7 +44,6 @@ from microcosm_sqlite.inspection import (
     foreign_keys_of,
     indexes_of,
 )
-from microcosm_sqlite.manifest import MANIFEST_TABLE, read_manifest
 
 Operation = Literal["added", "removed", "changed"]
 # how each operation starts a line of the text diff, as diff(1) marks lines

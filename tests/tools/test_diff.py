@@ -21,7 +21,7 @@ from sqlalchemy import Column, Integer, LargeBinary, String, Table
 from microcosm_sqlite import DataSet
 from microcosm_sqlite.building import build_artifact, build_from_rows
 from microcosm_sqlite.cli import cli
-from microcosm_sqlite.diffing import diff_artifacts
+from microcosm_sqlite.tools.diff import diff_artifacts
 
 Base: Any = DataSet.create("diffed")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "microcosm-sqlite"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "datasets/airports/src/microcosm_sqlite_airports/airports.sqlite"
 
 MODELS = """

@@ -23,7 +23,6 @@ from microcosm.api import create_object_graph, load_each, load_from_dict, load_f
 from microcosm_sqlite.artifact.digest import file_sha256
 from microcosm_sqlite.artifact.header import check_artifact
 from microcosm_sqlite.building import build_artifact, find_base
-from microcosm_sqlite.diffing import diff_artifacts, write_textconv
 from microcosm_sqlite.errors import BuildError, SQLiteError
 from microcosm_sqlite.formatting import json_text, plural
 from microcosm_sqlite.inspection import (
@@ -37,6 +36,7 @@ from microcosm_sqlite.inspection import (
 )
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.remote import is_remote
+from microcosm_sqlite.tools.diff import diff_artifacts, write_textconv
 
 F = TypeVar("F", bound=Callable[..., Any])
 

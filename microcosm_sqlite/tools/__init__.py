@@ -1,0 +1,4 @@
+"""
+The tools over built artifacts.
+
+"""
