@@ -22,8 +22,9 @@ from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.cli import cli
 from microcosm_sqlite.errors import BuildError
 from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
-from microcosm_sqlite.inspection import dump_artifact
-from microcosm_sqlite.tools.diff import diff_artifacts, write_textconv
+from microcosm_sqlite.tools.diff import diff_artifacts
+from microcosm_sqlite.tools.dump import dump_artifact
+from microcosm_sqlite.tools.textconv import write_textconv
 
 # JSON documents whose text is not ASCII, with the escapes JSON needs: a control character,
 # a quote, a backslash, a backslash before `u20ac` that is not an escape, and a lone surrogate

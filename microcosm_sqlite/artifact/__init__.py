@@ -10,3 +10,5 @@ keys), `model_schema` (the artifact against its models) and `files` (temporary f
 atomic replace).
 
 """
+
+__all__: list[str] = []

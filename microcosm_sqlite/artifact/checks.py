@@ -10,6 +10,8 @@ import sqlite3
 
 from microcosm_sqlite.formatting import plural
 
+__all__ = ["MAX_LISTED", "foreign_key_problems", "integrity_problems"]
+
 # how many foreign key violations are listed before they are only counted
 MAX_LISTED = 20
 

@@ -1,22 +1,54 @@
 """
-What an artifact's schema holds: its data tables and their columns, and anything no build writes.
+What an artifact's schema holds: data tables with their columns, indexes and foreign keys; the
+tables that are bookkeeping, not data; and anything no build writes.
 
-A build writes tables, their indexes and the manifest. Views, triggers and virtual tables hold
-SQL (or a module's code) that would run when the file is read, so readers of files they did not
-build refuse them before running any query but these.
+A build writes tables, their indexes and the manifest (`MANIFEST_TABLE`). SQLite keeps tables
+of its own beside them (`sqlite_stat1` after ANALYZE, `sqlite_sequence`...), named with the
+prefix it reserves, `sqlite_` in any case: `SQLITE_OWN` is the one test for them. Views,
+triggers and virtual tables hold SQL (or a module's code) that would run when the file is read,
+so readers of files they did not build refuse them before running any query but these.
 
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from microcosm_sqlite.artifact.manifest import MANIFEST_TABLE
+__all__ = [
+    "AUTOMATIC_INDEXES",
+    "IS_VIRTUAL",
+    "MANIFEST_TABLE",
+    "SQLITE_OWN",
+    "ColumnInfo",
+    "ForeignKeyInfo",
+    "IndexInfo",
+    "columns_of",
+    "data_tables",
+    "foreign_keys_of",
+    "indexes_of",
+    "key_columns",
+    "quote",
+    "schema_statements",
+    "unexpected_objects",
+]
+
+# the table a build's manifest lives in (`microcosm_sqlite.artifact.manifest`)
+MANIFEST_TABLE = "_microcosm_manifest"
+
+# whether a schema row's object is SQLite's own: SQLite reserves names that start `sqlite_`,
+# whatever their case, and refuses to create others so named. Not `LIKE 'sqlite_%'`, whose `_`
+# matches any character (a table `sqliteusers` is data)
+SQLITE_OWN = "substr(name, 1, 7) = 'sqlite_' COLLATE NOCASE"
 
 # whether a schema row's statement makes a virtual table: SQLite stores its first words upper
 # case, and the text is never decoded, so a damaged schema fails no sooner than SQLite does
 IS_VIRTUAL = "substr(sql, 1, 21) = 'CREATE VIRTUAL TABLE '"
+
+# why SQLite made an index itself, by `PRAGMA index_list`'s origin; "c" is CREATE INDEX
+AUTOMATIC_INDEXES = {"pk": "the PRIMARY KEY", "u": "a UNIQUE constraint"}
 
 
 @dataclass(frozen=True)
@@ -30,23 +62,74 @@ class ColumnInfo:
     primary_key: int
     default: str | None
 
+    def declared_as(self, *names: str) -> bool:
+        """Whether the declared type is one of `names`, by its first word (`JSON TEXT` is JSON)."""
+        words = self.type.upper().split("(")[0].split()
+        return bool(words) and words[0] in names
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """One index: its name, whether it is unique, its columns in order."""
+
+    name: str
+    unique: bool
+    columns: tuple[str, ...]
+    # what SQLite made it for (`sqlite_autoindex_*`), or None for the models' own indexes
+    automatic: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKeyInfo:
+    """One foreign key: its columns, the table and columns it references, and its actions."""
+
+    columns: tuple[str, ...]
+    table: str
+    # the referenced columns; empty when the key names only the table (its primary key)
+    references: tuple[str, ...]
+    on_update: str = "NO ACTION"
+    on_delete: str = "NO ACTION"
+
+    def describe(self) -> str:
+        """`foreign key (author_id) references authors (id)`, with its actions if it has any."""
+        target = f" ({', '.join(self.references)})" if self.references else ""
+        text = f"foreign key ({', '.join(self.columns)}) references {self.table}{target}"
+        for event, action in (("update", self.on_update), ("delete", self.on_delete)):
+            if action != "NO ACTION":
+                text += f" on {event} {action.lower()}"
+        return text
+
 
 def quote(name: str) -> str:
     """An SQLite identifier, quoted whatever characters it holds."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def is_internal(table: str) -> bool:
-    """Tables that are bookkeeping, not data: SQLite's own and the build manifest."""
-    return table.startswith("sqlite_") or table == MANIFEST_TABLE
-
-
 def data_tables(connection: sqlite3.Connection) -> list[str]:
-    """The artifact's data tables by name, views and virtual tables left out."""
+    """The artifact's data tables by name: not SQLite's own, the manifest, views or virtual."""
     rows = connection.execute(
-        f"SELECT name FROM sqlite_schema WHERE type = 'table' AND NOT {IS_VIRTUAL} ORDER BY name"
+        "SELECT name FROM sqlite_schema"
+        f" WHERE type = 'table' AND NOT {IS_VIRTUAL} AND NOT {SQLITE_OWN} AND name != ?"
+        " ORDER BY name",
+        (MANIFEST_TABLE,),
     )
-    return [name for (name,) in rows if not is_internal(name)]
+    return [name for (name,) in rows]
+
+
+def schema_statements(connection: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """
+    The data's schema as `(type, name, CREATE statement)`, whitespace normalized, by type and
+    name: what the manifest's fingerprint hashes and `textconv` shows. SQLite's own objects and
+    the manifest are left out.
+
+    """
+    rows = connection.execute(
+        "SELECT type, name, sql FROM sqlite_schema"
+        f" WHERE sql IS NOT NULL AND NOT {SQLITE_OWN} AND tbl_name != ?"
+        " ORDER BY type, name",
+        (MANIFEST_TABLE,),
+    )
+    return [(type_, name, " ".join(sql.split())) for type_, name, sql in rows]
 
 
 def columns_of(connection: sqlite3.Connection, table: str) -> tuple[ColumnInfo, ...]:
@@ -57,6 +140,42 @@ def columns_of(connection: sqlite3.Connection, table: str) -> tuple[ColumnInfo, 
             f"PRAGMA table_info({quote(table)})"
         )
     )
+
+
+def key_columns(columns: Iterable[ColumnInfo]) -> tuple[ColumnInfo, ...]:
+    """The primary key's columns in key order (not table order); empty when there is none."""
+    return tuple(
+        sorted((column for column in columns if column.primary_key), key=lambda c: c.primary_key)
+    )
+
+
+def indexes_of(connection: sqlite3.Connection, table: str) -> tuple[IndexInfo, ...]:
+    """The table's indexes by name, SQLite's automatic ones marked."""
+    indexes = []
+    for _, name, unique, origin, *_ in connection.execute(f"PRAGMA index_list({quote(table)})"):
+        columns = tuple(
+            column or "<expression>"
+            for _, _, column in connection.execute(f"PRAGMA index_info({quote(name)})")
+        )
+        indexes.append(IndexInfo(name, bool(unique), columns, AUTOMATIC_INDEXES.get(origin)))
+    return tuple(sorted(indexes, key=lambda index: index.name))
+
+
+def foreign_keys_of(connection: sqlite3.Connection, table: str) -> tuple[ForeignKeyInfo, ...]:
+    """The table's foreign keys, each with its columns in key order."""
+    keys: dict[int, list[Any]] = {}
+    for key_id, _, parent, child, target, on_update, on_delete, _ in connection.execute(
+        f"PRAGMA foreign_key_list({quote(table)})"
+    ):
+        key = keys.setdefault(key_id, [[], parent, [], on_update, on_delete])
+        key[0].append(child)
+        if target is not None:
+            key[2].append(target)
+    found = (
+        ForeignKeyInfo(tuple(children), parent, tuple(targets), on_update, on_delete)
+        for children, parent, targets, on_update, on_delete in keys.values()
+    )
+    return tuple(sorted(found, key=lambda key: (key.columns, key.table)))
 
 
 def unexpected_objects(connection: sqlite3.Connection) -> list[str]:

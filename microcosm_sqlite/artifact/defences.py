@@ -28,6 +28,8 @@ from typing import Any
 
 from microcosm_sqlite.errors import UntrustedArtifactError
 
+__all__ = ["LIMITS", "MAX_VALUE_BYTES", "harden", "refuse_guard_changes", "time_bound"]
+
 MAX_VALUE_BYTES = 64 * 1024 * 1024
 LIMITS = {
     # longest string, blob or row

@@ -15,13 +15,26 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import sys
 from pathlib import Path
 
+from microcosm_sqlite.artifact.contents import MANIFEST_TABLE
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.header import SQLITE_MAGIC
-from microcosm_sqlite.artifact.manifest import MANIFEST_TABLE
+from microcosm_sqlite.artifact.manifest import has_manifest
 from microcosm_sqlite.artifact.opening import read_only_uri
+
+__all__ = [
+    "cannot_write",
+    "create_empty",
+    "discard_temp",
+    "move_into_place",
+    "not_replaceable",
+    "process_alive",
+    "remove_stale_temp_files",
+    "remove_temp",
+    "sync_file",
+    "temp_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +57,13 @@ def temp_path(output: Path, pid: int | None = None, stage: str = "") -> Path:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether process `pid` still runs (one we may not signal counts as running)."""
+    """
+    Whether process `pid` still runs (one we may not signal counts as running).
+
+    Signal 0 only asks, on POSIX; elsewhere `os.kill` would end the process, which is one
+    reason the package refuses to import there (`microcosm_sqlite._platform`).
+
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -135,14 +154,12 @@ def not_replaceable(output: Path) -> str | None:
         connection = sqlite3.connect(read_only_uri(os.fspath(output), immutable=True), uri=True)
         try:
             harden(connection)
-            built = connection.execute(
-                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
-            ).fetchone()
+            built = has_manifest(connection)
         finally:
             connection.close()
     except sqlite3.Error as error:
         return f"it is a SQLite file that cannot be read ({error})"
-    if built is None:
+    if not built:
         return f"it is a SQLite database that no build wrote (no {MANIFEST_TABLE} table)"
     return None
 
@@ -169,5 +186,4 @@ def move_into_place(temp: Path, output: Path) -> None:
     """
     sync_file(temp)
     os.replace(temp, output)
-    if sys.platform != "win32":  # pragma: no branch - directories cannot be opened there
-        sync_file(output.parent)
+    sync_file(output.parent)

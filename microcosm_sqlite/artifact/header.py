@@ -18,6 +18,8 @@ from typing import Any
 
 from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
 
+__all__ = ["HEADER_SIZE", "SQLITE_MAGIC", "FileVersion", "check_artifact"]
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
 # the file format version bytes (18 and 19) of a database in WAL mode

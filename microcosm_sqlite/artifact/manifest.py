@@ -14,7 +14,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-MANIFEST_TABLE = "_microcosm_manifest"
+from microcosm_sqlite.artifact.contents import MANIFEST_TABLE, schema_statements
+
+__all__ = [
+    "MANIFEST_VERSION",
+    "TableReport",
+    "has_manifest",
+    "library_version",
+    "manifest_entries",
+    "manifest_tables",
+    "read_manifest",
+    "schema_fingerprint",
+    "write_manifest",
+]
+
 MANIFEST_VERSION = "1"
 
 
@@ -37,16 +50,10 @@ def library_version() -> str:
 
 
 def schema_fingerprint(connection: sqlite3.Connection) -> str:
-    """The sha256 of the schema's CREATE statements, whitespace normalized, manifest left out."""
-    rows = connection.execute(
-        "SELECT type, name, sql FROM sqlite_schema"
-        " WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND tbl_name != ?"
-        " ORDER BY type, name",
-        (MANIFEST_TABLE,),
-    )
+    """The sha256 of the data's schema: its CREATE statements, whitespace normalized."""
     digest = hashlib.sha256()
-    for type_, name, sql in rows:
-        digest.update(f"{type_} {name}: {' '.join(sql.split())}\n".encode())
+    for type_, name, sql in schema_statements(connection):
+        digest.update(f"{type_} {name}: {sql}\n".encode())
     return digest.hexdigest()
 
 
@@ -79,13 +86,18 @@ def write_manifest(connection: sqlite3.Connection, entries: Sequence[tuple[str, 
 
 def read_manifest(connection: sqlite3.Connection) -> dict[str, str] | None:
     """An artifact's manifest as a dict, or None when it has none."""
-    exists = connection.execute(
-        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
-    ).fetchone()
-    if not exists:
+    if not has_manifest(connection):
         return None
     rows = connection.execute(f"SELECT key, value FROM {MANIFEST_TABLE} ORDER BY key")
     return {key: value for key, value in rows}
+
+
+def has_manifest(connection: sqlite3.Connection) -> bool:
+    """Whether the file has a manifest table: whether a build wrote it."""
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (MANIFEST_TABLE,)
+    ).fetchone()
+    return found is not None
 
 
 def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int]:

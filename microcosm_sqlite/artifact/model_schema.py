@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from microcosm_sqlite.artifact.contents import columns_of, data_tables
+from microcosm_sqlite.artifact.contents import columns_of, data_tables, key_columns
 from microcosm_sqlite.artifact.dialect import artifact_dialect
+
+__all__ = ["FLOAT_SPELLINGS", "schema_differences"]
 
 # typed as Any first: SQLAlchemy 2.0 leaves the dialect's constructor untyped
 new_sqlite_dialect: Any = sqlite_dialect.dialect
@@ -71,11 +73,7 @@ def _table_differences(connection: sqlite3.Connection, table: Table, complete: b
                 should = "nullable" if column.nullable else "NOT NULL"
                 differences.append(f"{where} should be {should}")
     if complete:
-        keys = [
-            column.name
-            for column in sorted(actual.values(), key=lambda c: c.primary_key)
-            if column.primary_key
-        ]
+        keys = [column.name for column in key_columns(actual.values())]
         expected_keys = [column.name for column in table.primary_key.columns]
         if keys != expected_keys:
             differences.append(

@@ -21,6 +21,8 @@ from microcosm_sqlite.artifact.defences import harden, time_bound
 from microcosm_sqlite.artifact.header import check_artifact
 from microcosm_sqlite.errors import UntrustedArtifactError
 
+__all__ = ["SCHEMA_SECONDS", "open_artifact", "read_only_uri"]
+
 # how long reading a file's schema may take: any artifact's takes milliseconds
 SCHEMA_SECONDS = 10.0
 

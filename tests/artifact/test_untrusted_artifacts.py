@@ -31,7 +31,7 @@ from microcosm_sqlite.errors import (
     SchemaMismatchError,
     UntrustedArtifactError,
 )
-from microcosm_sqlite.inspection import inspect_artifact
+from microcosm_sqlite.tools.inspect import inspect_artifact
 
 # how long any reader may take on a crafted file, process start included
 SECONDS = 30

@@ -19,7 +19,7 @@ from fixtures.tools import leftovers, rows
 
 from microcosm_sqlite.building import build_artifact, build_from_rows
 from microcosm_sqlite.errors import BuildError
-from microcosm_sqlite.inspection import verify_artifact
+from microcosm_sqlite.tools.verify import verify_artifact
 
 AUTHORS: list[dict[str, Any]] = [
     {"id": 1, "name": "Ursula", "born": date(1929, 10, 21), "country": "US"},

@@ -30,7 +30,7 @@ from microcosm.api import create_object_graph, load_from_dict
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.errors import BuildError, BuildInputError, DumpError
-from microcosm_sqlite.inspection import dump_artifact
+from microcosm_sqlite.tools.dump import dump_artifact
 
 settings.register_profile(
     "roundtrip",

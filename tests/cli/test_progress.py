@@ -17,7 +17,7 @@ from fixtures import library
 from fixtures.tools import MODELS, SOURCES, console_script, copy_sources, subprocess_env
 
 from microcosm_sqlite.building import build_artifact
-from microcosm_sqlite.cli import ProgressBar
+from microcosm_sqlite.cli._progress import ProgressBar
 from microcosm_sqlite.errors import BuildError
 
 # the steps of a build of the library data set, in order

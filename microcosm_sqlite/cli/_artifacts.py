@@ -1,0 +1,149 @@
+"""
+Commands that make or get an artifact: `build` from sources, `fetch` from a pinned URL.
+
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from microcosm_sqlite.artifact.digest import file_sha256
+from microcosm_sqlite.artifact.header import check_artifact
+from microcosm_sqlite.building import build_artifact
+from microcosm_sqlite.cli._models import import_models
+from microcosm_sqlite.cli._options import app_dir_option, configure_logging, fail, verbosity
+from microcosm_sqlite.cli._progress import ProgressBar
+from microcosm_sqlite.errors import BuildError, SQLiteError
+from microcosm_sqlite.paths import ResolvedPath
+from microcosm_sqlite.remote import is_remote
+
+__all__ = ["build", "fetch"]
+
+logger = logging.getLogger(__name__)
+
+
+@click.command()
+@click.argument("models")
+@click.argument("source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The artifact to write (replaced atomically, only when the build succeeds).",
+)
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="Build tables that have no source file empty instead of failing.",
+)
+@click.option(
+    "--ignore-unknown-columns",
+    is_flag=True,
+    help="Skip source columns the models do not have instead of failing.",
+)
+@click.option(
+    "--max-errors",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Stop after this many problems.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace OUTPUT even when it is not an artifact that a build wrote.",
+)
+@app_dir_option
+@verbosity(progress=True)
+def build(
+    models: str,
+    source_dir: Path,
+    output: Path,
+    allow_missing: bool,
+    ignore_unknown_columns: bool,
+    max_errors: int,
+    force: bool,
+    app_dir: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Build an artifact from MODELS and the sources in SOURCE_DIR.
+
+    MODELS is the module defining the data set's models, `package.module`, or its base,
+    `package.module:Base`. SOURCE_DIR holds one file per table, `<table>.csv` (with a header
+    row) or `<table>.jsonl` (one JSON object per line).
+
+    Values convert by column type. An empty CSV field is NULL; a column a source leaves out
+    takes its default (or NULL when nullable). Any bad value, missing or unknown column,
+    duplicate key, foreign key with no target or malformed line fails the build, with one
+    line per problem, and leaves OUTPUT as it was. The same sources build the same bytes.
+
+    OUTPUT is replaced only when it is an artifact a build wrote (or an empty file): any other
+    file, a source for one, is kept unless --force is given.
+    """
+    configure_logging(quiet, verbose)
+    base = import_models(models, app_dir)
+    progress = ProgressBar(enabled=not quiet and sys.stderr.isatty(), verbose=verbose)
+    try:
+        build_artifact(
+            base,
+            source_dir,
+            output,
+            allow_missing=allow_missing,
+            ignore_unknown_columns=ignore_unknown_columns,
+            max_errors=max_errors,
+            progress=progress,
+            force=force,
+        )
+    except BuildError as error:
+        fail(error, [str(problem) for problem in error.problems])
+    # for pinning the artifact's URL: URL#sha256=<hex>
+    logger.info("%s: sha256=%s", output, file_sha256(output))
+
+
+@click.command()
+@click.argument("target", metavar="NAME|URL")
+@verbosity(progress=True)
+def fetch(target: str, quiet: bool, verbose: bool) -> None:
+    """
+    Download the data set NAME's pinned URL, or URL itself, into this machine's cache.
+
+    Run it when building a container image, so that services start with no download. NAME
+    resolves as a service resolves it: sqlite.paths from the environment
+    (MICROCOSM_SQLITE__SQLITE__PATHS__NAME), then installed microcosm.sqlite entry points.
+    A URL is pinned by its content hash, URL#sha256=<hex>. The cache is sqlite.cache_dir
+    (MICROCOSM_SQLITE__SQLITE__CACHE_DIR), by default the per-user cache directory.
+
+    Prints the cached file's path; a NAME whose path is a local file is checked and printed.
+    """
+    graph = configure_logging(quiet, verbose)
+    on_terminal = not quiet and sys.stderr.isatty()
+    progress = ProgressBar(enabled=on_terminal, verbose=verbose) if on_terminal else None
+    if progress is not None:
+        progress.label = "downloading"
+    try:
+        if is_remote(target):
+            # named by its file, for messages: https://host/x.sqlite#... is 'x'
+            name = Path(target.partition("#")[0]).stem
+            located = ResolvedPath(name, target, "the command line")
+            resolved = graph.sqlite.resolver.fetch(located, progress)
+        else:
+            resolved = graph.sqlite.fetch(target, progress)
+        check_artifact(resolved.path, resolved.context())
+    except SQLiteError as error:
+        fail(error)
+    if resolved.url is None:
+        logger.info(
+            "data set %r is a local file (from %s): nothing to download",
+            resolved.dataset,
+            resolved.origin,
+        )
+    else:
+        logger.info("data set %r: %s", resolved.dataset, resolved.origin)
+    click.echo(resolved.path)

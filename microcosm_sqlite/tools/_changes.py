@@ -1,0 +1,114 @@
+"""
+What `diff` finds: schema changes, row changes and each table's counts, and how each is written
+as a line of text or an entry of the JSON document.
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from microcosm_sqlite.formatting import number
+from microcosm_sqlite.tools._values import plain, show
+
+__all__ = ["MARKS", "Operation", "RowChange", "SchemaChange", "TableCounts"]
+
+Operation = Literal["added", "removed", "changed"]
+# how each operation starts a line of the text diff, as diff(1) marks lines
+MARKS: dict[str, str] = {"added": "+", "removed": "-", "changed": "~"}
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """A table, column, index or foreign key added, removed or changed (or the data set)."""
+
+    op: Operation
+    kind: str
+    table: str | None
+    name: str
+    old: str | None = None
+    new: str | None = None
+
+    def line(self) -> str:
+        """The change as one line of the text diff."""
+        where = "" if self.table is None or self.kind == "table" else f"table {self.table}: "
+        subject = f"schema: {where}{self.kind}" + (f" {self.name}" if self.name else "")
+        if self.op == "added":
+            return f"{subject} added: {self.new}"
+        if self.op == "removed":
+            return f"{subject} removed (was: {self.old})"
+        return f"{subject} changed: {self.old} -> {self.new}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The change as an entry of `--json`'s `schema` list."""
+        return dict(
+            op=self.op, kind=self.kind, table=self.table, name=self.name, old=self.old, new=self.new
+        )
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """
+    One row added, removed or changed, named by its key.
+
+    `values` holds an added or removed row's other columns; for a changed row, each column
+    that changed as `(old, new)`.
+
+    """
+
+    op: Operation
+    key: dict[str, Any]
+    values: dict[str, Any]
+
+    def line(self, table: str) -> str:
+        """The row as one line of the text diff, marked +, - or ~."""
+        key = ", ".join(f"{name}={show(value)}" for name, value in self.key.items())
+        subject = f"{MARKS[self.op]} {table}" + (f" ({key})" if key else "")
+        if self.op == "changed":
+            changes = "; ".join(
+                f"{name} {show(old)} -> {show(new)}" for name, (old, new) in self.values.items()
+            )
+            return f"{subject}: {changes}"
+        shown = ", ".join(f"{name}={show(value)}" for name, value in self.values.items())
+        return f"{subject}: {shown}" if shown else subject
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as an entry of a table's `rows` in `--json`."""
+        if self.op == "changed":
+            values = {
+                name: {"old": plain(old), "new": plain(new)}
+                for name, (old, new) in self.values.items()
+            }
+        else:
+            values = {name: plain(value) for name, value in self.values.items()}
+        return {
+            "op": self.op,
+            "key": {name: plain(value) for name, value in self.key.items()},
+            "values": values,
+        }
+
+
+@dataclass
+class TableCounts:
+    """How many rows of a table were added, removed, changed and left as they were."""
+
+    table: str
+    # the columns rows match by; empty when whole rows are compared (no primary key)
+    key: tuple[str, ...]
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def differs(self) -> bool:
+        """Whether any row was added, removed or changed."""
+        return bool(self.added or self.removed or self.changed)
+
+    def line(self) -> str:
+        """The table's summary line: counts of each kind of row."""
+        return (
+            f"{self.table}: {number(self.added)} added, {number(self.removed)} removed,"
+            f" {number(self.changed)} changed, {number(self.unchanged)} unchanged"
+        )

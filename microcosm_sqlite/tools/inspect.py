@@ -1,0 +1,112 @@
+"""
+`inspect`: what an artifact holds. Its tables with their row counts, columns, indexes and foreign
+keys, the file's size and page layout, and the manifest its build wrote.
+
+The artifact opens as `microcosm_sqlite.artifact.opening` opens it: read-only, defended, and
+refused when its schema holds views, triggers or virtual tables. Every error names its path.
+
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from microcosm_sqlite.artifact.contents import (
+    ColumnInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    columns_of,
+    data_tables,
+    foreign_keys_of,
+    indexes_of,
+    quote,
+)
+from microcosm_sqlite.artifact.manifest import read_manifest
+from microcosm_sqlite.artifact.opening import open_artifact
+from microcosm_sqlite.formatting import plural, size
+
+__all__ = ["ArtifactInfo", "TableInfo", "describe", "inspect_artifact"]
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One table as `inspect` shows it: rows, columns, indexes and foreign keys."""
+
+    name: str
+    rows: int
+    columns: tuple[ColumnInfo, ...]
+    indexes: tuple[IndexInfo, ...]
+    foreign_keys: tuple[ForeignKeyInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """What `inspect` shows; `as_dict()` is its JSON form."""
+
+    path: str
+    size: int
+    page_size: int
+    page_count: int
+    journal_mode: str
+    tables: tuple[TableInfo, ...]
+    manifest: dict[str, str] | None = field(default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form `inspect --json` prints."""
+        return asdict(self)
+
+
+def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
+    """Tables, columns, row counts, indexes, size and manifest of an artifact."""
+    with open_artifact(path) as connection:
+        tables = tuple(
+            TableInfo(
+                name,
+                connection.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0],
+                columns_of(connection, name),
+                indexes_of(connection, name),
+                foreign_keys_of(connection, name),
+            )
+            for name in data_tables(connection)
+        )
+        return ArtifactInfo(
+            path=os.fspath(path),
+            size=Path(path).stat().st_size,
+            page_size=connection.execute("PRAGMA page_size").fetchone()[0],
+            page_count=connection.execute("PRAGMA page_count").fetchone()[0],
+            journal_mode=connection.execute("PRAGMA journal_mode").fetchone()[0],
+            tables=tables,
+            manifest=read_manifest(connection),
+        )
+
+
+def describe(info: ArtifactInfo) -> str:
+    """`inspect`'s text form."""
+    lines = [
+        f"{info.path}: {size(info.size)} ({plural(info.page_count, 'page')} of"
+        f" {plural(info.page_size, 'byte')}), journal mode {info.journal_mode}"
+    ]
+    for table in info.tables:
+        lines.append(f"table {table.name}: {plural(table.rows, 'row')}")
+        for column in table.columns:
+            flags = [] if column.nullable else ["NOT NULL"]
+            if column.primary_key:
+                flags.append("PRIMARY KEY")
+            if column.default is not None:
+                flags.append(f"DEFAULT {column.default}")
+            lines.append(f"  {column.name} {column.type} {' '.join(flags)}".rstrip())
+        for key in table.foreign_keys:
+            lines.append(f"  {key.describe()}")
+        for index in table.indexes:
+            unique = "unique " if index.unique else ""
+            automatic = f" [automatic, for {index.automatic}]" if index.automatic else ""
+            lines.append(f"  {unique}index {index.name} ({', '.join(index.columns)}){automatic}")
+    if info.manifest is None:
+        lines.append("no manifest (not built by microcosm-sqlite build)")
+    else:
+        lines.append("manifest:")
+        lines.extend(f"  {key} = {value}" for key, value in info.manifest.items())
+    return "\n".join(lines)

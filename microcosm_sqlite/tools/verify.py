@@ -1,0 +1,85 @@
+"""
+`verify`: is an artifact sound, does it hold what its manifest says, and (given its models) does
+its schema match them. Every way it does not is one line.
+
+Views, triggers and virtual tables are reported, not refused, and nothing more is read from a
+file that holds them. Damage bad enough that SQLite's integrity check itself fails is a line
+too, not an exception.
+
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Any
+
+from microcosm_sqlite.artifact.checks import foreign_key_problems, integrity_problems
+from microcosm_sqlite.artifact.contents import (
+    MANIFEST_TABLE,
+    data_tables,
+    quote,
+    unexpected_objects,
+)
+from microcosm_sqlite.artifact.manifest import manifest_tables, read_manifest, schema_fingerprint
+from microcosm_sqlite.artifact.model_schema import schema_differences
+from microcosm_sqlite.artifact.opening import open_artifact
+from microcosm_sqlite.formatting import number, plural
+
+__all__ = ["manifest_differences", "verify_artifact"]
+
+
+def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None) -> list[str]:
+    """
+    Every way the artifact is unsound or differs from its manifest (and models): one line each.
+
+    An empty list means the artifact holds: integrity, foreign keys, manifest against content,
+    and, given the data set base, tables and columns against the models.
+
+    """
+    with open_artifact(path, refuse_unexpected=False) as connection:
+        differences = [f"integrity: {problem}" for problem in integrity_problems(connection)]
+        # what no build writes holds SQL of its own: reported, and nothing more is read
+        differences.extend(
+            f"not written by a build: {found}" for found in unexpected_objects(connection)
+        )
+        if differences:
+            return differences
+        differences.extend(foreign_key_problems(connection))
+        differences.extend(manifest_differences(connection))
+        if base is not None:
+            manifest = read_manifest(connection) or {}
+            dataset = manifest.get("dataset")
+            if dataset is not None and dataset != base.__dataset__:
+                differences.append(
+                    f"manifest: data set {dataset!r}, but the models are of {base.__dataset__!r}"
+                )
+            differences.extend(schema_differences(connection, base.metadata.tables.values()))
+    return differences
+
+
+def manifest_differences(connection: sqlite3.Connection) -> list[str]:
+    """The manifest against the content: schema fingerprint and row counts."""
+    manifest = read_manifest(connection)
+    if manifest is None:
+        return [f"manifest: no {MANIFEST_TABLE} table (not built by microcosm-sqlite build)"]
+    differences = []
+    recorded = manifest.get("schema_sha256")
+    actual = schema_fingerprint(connection)
+    if recorded != actual:
+        differences.append(f"manifest: schema sha256 {recorded} but the schema's is {actual}")
+    counts = manifest_tables(manifest)
+    tables = set(data_tables(connection))
+    for table in sorted(counts.keys() | tables):
+        if table not in tables:
+            differences.append(f"manifest: table {table} is listed but missing")
+        elif table not in counts:
+            differences.append(f"manifest: table {table} is not listed")
+        else:
+            rows = connection.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
+            if rows != counts[table]:
+                differences.append(
+                    f"manifest: table {table} should hold {plural(counts[table], 'row')},"
+                    f" holds {number(rows)}"
+                )
+    return differences

@@ -1,0 +1,135 @@
+"""
+Tests for `microcosm_sqlite.tools.verify`: an artifact's soundness, manifest and models.
+
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures import cycle, library
+from fixtures.tools import alter
+from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, String, Table
+
+from microcosm_sqlite.artifact.model_schema import schema_differences
+from microcosm_sqlite.tools.verify import verify_artifact
+
+
+def test_a_fresh_build_verifies(built: Path) -> None:
+    """A built artifact passes every check, with and without its models."""
+    assert verify_artifact(built) == []
+    assert verify_artifact(built, library.Base) == []
+
+
+def test_verify_reports_a_corrupt_artifact_as_a_difference(corrupt: Path) -> None:
+    """Damage that stops SQLite's integrity check is reported as an integrity difference."""
+    differences = verify_artifact(corrupt, library.Base)
+
+    assert differences
+    assert all(line.startswith("integrity: ") for line in differences)
+
+
+def test_rows_changed_behind_the_manifest_are_found(built: Path) -> None:
+    """Rows added or removed after the build differ from the manifest's counts."""
+    alter(built, "DELETE FROM books WHERE author_id = 2")
+
+    assert verify_artifact(built) == ["manifest: table books should hold 4 rows, holds 2"]
+
+
+def test_a_changed_schema_is_found(built: Path) -> None:
+    """A schema changed after the build differs from its fingerprint and from the models."""
+    alter(built, "CREATE INDEX ix_extra ON books (title)", "ALTER TABLE authors ADD COLUMN x INT")
+
+    differences = verify_artifact(built, library.Base)
+
+    assert differences[0].startswith("manifest: schema sha256 ")
+    assert differences[1:] == ["table authors: column x is not in the models"]
+
+
+def test_foreign_keys_with_no_target_are_found(built: Path) -> None:
+    """A row whose foreign key has no target fails verification."""
+    alter(built, "PRAGMA foreign_keys = OFF", "UPDATE books SET author_id = 99 WHERE pages = 304")
+
+    differences = verify_artifact(built)
+
+    assert differences[0] == "foreign key: table books row 1 references a missing row of authors"
+
+
+def test_an_artifact_without_a_manifest_fails(built: Path) -> None:
+    """A SQLite file that `build` did not write has no manifest, and says so."""
+    alter(built, "DROP TABLE _microcosm_manifest")
+
+    assert verify_artifact(built) == [
+        "manifest: no _microcosm_manifest table (not built by microcosm-sqlite build)"
+    ]
+
+
+def test_models_that_differ_are_listed_one_difference_a_line(built: Path) -> None:
+    """Names, types, nullability and primary keys are compared with the models."""
+    metadata = MetaData()
+    Table(
+        "authors",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(40), nullable=False),
+        Column("born", String, nullable=False),
+        Column("active", Integer),
+        Column("birthplace", String),
+    )
+    Table("readers", metadata, Column("id", Integer, primary_key=True))
+    connection = sqlite3.connect(built)
+    try:
+        differences = schema_differences(connection, metadata.tables.values())
+    finally:
+        connection.close()
+
+    assert differences == [
+        "table books: in the artifact but not in the models",
+        "table authors: column country is not in the models",
+        "table authors: column name is VARCHAR, the models say VARCHAR(40)",
+        "table authors: column born is DATE, the models say VARCHAR",
+        "table authors: column born should be NOT NULL",
+        "table authors: column active is BOOLEAN, the models say INTEGER",
+        "table authors: column active should be nullable",
+        "table authors: column birthplace is missing from the artifact",
+        "table readers: in the models but not in the artifact",
+    ]
+
+
+@pytest.mark.parametrize("declared", ["FLOAT", "DOUBLE", "double precision", "REAL"])
+@pytest.mark.parametrize("model_type", [Float, Double, FLOAT, REAL], ids=repr)
+def test_float_spellings_verify_against_any_float_model(
+    tmp_path: Path, declared: str, model_type: Any
+) -> None:
+    """A float column matches a float model however either spells it (artifacts built under
+    SQLAlchemy 2.0 said FLOAT, under 2.1 DOUBLE); a column that is no float still differs."""
+    metadata = MetaData()
+    Table(
+        "t",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("x", model_type),
+        Column("y", model_type),
+    )
+    connection = sqlite3.connect(tmp_path / "floats.sqlite")
+    try:
+        connection.execute(
+            f"CREATE TABLE t (id INTEGER NOT NULL, x {declared}, y INTEGER, PRIMARY KEY (id))"
+        )
+        differences = schema_differences(connection, metadata.tables.values())
+    finally:
+        connection.close()
+
+    assert len(differences) == 1
+    assert differences[0].startswith("table t: column y is INTEGER, the models say ")
+
+
+def test_the_wrong_models_are_found(built: Path) -> None:
+    """Verifying against another data set's models names the mismatch."""
+    differences = verify_artifact(built, cycle.Base)
+
+    assert differences[0] == "manifest: data set 'library', but the models are of 'cycle'"
+    assert "table cities: in the models but not in the artifact" in differences
