@@ -18,6 +18,8 @@ import json
 import re
 from typing import Any
 
+__all__ = ["json_text", "number", "plural", "size", "unescape_json"]
+
 # binary units, as `ls -h` and SQLite's page sizes count
 SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
 

@@ -7,11 +7,15 @@ names, not where the code behind it lives.
 from __future__ import annotations
 
 import importlib
+import warnings
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
 import microcosm_sqlite
+
+PACKAGE = Path(microcosm_sqlite.__file__).parent
 
 # what users import from each public module: the names, not where the code behind them lives
 PUBLIC_API = {
@@ -21,8 +25,8 @@ PUBLIC_API = {
         "BuildReport",
         "build_artifact",
         "build_from_rows",
-        "find_base",
     ],
+    "microcosm_sqlite.cli": ["cli", "main"],
     "microcosm_sqlite.dataset": ["DataSet", "DataSetBase"],
     "microcosm_sqlite.engines": [
         "DataSetEngine",
@@ -63,6 +67,15 @@ PUBLIC_API = {
     "microcosm_sqlite.models": ["IdentityMixin"],
     "microcosm_sqlite.stores": ["Store"],
     "microcosm_sqlite.testing": ["sqlite_artifact", "sqlite_graph"],
+    "microcosm_sqlite.tools": [
+        "ArtifactInfo",
+        "diff_artifacts",
+        "dump_artifact",
+        "dump_to_stream",
+        "inspect_artifact",
+        "verify_artifact",
+        "write_textconv",
+    ],
     "microcosm_sqlite.types": ["EnumType", "Truthy"],
 }
 
@@ -93,3 +106,59 @@ def test_the_designed_names_are_exported() -> None:
 def test_package_is_typed() -> None:
     """The package ships py.typed so type checkers use its annotations."""
     assert files("microcosm_sqlite").joinpath("py.typed").is_file()
+
+
+# public modules still without `__all__`, each waiting on work in progress elsewhere
+PENDING_ALL = {
+    "microcosm_sqlite.building.component": "moves out of building (the graph's builder)",
+    "microcosm_sqlite.compat": "the 2.x layer's surface is being redrawn",
+    "microcosm_sqlite.compat.bases": "the 2.x layer's surface is being redrawn",
+    "microcosm_sqlite.compat.builders": "the 2.x layer's surface is being redrawn",
+    "microcosm_sqlite.compat.dumpers": "the 2.x layer's surface is being redrawn",
+    "microcosm_sqlite.constants": "the 2.x module paths are being redrawn",
+    "microcosm_sqlite.context": "the 2.x module paths are being redrawn",
+    "microcosm_sqlite.dispose": "the runtime's surface is being redrawn",
+    "microcosm_sqlite.factories": "the runtime's surface is being redrawn",
+    "microcosm_sqlite.health": "the runtime's surface is being redrawn",
+    "microcosm_sqlite.identifiers": "the 2.x module paths are being redrawn",
+    "microcosm_sqlite.paths": "paths and remote are being redrawn",
+    "microcosm_sqlite.reading.reader": "the read path's modules are being redrawn",
+    "microcosm_sqlite.reading.rows": "the read path's modules are being redrawn",
+    "microcosm_sqlite.reading.sessions": "the read path's modules are being redrawn",
+    "microcosm_sqlite.reading.threads": "the read path's modules are being redrawn",
+    "microcosm_sqlite.remote": "paths and remote are being redrawn",
+}
+
+
+def public_modules() -> list[str]:
+    """Every module of the package no part of whose name starts with `_` (scripts aside)."""
+    names = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if not any(part.startswith("_") for part in parts):
+            names.append(".".join(parts))
+    return names
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=PENDING_ALL[name]))
+        if name in PENDING_ALL
+        else name
+        for name in public_modules()
+    ],
+)
+def test_every_public_module_declares_its_names(module: str) -> None:
+    """A module users may import says what it offers in `__all__`, and each name exists."""
+    with warnings.catch_warnings():
+        # the 2.x module paths warn on import and on their old names, which is what they are for
+        warnings.simplefilter("ignore", DeprecationWarning)
+        imported = importlib.import_module(module)
+        declared = getattr(imported, "__all__", None)
+        missing = [name for name in declared or () if not hasattr(imported, name)]
+
+    assert isinstance(declared, list)
+    assert missing == []

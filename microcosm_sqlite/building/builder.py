@@ -44,10 +44,9 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.engine import Dialect
 
 from microcosm_sqlite.artifact.checks import foreign_key_problems, integrity_problems
 from microcosm_sqlite.artifact.defences import MAX_VALUE_BYTES
@@ -68,31 +67,19 @@ from microcosm_sqlite.artifact.manifest import (
     schema_fingerprint,
     write_manifest,
 )
+from microcosm_sqlite.building.loading import BUILD_CACHE_KIB, TableInput, write_tables
 from microcosm_sqlite.building.problems import IN_THE_SOURCES, Problems, collecting
+from microcosm_sqlite.building.progress import BuildProgress, announce
 from microcosm_sqlite.building.rows import RowsInput
-from microcosm_sqlite.building.schema import (
-    index_ddl,
-    load_order,
-    sorted_indexes,
-    table_ddl,
-)
+from microcosm_sqlite.building.schema import load_order
 from microcosm_sqlite.building.source_files import FileInput, collect_sources
-from microcosm_sqlite.building.sources import TableSource
-from microcosm_sqlite.building.writing import TableWriter
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural, size
 
+__all__ = ["BuildReport", "build_artifact", "build_from_rows"]
+
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 4096
-# page cache of the build connection while rows are written, in KiB: room for the unique
-# indexes that fill as rows go in, within the memory budget
-BUILD_CACHE_KIB = 32768
-# page cache while the other indexes are created, in KiB: CREATE INDEX sorts in runs of this
-# size merged from temporary files, and small runs merge far faster than one large sort in
-# memory (1,000,000 keys: 0.3 s at 2 MiB against 0.9 s at 32 MiB; 1.0 s with the runs in
-# memory, so temporary files stay files)
-INDEX_CACHE_KIB = 2048
 IN_THE_ROWS = "in the rows"
 
 
@@ -111,53 +98,6 @@ class BuildReport:
     def rows(self) -> int:
         """Rows written, in all tables."""
         return sum(table.rows for table in self.tables)
-
-
-class BuildProgress(Protocol):
-    """
-    Where a build reports how far it is: `begin` with its sources' size in bytes, `advance`
-    as it reads them, and `end` when the build is over (done or failed). A listener that
-    also has `phase(name)` hears each step's name as it starts: `loading <table>` for each
-    table, then `checking foreign keys`, `creating indexes`, `gathering statistics (ANALYZE)`,
-    `compacting (VACUUM)`, `checking integrity and foreign keys`, `writing to disk`.
-    """
-
-    def begin(self, total_bytes: int) -> None:
-        """The build starts reading sources of `total_bytes` bytes in all."""
-        ...
-
-    def advance(self, bytes_read: int) -> None:
-        """`bytes_read` more bytes were read."""
-        ...
-
-    def end(self) -> None:
-        """The build is over, done or failed."""
-        ...
-
-
-def _phase(progress: BuildProgress | None, name: str) -> None:
-    """Tell `progress` that the step `name` starts, if it listens for steps."""
-    announce = getattr(progress, "phase", None)
-    if announce is not None:
-        announce(name)
-
-
-class TableInput(Protocol):
-    """One table's rows for a build: a source file, or rows held in Python."""
-
-    def source(
-        self, table: Table, dialect: Dialect, *, ignore_unknown_columns: bool
-    ) -> TableSource:
-        """The reader of the table's rows."""
-        ...
-
-    def size(self) -> int:
-        """Bytes to read, for progress (0 when unknown)."""
-        ...
-
-    def report(self, table: str, rows: int) -> TableReport:
-        """What the manifest records of the table: its rows, and where they came from."""
-        ...
 
 
 def build_artifact(
@@ -302,7 +242,7 @@ def _build(
         # no value a reader would refuse goes in (see artifact.defences)
         connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         try:
-            reports = _write_tables(
+            reports = write_tables(
                 connection,
                 tables,
                 inputs,
@@ -317,20 +257,20 @@ def _build(
             fingerprint = schema_fingerprint(connection)
             write_manifest(connection, manifest_entries(dataset, fingerprint, reports))
             connection.execute("COMMIT")
-            _phase(progress, "gathering statistics (ANALYZE)")
+            announce(progress, "gathering statistics (ANALYZE)")
             connection.execute("ANALYZE")
             clock.lap("analyzed")
-            _phase(progress, "compacting (VACUUM)")
+            announce(progress, "compacting (VACUUM)")
             # the compacted copy is the artifact: one copy, where VACUUM in place makes two
             connection.execute("VACUUM INTO ?", (os.fspath(temp),))
             clock.lap("vacuumed")
         finally:
             connection.close()
             remove_temp(loading)
-        _phase(progress, "checking integrity and foreign keys")
+        announce(progress, "checking integrity and foreign keys")
         _check(temp, context)
         clock.lap("checked")
-        _phase(progress, "writing to disk")
+        announce(progress, "writing to disk")
         move_into_place(temp, output)
         clock.lap("synced and moved into place")
     except sqlite3.Error as error:
@@ -366,66 +306,6 @@ def _build(
         report.seconds,
     )
     return report
-
-
-def _write_tables(
-    connection: sqlite3.Connection,
-    tables: Sequence[Table],
-    inputs: Mapping[str, TableInput],
-    dialect: Dialect,
-    problems: Problems,
-    context: dict[str, Any],
-    *,
-    ignore_unknown_columns: bool,
-    progress: BuildProgress | None,
-    where: str = IN_THE_SOURCES,
-) -> list[TableReport]:
-    """Schema, rows and indexes in one transaction; raises with the problems found."""
-    # the load file is thrown away after `VACUUM INTO`: no sync, and no journal kept on disk
-    for pragma in (
-        f"PRAGMA page_size = {PAGE_SIZE}",
-        "PRAGMA journal_mode = MEMORY",
-        "PRAGMA synchronous = OFF",
-        "PRAGMA locking_mode = EXCLUSIVE",
-        "PRAGMA foreign_keys = OFF",
-        f"PRAGMA cache_size = -{BUILD_CACHE_KIB}",
-    ):
-        connection.execute(pragma)
-    connection.execute("BEGIN")
-    for table in tables:
-        connection.execute(table_ddl(table, dialect))
-        for index in sorted_indexes(table):
-            if index.unique:
-                connection.execute(index_ddl(index, dialect))
-
-    writer = TableWriter(connection, problems)
-    reports: list[TableReport] = []
-    if progress is not None:
-        progress.begin(sum(given.size() for given in inputs.values()))
-    advance = progress.advance if progress is not None else None
-    with collecting(problems, context, where):
-        for table in tables:
-            given = inputs.get(table.name)
-            if given is None:  # allowed missing: the table stays empty
-                reports.append(TableReport(table.name, 0))
-                continue
-            _phase(progress, f"loading {table.name}")
-            source = given.source(table, dialect, ignore_unknown_columns=ignore_unknown_columns)
-            rows = writer.write(source, advance)
-            logger.debug("loaded %s into %s from %s", plural(rows, "row"), table.name, source.name)
-            reports.append(given.report(table.name, rows))
-        # with the other problems, so one build reports them all
-        _phase(progress, "checking foreign keys")
-        writer.check_foreign_keys(table.name for table in tables)
-
-    _phase(progress, "creating indexes")
-    connection.execute(f"PRAGMA cache_size = -{INDEX_CACHE_KIB}")
-    connection.execute("PRAGMA temp_store = FILE")
-    for table in tables:
-        for index in sorted_indexes(table):
-            if not index.unique:
-                connection.execute(index_ddl(index, dialect))
-    return reports
 
 
 def _check(path: Path, context: dict[str, Any]) -> None:

@@ -63,6 +63,18 @@ from sqlalchemy.types import (
 from microcosm_sqlite._sqla_internals import type_affinity
 from microcosm_sqlite.types import FALSE_SPELLINGS, TRUE_SPELLINGS, to_bool
 
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "NUMBER_CHARACTERS",
+    "ColumnConverter",
+    "Fill",
+    "fill_for",
+    "parse_float",
+    "parse_integer",
+    "text_parser",
+]
+
 Converter = Callable[[Any], Any]
 
 # the number syntax sources use: `int()` and `float()` also take spaces around, `_` between

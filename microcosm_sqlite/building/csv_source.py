@@ -28,6 +28,8 @@ from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import HEADER_LINE, UNKNOWN_COLUMN, Batch, FileSource
 from microcosm_sqlite.errors import BuildInputError
 
+__all__ = ["CsvSource"]
+
 # the csv module's field size limit while reading: the largest a C long holds on every
 # platform (Windows' is 32 bits), far beyond any field, where the default is 131,072
 CSV_FIELD_LIMIT = 2**31 - 1

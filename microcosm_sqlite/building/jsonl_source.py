@@ -18,6 +18,8 @@ from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import UNKNOWN_COLUMN, Batch, FileSource
 from microcosm_sqlite.errors import BuildInputError
 
+__all__ = ["JsonLinesSource"]
+
 # plans kept per set of keys, so lines agreeing on their keys work out their fills once
 MAX_PLANS = 256
 

@@ -17,6 +17,8 @@ from typing import Any
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural
 
+__all__ = ["IN_THE_SOURCES", "DiscardedProblems", "Problems", "TooManyProblems", "collecting"]
+
 # where problems are, in the build's error message
 IN_THE_SOURCES = "in the sources"
 

@@ -30,6 +30,8 @@ from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import BATCH_SIZE, Batch, ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
 
+__all__ = ["RowsInput"]
+
 # what sqlite3 binds: a stored value of any other type is refused at its row
 BINDABLE = (int, float, str, bytes)
 # text, which parses as a source's text, and the other values a JSON Lines row may hold,

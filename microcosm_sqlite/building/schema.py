@@ -1,98 +1,27 @@
 """
-The data set's schema as a build writes it: which models, in which order, with which DDL.
+The data set's schema as a build writes it: its tables in which order, with which DDL.
 
-`find_base` turns `package.module[:Base]` (what `build` and `verify --models` take) into the
-data set base; `load_order` puts tables after the tables they reference; the DDL is written in
-the artifact's dialect (`microcosm_sqlite.artifact.dialect`).
+`load_order` puts tables after the tables they reference; the DDL is written in the artifact's
+dialect (`microcosm_sqlite.artifact.dialect`).
 
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sqlite3
 from collections.abc import Iterable
-from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Index, MetaData, Table
+from sqlalchemy import Index, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from microcosm_sqlite.artifact.contents import quote
-from microcosm_sqlite.errors import BuildError
+
+__all__ = ["index_ddl", "load_order", "server_defaults", "sorted_indexes", "table_ddl"]
 
 logger = logging.getLogger(__name__)
-
-
-# --- finding the models ---------------------------------------------------------------------
-
-
-def is_dataset_base(value: object) -> bool:
-    """A base from `DataSet.create`: it defines `__dataset__` itself and holds the metadata."""
-    return (
-        isinstance(value, type)
-        and "__dataset__" in vars(value)
-        and isinstance(getattr(value, "metadata", None), MetaData)
-    )
-
-
-def dataset_base_of(value: object) -> type[Any] | None:
-    """The data set base a model (or base) descends from, if any."""
-    if not isinstance(value, type):
-        return None
-    for klass in value.__mro__:
-        if is_dataset_base(klass):
-            return klass
-    return None
-
-
-def find_base(models: str) -> type[Any]:
-    """
-    The data set base named by `package.module` or `package.module:Base`.
-
-    A module alone must define models of exactly one data set (or hold exactly one base),
-    so a build never guesses between two. Raises `BuildError` when the module does not import
-    or names no single base.
-
-    """
-    module_name, _, attribute = models.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise BuildError(f"cannot import models module {module_name!r}: {error}") from error
-    if attribute:
-        value = getattr(module, attribute, None)
-        base = dataset_base_of(value)
-        if base is None:
-            raise BuildError(
-                f"{models!r} is not a data set base (a class from DataSet.create) or its model"
-            )
-        return base
-    return _single_base(module)
-
-
-def _single_base(module: ModuleType) -> type[Any]:
-    values = list(vars(module).values())
-    defined = {
-        base
-        for value in values
-        if isinstance(value, type) and value.__module__ == module.__name__
-        if (base := dataset_base_of(value)) is not None
-    }
-    bases = defined or {value for value in values if is_dataset_base(value)}
-    if len(bases) == 1:
-        return bases.pop()
-    if not bases:
-        raise BuildError(
-            f"module {module.__name__!r} defines no data set models"
-            " (classes of a base from DataSet.create)"
-        )
-    names = ", ".join(sorted(f"{module.__name__}:{base.__name__}" for base in bases))
-    raise BuildError(
-        f"module {module.__name__!r} holds models of several data sets; name one: {names}"
-    )
 
 
 # --- load order -----------------------------------------------------------------------------

@@ -25,6 +25,16 @@ from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import FileSource
 from microcosm_sqlite.errors import BuildError, BuildInputError
 
+__all__ = [
+    "SOURCE_FORMATS",
+    "FileInput",
+    "SourceFile",
+    "SourceFormat",
+    "collect_sources",
+    "find_sources",
+    "open_source",
+]
+
 SourceFormat = Literal["csv", "jsonl"]
 SOURCE_FORMATS: tuple[SourceFormat, ...] = ("csv", "jsonl")
 READERS: dict[SourceFormat, type[FileSource]] = {"csv": CsvSource, "jsonl": JsonLinesSource}

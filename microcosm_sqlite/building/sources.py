@@ -29,6 +29,16 @@ from microcosm_sqlite.building.conversion import ColumnConverter, Fill, fill_for
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.errors import BuildInputError
 
+__all__ = [
+    "BATCH_SIZE",
+    "HEADER_LINE",
+    "UNKNOWN_COLUMN",
+    "Batch",
+    "FileSource",
+    "ProgressCallback",
+    "TableSource",
+]
+
 # the line that problems with a CSV header (or with a whole file) point at
 HEADER_LINE = 1
 # rows per executemany: large enough to keep Python out of the way, small enough for memory

@@ -33,6 +33,8 @@ from microcosm_sqlite.building.sources import ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
 from microcosm_sqlite.formatting import plural, size
 
+__all__ = ["TableWriter", "write_sources"]
+
 # rows per INSERT statement: far fewer calls into SQLite than one statement per row
 ROWS_PER_STATEMENT = 150
 UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures import cycle, library, two_datasets
+from fixtures import cycle, library
 from fixtures.library import Author, AuthorStore, Book, BookStore, Genre
 from fixtures.tools import (
     MODELS,
@@ -36,15 +36,11 @@ from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, Ta
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.artifact.contents import MANIFEST_TABLE
 from microcosm_sqlite.artifact.dialect import artifact_dialect
 from microcosm_sqlite.artifact.files import remove_stale_temp_files, temp_path
-from microcosm_sqlite.artifact.manifest import (
-    MANIFEST_TABLE,
-    library_version,
-    read_manifest,
-    schema_fingerprint,
-)
-from microcosm_sqlite.building import build_artifact, find_base
+from microcosm_sqlite.artifact.manifest import library_version, read_manifest, schema_fingerprint
+from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.building.schema import load_order, table_ddl
 from microcosm_sqlite.errors import BuildError, ReadOnlyDataSetError
 
@@ -433,32 +429,6 @@ def test_a_missing_source_directory_or_output_directory_is_an_error(tmp_path: Pa
     with pytest.raises(BuildError, match="does not exist"):
         build_artifact(library.Base, SOURCES, tmp_path / "nowhere" / "out.sqlite")
     assert list(tmp_path.iterdir()) == []
-
-
-# --- finding models -------------------------------------------------------------------------
-
-
-def test_models_are_found_by_module_or_base() -> None:
-    """MODELS names a module with one data set's models, or its base (or a model) directly."""
-    assert find_base(MODELS) is library.Base
-    assert find_base(f"{MODELS}:Base") is library.Base
-    assert find_base(f"{MODELS}:Book") is library.Base
-    assert find_base(f"{two_datasets.__name__}:Second") is two_datasets.Second
-
-
-@pytest.mark.parametrize(
-    ("models", "reason"),
-    [
-        (two_datasets.__name__, "holds models of several data sets; name one"),
-        ("fixtures.tools", "defines no data set models"),
-        ("fixtures.nowhere", "cannot import models module 'fixtures.nowhere'"),
-        (f"{MODELS}:Genre", "is not a data set base"),
-    ],
-)
-def test_models_that_cannot_be_found_say_why(models: str, reason: str) -> None:
-    """Zero, two or unimportable data sets are clear errors."""
-    with pytest.raises(BuildError, match=reason):
-        find_base(models)
 
 
 # --- temporary files and interrupted builds -------------------------------------------------
