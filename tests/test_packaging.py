@@ -101,10 +101,13 @@ def test_the_metadata_says_where_who_and_what() -> None:
         "License :: OSI Approved :: Apache Software License",
         "Typing :: Typed",
         "Intended Audience :: Developers",
-        "Operating System :: OS Independent",
+        "Operating System :: MacOS",
+        "Operating System :: POSIX",
+        "Operating System :: POSIX :: Linux",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",
         "Programming Language :: Python :: 3.13",
     } <= classifiers
     assert any(classifier.startswith("Development Status :: ") for classifier in classifiers)
+    assert "Operating System :: OS Independent" not in classifiers
