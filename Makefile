@@ -64,6 +64,7 @@ lint: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff check microcosm_sqlite tests bench datasets
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/ruff format --check microcosm_sqlite tests bench datasets
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/mypy
+	$(VENV_DIR)/py$(RUN_PYTHON)/bin/lint-imports
 
 # Compiled first, as an installed package is: SQLAlchemy's modules come compiled from pip, and
 # where PYTHONDONTWRITEBYTECODE is set, cold starts would otherwise compile ours every run.

@@ -30,8 +30,10 @@ def test_every_test_file_is_collected() -> None:
     assert {path.split("/")[1] for path in collected if path.count("/") > 1} >= {
         "artifact",
         "building",
+        "cli",
         "compat",
         "reading",
+        "tools",
     }
 
 
