@@ -14,12 +14,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from fixtures import library
-from fixtures.tools import MODELS, cli_runner, copy_sources, rows
+from fixtures.tools import MODELS, copy_sources, invoke, rows
 
 from microcosm_sqlite.building import build_artifact
-from microcosm_sqlite.cli import cli
 from microcosm_sqlite.errors import BuildError
 from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
 from microcosm_sqlite.tools.diff import diff_artifacts
@@ -32,10 +30,6 @@ TAGS = [
     ["€uro", "Wisława", "😀", "tab\there", 'a "quote"', "back\\slash", "\\u20ac"],
     {"lone": "\ud800", "text": "Ficciones €"},
 ]
-
-
-def invoke(*args: str | Path) -> Result:
-    return cli_runner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
 
 
 # --- the helpers ----------------------------------------------------------------------------
