@@ -9,6 +9,7 @@ input or the artifact is bad (each problem on its own line on stderr), 2 for usa
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import sys
 import time
@@ -37,6 +38,17 @@ from microcosm_sqlite.inspection import (
 )
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.remote import is_remote
+from microcosm_sqlite.tools.drafting import DEFAULT_SAMPLE_ROWS, draft_models
+from microcosm_sqlite.tools.output import OutputFormat, write_record, write_rows
+from microcosm_sqlite.tools.query import (
+    DEFAULT_LIMIT,
+    DEFAULT_SECONDS,
+    QueryResult,
+    get_row,
+    query_artifact,
+    table_rows,
+)
+from microcosm_sqlite.tools.scaffold import create_data_package
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -592,6 +604,285 @@ def textconv(path: Path, quiet: bool, verbose: bool) -> None:
     except SQLiteError as error:
         fail(error)
     sys.stdout.flush()
+
+
+# --- starting a data set, and a read-only look inside ----------------------------------------
+
+
+@cli.command("init")
+@click.argument("name")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--dataset",
+    metavar="NAME",
+    help="The data set's name, as services ask for it (default: the package's name).",
+)
+@click.option("--force", is_flag=True, help="Write into DIRECTORY even when it holds files.")
+@verbosity()
+def init_command(
+    name: str,
+    directory: Path | None,
+    dataset: str | None,
+    force: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Start a data package NAME in DIRECTORY (./NAME by default).
+
+    NAME is the distribution's name (lower case, words joined by - or _); its package is NAME
+    with _ for -. The package has pyproject.toml with the microcosm.sqlite entry point, its
+    models drafted from the example in sources/, tests on the pytest plugin, a Makefile
+    (`make artifact`, and `make check`, which fails when the committed artifact is stale),
+    the .gitattributes line for the diff driver, and a README saying how to go on. A
+    directory that holds anything is refused unless --force.
+    """
+    configure_logging(quiet, verbose)
+    try:
+        written = create_data_package(name, directory, dataset=dataset, force=force)
+    except SQLiteError as error:
+        fail(error)
+    target = Path(name) if directory is None else directory
+    logger.info(
+        "wrote the data package %s into %s (%s)", name, target, plural(len(written), "file")
+    )
+    logger.info(
+        "next: cd %s; pip install -e '.[test]'; make artifact; make test (see README.md)", target
+    )
+
+
+def default_dataset(sources: tuple[Path, ...]) -> str:
+    """The data set a directory of sources is for: its name, or its parent's for `sources/`."""
+    folder = sources[0].resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    if folder.name == "sources":
+        folder = folder.parent
+    return re.sub(r"[^0-9A-Za-z_]+", "_", folder.name).strip("_").lower() or "data"
+
+
+@cli.command("models")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--dataset",
+    metavar="NAME",
+    help="The data set's name on the models' base (default: the sources' folder's name, or"
+    " its parent's when it is named sources).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the module to this file (kept if it exists, unless --force); stdout by default.",
+)
+@click.option("--force", is_flag=True, help="Replace OUTPUT when it exists.")
+@click.option(
+    "--sample-rows",
+    type=click.IntRange(min=0),
+    metavar="N",
+    default=DEFAULT_SAMPLE_ROWS,
+    show_default=True,
+    help="Read at most this many rows of each source (0: all); the build reads every row.",
+)
+@verbosity()
+def models_command(
+    sources: tuple[Path, ...],
+    dataset: str | None,
+    output: Path | None,
+    force: bool,
+    sample_rows: int,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Draft typed models from SOURCES: directories of <table>.csv and <table>.jsonl files, or
+    such files.
+
+    Each column's type comes from its values, as the build converts them: 64-bit integers,
+    floats, decimals, booleans, ISO dates and datetimes, JSON documents, text; nullable when
+    a value is missing. A unique column present in every row is the primary key (`id` and
+    `code` first), a column whose values are all another table's keys, and whose name says
+    so, a foreign key, and text with few repeated values an enum. Comments mark the guesses
+    worth a second look. `microcosm-sqlite build` then checks every row against them.
+    """
+    configure_logging(quiet, verbose)
+    if output is not None and output.exists() and not force:
+        raise click.BadParameter(f"{output} exists: --force replaces it", param_hint="--output")
+    name = dataset or default_dataset(sources)
+    try:
+        module = draft_models(sources, dataset=name, sample_rows=sample_rows or None)
+    except SQLiteError as error:
+        fail(error)
+    if output is None:
+        click.echo(module, nl=False)
+        return
+    output.write_text(module, encoding="utf-8", newline="\n")
+    logger.info("wrote the models of data set %r to %s", name, output)
+
+
+def output_format(command: F) -> F:
+    """--json, --jsonl and --csv (an aligned table without them), shared by query, rows, get."""
+    for flag, value, text in (
+        ("--csv", "csv", "Print CSV: a header, then a line per row."),
+        ("--jsonl", "jsonl", "Print JSON Lines: one object per row."),
+        ("--json", "json", "Print JSON: an array of objects (an object for get)."),
+    ):
+        command = click.option(flag, "format_", flag_value=value, help=text)(command)
+    return command
+
+
+def reading_options(command: F) -> F:
+    """--limit and --timeout, shared by query and rows."""
+    command = click.option(
+        "--timeout",
+        "seconds",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        default=DEFAULT_SECONDS,
+        show_default=True,
+        help="Stop the statement after this many seconds (0: no bound).",
+    )(command)
+    command = click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        metavar="N",
+        default=DEFAULT_LIMIT,
+        show_default=True,
+        help="Print at most this many rows (0: all).",
+    )(command)
+    command = click.option(
+        "-p",
+        "--param",
+        "params",
+        type=(str, str),
+        multiple=True,
+        metavar="NAME VALUE",
+        help="A value for :NAME in the SQL (repeat for more).",
+    )(command)
+    return command
+
+
+def split_arguments(
+    arguments: tuple[str, ...], dataset: str | None, names: tuple[str, ...], graph: Any
+) -> tuple[Path, list[str]]:
+    """The artifact (PATH, or --dataset NAME resolved) and the arguments after it."""
+    wanted = len(names) + (dataset is None)
+    if len(arguments) < wanted or (len(arguments) > wanted and names[-1] != "KEY"):
+        shown = " ".join(names)
+        raise click.UsageError(f"give {'PATH ' if dataset is None else ''}{shown}")
+    if dataset is None:
+        return artifact_for(Path(arguments[0]), None, graph), list(arguments[1:])
+    return artifact_for(None, dataset, graph), list(arguments)
+
+
+def print_rows(result: QueryResult, format_: OutputFormat) -> None:
+    """Write a result's rows to stdout, and say on stderr when the limit left rows out."""
+    write_rows(result.columns, result.rows, sys.stdout, format_)
+    sys.stdout.flush()
+    if result.truncated:
+        logger.warning(
+            "only the first %s printed: --limit N for more, --limit 0 for all",
+            plural(result.limit or 0, "row"),
+        )
+
+
+@cli.command("query")
+@click.argument("arguments", nargs=-1, metavar="[PATH] SQL")
+@dataset_option
+@output_format
+@reading_options
+@verbosity()
+def query_command(
+    arguments: tuple[str, ...],
+    dataset: str | None,
+    format_: OutputFormat | None,
+    params: tuple[tuple[str, str], ...],
+    limit: int,
+    seconds: float,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Run one SQL statement that reads on the artifact at PATH (or the data set --dataset NAME).
+
+    The file opens read-only with the defences `inspect` uses. Statements that would write,
+    change the schema, attach a file, open a transaction, set a pragma or load an extension
+    are refused before they run, as is a second statement. The statement stops after
+    --timeout seconds, and at most --limit rows print: an aligned table, or --json, --jsonl,
+    --csv.
+    """
+    graph = configure_logging(quiet, verbose)
+    path, (sql,) = split_arguments(arguments, dataset, ("SQL",), graph)
+    try:
+        with query_artifact(
+            path, sql, dict(params), limit=limit or None, seconds=seconds
+        ) as result:
+            print_rows(result, format_ or "table")
+    except SQLiteError as error:
+        fail(error)
+
+
+@cli.command("rows")
+@click.argument("arguments", nargs=-1, metavar="[PATH] TABLE")
+@dataset_option
+@click.option("--where", metavar="SQL", help="Only rows for which this SQL expression holds.")
+@output_format
+@reading_options
+@verbosity()
+def rows_command(
+    arguments: tuple[str, ...],
+    dataset: str | None,
+    where: str | None,
+    format_: OutputFormat | None,
+    params: tuple[tuple[str, str], ...],
+    limit: int,
+    seconds: float,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Print the rows of TABLE in the artifact at PATH (or the data set --dataset NAME), in
+    primary key order.
+
+    --where filters them with an SQL expression (`--where "country_code = :c" -p c FR`),
+    read-only as `query` is; at most --limit rows print, within --timeout seconds.
+    """
+    graph = configure_logging(quiet, verbose)
+    path, (table,) = split_arguments(arguments, dataset, ("TABLE",), graph)
+    try:
+        with table_rows(
+            path, table, where=where, parameters=dict(params), limit=limit or None, seconds=seconds
+        ) as result:
+            print_rows(result, format_ or "table")
+    except SQLiteError as error:
+        fail(error)
+
+
+@cli.command("get")
+@click.argument("arguments", nargs=-1, metavar="[PATH] TABLE KEY...")
+@dataset_option
+@output_format
+@verbosity()
+def get_command(
+    arguments: tuple[str, ...],
+    dataset: str | None,
+    format_: OutputFormat | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """
+    Print the row of TABLE whose primary key is KEY, in the artifact at PATH (or the data set
+    --dataset NAME); a composite key takes one KEY per column, in key order.
+
+    Exit status 1, naming the key, when no row has it.
+    """
+    graph = configure_logging(quiet, verbose)
+    path, (table, *key) = split_arguments(arguments, dataset, ("TABLE", "KEY"), graph)
+    try:
+        columns, row = get_row(path, table, key)
+    except SQLiteError as error:
+        fail(error)
+    write_record(columns, row, sys.stdout, format_ or "table")
 
 
 def terminate(signum: int, frame: FrameType | None) -> NoReturn:
