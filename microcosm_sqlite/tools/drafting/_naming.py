@@ -19,7 +19,9 @@ from sqlalchemy.orm import DeclarativeBase
 from microcosm_sqlite.dataset import DataSetBase
 
 # names a model's attributes cannot take: its base classes' own
-RESERVED_ATTRIBUTES = frozenset(dir(DeclarativeBase)) | frozenset(dir(DataSetBase))
+RESERVED_ATTRIBUTES = (
+    frozenset(dir(DeclarativeBase)) | frozenset(dir(DataSetBase)) | {"metadata", "registry"}
+)
 WORDS = re.compile(r"[A-Za-z0-9]+")
 NOT_NAME = re.compile(r"[^0-9A-Za-z_]+")
 

@@ -40,6 +40,7 @@ class SourceSample:
 def find_source_files(paths: Iterable[Path]) -> list[SourceFile]:
     """The sources in each directory given, and each file given, ordered by table name."""
     found: dict[str, SourceFile] = {}
+    paths = list(paths)
     for path in paths:
         if path.is_dir():
             sources, problems = find_sources(path)
@@ -69,7 +70,7 @@ def read_sample(source: SourceFile, limit: int | None) -> SourceSample:
     try:
         with source.path.open(encoding="utf-8", newline="") as stream:
             rows = (
-                _csv_rows(stream, source.path)
+                _csv_rows(stream, source.path, sample)
                 if source.format == "csv"
                 else _jsonl_rows(stream, source.path)
             )
@@ -97,7 +98,7 @@ def _add(sample: SourceSample, record: dict[str, Any]) -> None:
     sample.rows += 1
 
 
-def _csv_rows(stream: Any, path: Path) -> Iterator[dict[str, Any]]:
+def _csv_rows(stream: Any, path: Path, sample: SourceSample) -> Iterator[dict[str, Any]]:
     allow_long_csv_fields()
     reader = csv.reader(stream, strict=True)
     try:
@@ -107,6 +108,7 @@ def _csv_rows(stream: Any, path: Path) -> Iterator[dict[str, Any]]:
         doubled = sorted({name for name in header if header.count(name) > 1})
         if doubled:
             raise DraftError(f"{path}:1: the header names {', '.join(doubled)} twice")
+        sample.columns = {name: [] for name in header}
         line = reader.line_num
         for fields in reader:
             start, line = line + 1, reader.line_num

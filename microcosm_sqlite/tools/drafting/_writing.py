@@ -93,7 +93,7 @@ class ModuleWriter:
             " models:"
         )
         wrapped = "\n\n".join(textwrap.fill(part, LINE_LENGTH) for part in text.split("\n\n"))
-        return f'"""\n{wrapped}\n\n    {self.build_command}\n\n"""'
+        return f'"""\n{wrapped}\n\n{_command(self.build_command)}\n\n"""'
 
     def _import_lines(self) -> str:
         self.need("sqlalchemy.orm", "DeclarativeBase")
@@ -234,6 +234,16 @@ def _string(text: str) -> str:
     if '"' in text or "\\" in text or not text.isprintable():
         return repr(text)
     return f'"{text}"'
+
+
+def _command(command: str) -> str:
+    """A shell command, indented, its words carried over where they would pass the line length."""
+    lines = [INDENT]
+    for word in command.split(" "):
+        if len(lines[-1]) + len(word) + 1 > LINE_LENGTH and lines[-1].strip():
+            lines.append(INDENT * 2)
+        lines[-1] += word if not lines[-1].strip() else f" {word}"
+    return "\n".join(lines)
 
 
 def _import_order(name: str) -> tuple[bool, str]:
