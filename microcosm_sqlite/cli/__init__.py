@@ -5,7 +5,8 @@ The `microcosm-sqlite` command: a thin click layer over the Python API (`microco
 Every command's docstring is its `--help`. Exit status: 0 when all went well, 1 when the
 input or the artifact is bad (each problem on its own line on stderr), 2 for usage errors.
 Commands live in modules by theme: `_artifacts` (build, fetch), `_looking` (inspect, verify,
-dump), `_reviewing` (diff, textconv); what they share is `_options`.
+dump), `_reviewing` (diff, textconv), `_starting` (init, models), `_querying` (query, rows,
+get); what they share is `_options`.
 
 """
 
@@ -19,7 +20,9 @@ import click
 
 from microcosm_sqlite.cli._artifacts import build, fetch
 from microcosm_sqlite.cli._looking import dump, inspect_command, verify
+from microcosm_sqlite.cli._querying import get_command, query_command, rows_command
 from microcosm_sqlite.cli._reviewing import diff_command, textconv
+from microcosm_sqlite.cli._starting import init_command, models_command
 
 __all__ = ["cli", "main"]
 
@@ -42,6 +45,11 @@ cli.add_command(verify)
 cli.add_command(dump)
 cli.add_command(diff_command)
 cli.add_command(textconv)
+cli.add_command(init_command)
+cli.add_command(models_command)
+cli.add_command(query_command)
+cli.add_command(rows_command)
+cli.add_command(get_command)
 
 
 def terminate(signum: int, frame: FrameType | None) -> NoReturn:

@@ -18,9 +18,23 @@ def commands() -> list[str]:
     return sorted(cli.commands)  # type: ignore[attr-defined]
 
 
-def test_there_are_the_seven_commands() -> None:
-    """The group offers build, inspect, verify, dump, diff, textconv and fetch."""
-    assert commands() == ["build", "diff", "dump", "fetch", "inspect", "textconv", "verify"]
+def test_there_are_the_twelve_commands() -> None:
+    """The group offers build, inspect, verify, dump, diff, textconv and fetch, and init,
+    models, query, rows and get."""
+    assert commands() == [
+        "build",
+        "diff",
+        "dump",
+        "fetch",
+        "get",
+        "init",
+        "inspect",
+        "models",
+        "query",
+        "rows",
+        "textconv",
+        "verify",
+    ]
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in sorted(cli.commands))])  # type: ignore[attr-defined]
