@@ -21,7 +21,7 @@ $(VENV_DIR)/py%/installed: setup.cfg pyproject.toml $(EXAMPLE)/pyproject.toml
 	rm -rf $(VENV_DIR)/py$*
 	$(call python_for,$*) -m venv $(VENV_DIR)/py$*
 	$(call venv_python,$*) -m pip install --quiet --upgrade pip
-	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench]' -e $(EXAMPLE)
+	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench,docs]' -e $(EXAMPLE)
 	touch $@
 
 # The same, pinned by a constraints file: .venv/floor and .venv/sqlalchemy-2.0.
