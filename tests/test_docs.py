@@ -23,8 +23,8 @@ import pytest
 from fixtures.docs import DOCS, ROOT, blocks_of, run_page
 
 PAGES = sorted(path for path in DOCS.rglob("*.md") if "_gen" not in path.parts)
-# the packaging recipe installs into fresh virtual environments: `make test-docs-recipe`
-RECIPE = DOCS / "guides" / "packaging.md"
+# How the pages install microcosm-sqlite 3.x; the recipe tests install this checkout in its place.
+GIT_URL = "git+https://github.com/globality-corp/microcosm-sqlite@v3.0.0"
 
 
 def load_generator() -> ModuleType:
@@ -50,6 +50,15 @@ def runnable(path: Path) -> bool:
     return any(block.runs for block in blocks_of(path))
 
 
+def installs(path: Path) -> bool:
+    """Whether a page installs microcosm-sqlite from its git URL into a fresh environment."""
+    return any(block.runs and GIT_URL in block.body for block in blocks_of(path))
+
+
+# the pages that install into fresh virtual environments, a minute each: `make test-docs-recipe`
+RECIPES = [path.relative_to(DOCS).as_posix() for path in PAGES if installs(path)]
+
+
 def test_every_code_block_in_docs_is_tested() -> None:
     """Each code block of every page is written as a file or run: none is only for show."""
     untested = [
@@ -63,7 +72,11 @@ def test_every_code_block_in_docs_is_tested() -> None:
 
 @pytest.mark.parametrize(
     "page",
-    [path.relative_to(DOCS).as_posix() for path in PAGES if runnable(path) and path != RECIPE],
+    [
+        path.relative_to(DOCS).as_posix()
+        for path in PAGES
+        if runnable(path) and path.relative_to(DOCS).as_posix() not in RECIPES
+    ],
 )
 def test_page_runs_as_shown(page: str, tmp_path: Path) -> None:
     """The page's files, commands and code work in a fresh folder, printing what it shows."""
@@ -74,16 +87,22 @@ def test_page_runs_as_shown(page: str, tmp_path: Path) -> None:
         pytest.skip(f"needs a module this Python lacks: {', '.join(skipped)}")
 
 
+def test_the_install_and_packaging_pages_are_recipes() -> None:
+    """Both pages that install from the git URL are run by the recipe test, not skipped."""
+    assert {"install.md", "guides/packaging.md"} <= set(RECIPES)
+
+
 @pytest.mark.docs_recipe
-def test_the_packaging_recipe_works_word_for_word(tmp_path: Path) -> None:
+@pytest.mark.parametrize("page", RECIPES)
+def test_the_recipe_works_word_for_word(page: str, tmp_path: Path) -> None:
     """
-    The packaging guide, followed in a fresh virtual environment: this checkout stands in for
-    the git URL the guide installs microcosm-sqlite from.
+    The page, followed in fresh virtual environments: this checkout stands in for the git URL
+    the page installs microcosm-sqlite from; everything else comes from the package index.
 
     """
     folder = tmp_path / "reader"
     folder.mkdir()
-    run_page(RECIPE, folder)
+    run_page(DOCS / page, folder, {GIT_URL: f"file://{ROOT}"})
 
 
 def commands() -> list[tuple[str, click.Command, click.Context]]:
