@@ -28,9 +28,12 @@ GIT_URL = "git+https://github.com/globality-corp/microcosm-sqlite@v3.0.0"
 
 
 def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("reference", DOCS / "_gen" / "reference.py")
+    name = "docs_reference_generator"
+    spec = importlib.util.spec_from_file_location(name, DOCS / "_gen" / "reference.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # registered first, as an import would: its dataclasses look their module up
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -171,24 +174,27 @@ def test_the_cli_reference_lists_the_commands_the_help_lists(pages: dict[str, st
     assert sorted(headings) == sorted(listed)
 
 
+def flattened(defaults: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys of a `@defaults` mapping; a dict that declares keys is walked into."""
+    keys = []
+    for key, value in defaults.items():
+        if isinstance(value, dict) and value:
+            keys += flattened(value, f"{prefix}{key}.")
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
 def configuration_keys() -> list[tuple[str, str]]:
     """(component, dotted key) for every `@defaults` key of every registered component."""
     from microcosm.registry import get_defaults
 
-    keys = []
-    for entry in distribution("microcosm-sqlite").entry_points:
-        if entry.group != "microcosm.factories":
-            continue
-
-        def walk(defaults: dict[str, Any], prefix: str) -> None:
-            for key, value in defaults.items():
-                if isinstance(value, dict) and value:
-                    walk(value, f"{prefix}{key}.")
-                else:
-                    keys.append((entry.name, f"{prefix}{key}"))
-
-        walk(get_defaults(entry.load()), "")
-    return keys
+    return [
+        (entry.name, key)
+        for entry in distribution("microcosm-sqlite").entry_points
+        if entry.group == "microcosm.factories"
+        for key in flattened(get_defaults(entry.load()))
+    ]
 
 
 def test_the_configuration_reference_shows_every_key(pages: dict[str, str]) -> None:
@@ -271,3 +277,25 @@ def test_the_site_builds_with_no_warning(tmp_path: Path) -> None:
     cli = (tmp_path / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
     for path, _, _ in commands():
         assert f'id="{re.sub(r"[^a-z0-9-]+", "-", path.lower())}"' in cli, path
+
+
+def test_a_page_whose_output_differs_fails(tmp_path: Path) -> None:
+    """The runner compares what a command prints with what the page shows, `...` aside."""
+    page = tmp_path / "page.md"
+    page.write_text("```console run\n$ echo one two three\none ... three\n```\n")
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    run_page(page, folder)
+    page.write_text("```console run\n$ echo one two three\none four\n```\n")
+    with pytest.raises(AssertionError, match="printed:\none two three"):
+        run_page(page, folder)
+
+
+def test_a_failing_command_fails_its_page(tmp_path: Path) -> None:
+    """A command that exits non-zero fails the page, naming the command and its status."""
+    page = tmp_path / "page.md"
+    page.write_text("```console run\n$ false\n$ echo never\n```\n")
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    with pytest.raises(AssertionError, match=r"\$ false\nexit status 1"):
+        run_page(page, folder)

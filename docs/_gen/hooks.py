@@ -15,9 +15,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import reference  # noqa: E402
-
-from mkdocs.structure.files import File, Files  # noqa: E402
+import reference
+from mkdocs.structure.files import File, Files
 
 # the entry in mkdocs.yml's nav that the API pages replace
 API_INDEX = f"{reference.API}/index.md"
@@ -46,7 +45,9 @@ def expand(nav: Any, missing: set[str]) -> Any:
 
 
 # an opening fence whose info string carries more than a language: the test suite's words
-FENCE_INFO = re.compile(r"^(?P<indent>[ ]*)(?P<fence>```+)(?P<language>[\w#.+-]*)[ ]+(?P<rest>\S.*)$", re.MULTILINE)
+FENCE_INFO = re.compile(
+    r"^(?P<indent>[ ]*)(?P<fence>```+)(?P<language>[\w#.+-]*)[ ]+(?P<rest>\S.*)$", re.MULTILINE
+)
 
 
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:
