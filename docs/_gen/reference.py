@@ -147,7 +147,7 @@ def describe_type(param: click.Parameter) -> str:
     kind = param.type
     if isinstance(param, click.Option) and param.is_flag and not param.count:
         return "flag"
-    if param.metavar:
+    if param.metavar and isinstance(param, click.Option):
         named = param.metavar
     elif isinstance(kind, click.Choice):
         return " | ".join(code(str(choice)) for choice in kind.choices)
