@@ -14,14 +14,15 @@ venv_python = $(VENV_DIR)/py$(1)/bin/python
 FLOOR_PYTHON ?= 3.11
 SQLALCHEMY_2_0_PYTHON ?= 3.12
 
-.PHONY: run test test-floor test-sqlalchemy-2.0 lint bench fuzz soak datasets check-datasets clean
+.PHONY: run test test-floor test-sqlalchemy-2.0 lint bench fuzz soak datasets check-datasets clean \
+	docs test-docs-recipe
 
 # Install with every extra once per Python, again whenever setup.cfg changes.
 $(VENV_DIR)/py%/installed: setup.cfg pyproject.toml $(EXAMPLE)/pyproject.toml
 	rm -rf $(VENV_DIR)/py$*
 	$(call python_for,$*) -m venv $(VENV_DIR)/py$*
 	$(call venv_python,$*) -m pip install --quiet --upgrade pip
-	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench]' -e $(EXAMPLE)
+	$(call venv_python,$*) -m pip install --quiet -e '.[test,lint,bench,docs]' -e $(EXAMPLE)
 	touch $@
 
 # The same, pinned by a constraints file: .venv/floor and .venv/sqlalchemy-2.0.
@@ -98,5 +99,16 @@ check-datasets: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	cmp $(VENV_DIR)/airports.sqlite $(EXAMPLE_ARTIFACT) \
 		|| (echo "$(EXAMPLE_ARTIFACT) is stale: run make datasets"; exit 1)
 
+# The documentation site, into site/, warnings as errors; its reference pages are generated from
+# the code by docs/_gen (see mkdocs.yml).
+docs: $(VENV_DIR)/py$(RUN_PYTHON)/installed
+	NO_MKDOCS_2_WARNING=1 $(VENV_DIR)/py$(RUN_PYTHON)/bin/mkdocs build --strict --site-dir site
+
+# The install and packaging pages followed word for word in fresh virtual environments, this
+# checkout standing in for the git URL (a minute or two; the regular suite skips them).
+test-docs-recipe: $(VENV_DIR)/py$(RUN_PYTHON)/installed
+	$(call venv_python,$(RUN_PYTHON)) -m pytest -q -p no:cacheprovider -m docs_recipe \
+		tests/test_docs.py
+
 clean:
-	rm -rf $(VENV_DIR) build *.egg-info
+	rm -rf $(VENV_DIR) build site *.egg-info
