@@ -14,7 +14,7 @@ user info, no query values.
 """
 
 from microcosm_sqlite._urls import is_url as is_remote
-from microcosm_sqlite.remote._cache import ArtifactCache, default_cache_dir, problem_with
+from microcosm_sqlite.remote._cache import ArtifactCache, default_cache_dir
 from microcosm_sqlite.remote._pins import PinnedURL
 from microcosm_sqlite.remote._progress import LoggedProgress, Progress
 
@@ -25,5 +25,4 @@ __all__ = [
     "Progress",
     "default_cache_dir",
     "is_remote",
-    "problem_with",
 ]

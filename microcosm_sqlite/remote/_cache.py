@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from errno import ENOLCK, ENOSYS
 from pathlib import Path
 
-from platformdirs import user_cache_dir
-
 from microcosm_sqlite.artifact.digest import file_sha256
 from microcosm_sqlite.artifact.header import HEADER_SIZE, SQLITE_MAGIC
 from microcosm_sqlite.errors import ArtifactCacheError, HashMismatchError, RemoteSupportMissingError
@@ -59,6 +57,9 @@ NO_LOCKS = {ENOLCK, ENOSYS}
 
 def default_cache_dir() -> Path:
     """The platform's per-user cache directory for our downloads ($XDG_CACHE_HOME on Linux)."""
+    # imported here: with sqlite.cache_dir set, nothing needs it
+    from platformdirs import user_cache_dir
+
     directory = Path(user_cache_dir(CACHE_NAME, appauthor=False))
     if not directory.is_absolute():
         # a relative $XDG_CACHE_HOME, which the XDG spec says to ignore (older platformdirs use it)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from microcosm_sqlite._urls import redact_url, url_secrets
 from microcosm_sqlite.errors import UnpinnedURLError
@@ -23,7 +23,7 @@ class PinnedURL:
 
     """
 
-    url: str = field(repr=False)
+    url: str
     sha256: str
 
     @classmethod

@@ -33,7 +33,15 @@ from microcosm_sqlite.formatting import size
 from microcosm_sqlite.remote._pins import PinnedURL
 from microcosm_sqlite.remote._progress import Progress
 
-__all__ = ["DISK_FULL", "FailedAttempt", "cache_error", "cache_errors", "download"]
+__all__ = [
+    "DISK_FULL",
+    "INSTALL_REMOTE",
+    "Context",
+    "FailedAttempt",
+    "cache_error",
+    "cache_errors",
+    "download",
+]
 
 HTTP = ("http", "https")
 # the encodings asked for: aiohttp decodes both, in every version we support
@@ -105,7 +113,7 @@ def open_filesystem(
     except ImportError as error:
         reason = f"fetching a URL needs fsspec: {INSTALL_REMOTE}"
         raise FailedAttempt(RemoteSupportMissingError(reason, **context), retry=False) from error
-    options: Context = {}
+    options: dict[str, Any] = {}
     if pin.scheme in HTTP:
         try:
             import aiohttp
@@ -124,7 +132,8 @@ def open_filesystem(
     try:
         filesystem, path = url_to_fs(pin.url, **options)
     except (ImportError, ValueError) as error:
-        reason = f"fsspec cannot read {pin.scheme}:// URLs here: {redact_text(str(error))}"
+        unknown = redact_text(str(error), pin.secrets)
+        reason = f"fsspec cannot read {pin.scheme}:// URLs here: {unknown}"
         missing = RemoteSupportMissingError(reason, **context)
         raise FailedAttempt(missing, retry=False) from error
     return filesystem, path

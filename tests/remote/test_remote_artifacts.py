@@ -59,7 +59,10 @@ print(json.dumps(dict(
 """
 
 
-def read_in_process(url: str, cache_dir: Path, ready: Path | None = None, go: Path | None = None):
+def read_in_process(
+    url: str, cache_dir: Path, ready: Path | None = None, go: Path | None = None
+) -> subprocess.Popen[str]:
+    """A service process running READER."""
     return subprocess.Popen(
         [sys.executable, "-c", READER, url, str(cache_dir), str(ready or "-"), str(go or "-")],
         stdout=subprocess.PIPE,
@@ -70,12 +73,14 @@ def read_in_process(url: str, cache_dir: Path, ready: Path | None = None, go: Pa
 
 
 def result_of(process: subprocess.Popen[str]) -> dict[str, Any]:
+    """A READER process's output, once it exited 0."""
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     return json.loads(stdout)  # type: ignore[no-any-return]
 
 
 def cdg(graph: Any) -> list[str]:
+    """CDG's ICAO code, name and country, read through the graph."""
     airport = AirportStore(graph).by_iata("CDG")
     return [airport.icao, airport.name, airport.country.name]
 
@@ -313,10 +318,12 @@ def test_fsspec_memory_and_local_filesystems(
     assert files_in(other_cache / "sha256") == [f"{SHA256}.sqlite"]
 
 
-def test_a_missing_remote_extra_is_named(cache_dir: Path) -> None:
-    """Without fsspec, a download says which extra to install."""
+@pytest.mark.parametrize("missing", ["fsspec", "filelock"])
+def test_a_missing_remote_extra_is_named(cache_dir: Path, missing: str) -> None:
+    """Without fsspec or filelock, a download says which extra to install."""
     script = (
-        "import sys; sys.modules['fsspec'] = None\nfrom microcosm_sqlite.cli import main; main()\n"
+        f"import sys; sys.modules[{missing!r}] = None\n"
+        "from microcosm_sqlite.cli import main; main()\n"
     )
     result = subprocess.run(
         [
@@ -333,7 +340,7 @@ def test_a_missing_remote_extra_is_named(cache_dir: Path) -> None:
     )
 
     assert result.returncode == 1
-    assert "pip install 'microcosm-sqlite[remote]'" in result.stderr
+    assert f"needs {missing}: pip install 'microcosm-sqlite[remote]'" in result.stderr
 
 
 def test_fetch_fills_the_cache_for_a_name_or_a_url(server: ArtifactServer, cache_dir: Path) -> None:
