@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from microcosm.api import defaults, typed
 from microcosm.config.types import boolean
@@ -17,8 +16,10 @@ from microcosm_logging.decorators import logger
 from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite.engines import DataSetEngine, EngineOptions, ReadOnlyEngine, WritableEngine
 from microcosm_sqlite.health import check_data_sets
-from microcosm_sqlite.paths import MEMORY, PathResolver, ResolvedPath
-from microcosm_sqlite.remote import ArtifactCache, Progress, default_cache_dir, is_remote
+from microcosm_sqlite.paths import MEMORY, DownloadSettings, PathResolver, ResolvedPath
+
+if TYPE_CHECKING:
+    from microcosm_sqlite.remote import Progress
 
 
 @logger
@@ -98,14 +99,16 @@ class SQLiteBindFactory:
             self.resolved[name] = resolved
         return self.resolved[name]
 
-    def fetch(self, name: str, progress: Progress | None = None) -> ResolvedPath:
+    def fetch(
+        self, name: str, progress: Progress | None = None, *, verify: bool = False
+    ) -> ResolvedPath:
         """
         Download a name's pinned URL into the cache now, without opening it (`microcosm-sqlite
-        fetch`, when an image is built); a name with a local path resolves as it is.
+        fetch`, when an image is built); a name with a local path resolves as it is. With
+        `verify`, a file already cached is re-hashed, and downloaded again if damaged.
 
         """
-        located = self.resolver.locate(name)
-        return self.resolver.fetch(located, progress) if is_remote(located.path) else located
+        return self.resolver.fetch(self.resolver.locate(name), progress, verify=verify)
 
     def origin(self, name: str) -> str:
         """Where a name's path came from (config, entry point, default)."""
@@ -180,8 +183,8 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         configured=config.paths,
         read_only=options.read_only,
         default_path=config.path,
-        cache=ArtifactCache(
-            Path(config.cache_dir).expanduser() if config.cache_dir else default_cache_dir(),
+        downloads=DownloadSettings(
+            cache_dir=config.cache_dir,
             timeout_seconds=config.download_timeout_seconds,
             attempts=max(config.download_attempts, 1),
         ),

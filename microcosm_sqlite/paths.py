@@ -2,6 +2,10 @@
 Data set name -> path, and where that path came from: config, then entry points, then the default.
 A path that is a URL pinned by its sha256 resolves to its download in the machine's cache.
 
+The download machinery (microcosm_sqlite.remote, and through it fsspec) is imported only when a
+path is a URL: a service that reads local files never loads it. A URL is shown redacted in every
+origin, message and `repr` built here (microcosm_sqlite._urls).
+
 """
 
 from __future__ import annotations
@@ -9,18 +13,74 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib.metadata import EntryPoint, entry_points
 from importlib.resources import as_file
 from importlib.resources.abc import Traversable
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
+from microcosm_sqlite._urls import LOCAL_SCHEMES, is_url, redact_text, redact_url
 from microcosm_sqlite.errors import DataSetNotConfiguredError
-from microcosm_sqlite.remote import ArtifactCache, PinnedURL, Progress, is_remote
+
+if TYPE_CHECKING:
+    from microcosm_sqlite.remote import ArtifactCache, Progress
+
+__all__ = [
+    "CONFIG_ORIGIN",
+    "ENTRY_POINT_GROUP",
+    "MEMORY",
+    "DownloadSettings",
+    "PathResolver",
+    "ResolvedPath",
+    "dataset_name_for_url",
+    "find_entry_point",
+    "is_remote",
+]
 
 ENTRY_POINT_GROUP = "microcosm.sqlite"
 MEMORY = ":memory:"
 CONFIG_ORIGIN = "config sqlite.paths"
+
+
+def is_remote(path: str) -> bool:
+    """Whether a configured path is a URL (to fetch into the cache) rather than a local file."""
+    return is_url(path)
+
+
+@dataclass(frozen=True)
+class DownloadSettings:
+    """
+    Where pinned URLs are cached and how hard a download tries (`sqlite.cache_dir`,
+    `download_timeout_seconds`, `download_attempts`): plain values, so that a graph that reads
+    local files builds no cache and imports none of the download machinery.
+
+    """
+
+    # empty: the platform's per-user cache directory
+    cache_dir: str = ""
+    timeout_seconds: float = 30.0
+    attempts: int = 4
+
+    def cache(self) -> ArtifactCache:
+        """The cache these settings describe (this imports the download machinery)."""
+        from microcosm_sqlite.remote import ArtifactCache, default_cache_dir
+
+        directory = Path(self.cache_dir).expanduser() if self.cache_dir else default_cache_dir()
+        return ArtifactCache(directory, self.timeout_seconds, self.attempts)
+
+
+def dataset_name_for_url(url: str) -> str:
+    """
+    A name for messages about a URL given without one (`fetch URL`): its file's stem,
+    `https://host/x.sqlite?sig=...#sha256=...` is `x`; never a part of the query.
+
+    """
+    scheme, _, address = (url.rpartition("#")[0] or url).partition("://")
+    if scheme.lower() not in LOCAL_SCHEMES:
+        # a local path may hold "?" and "#"; in any other URL they end the path
+        address = address.partition("#")[0].partition("?")[0]
+    return PurePosixPath(address.partition("/")[2]).stem or "url"
 
 
 @dataclass(frozen=True)
@@ -31,7 +91,8 @@ class ResolvedPath:
     `shipped` marks a path an installed package provides (an entry point) or a download in
     the cache: such a file is opened read-only even when `sqlite.read_only` is false, so a
     test suite that writes its own data sets can never change a package's artifact. `url` is
-    the pinned URL a cached file came from.
+    the pinned URL a cached file came from, redacted (no user info, no query values): the
+    URL with its credentials stays in config, and is used only to download.
 
     """
 
@@ -43,7 +104,20 @@ class ResolvedPath:
 
     def context(self) -> dict[str, str]:
         """Keyword context for errors about this data set: its name, path and origin."""
-        return {"dataset": self.dataset, "path": self.path, "origin": self.origin}
+        return {"dataset": self.dataset, "path": self.shown_path, "origin": self.origin}
+
+    @property
+    def shown_path(self) -> str:
+        """The path as messages show it: a URL redacted."""
+        return redact_url(self.path) if is_url(self.path) else self.path
+
+    def __repr__(self) -> str:
+        shown = (
+            f"{each.name}={redact_text(value) if isinstance(value, str) else value!r}"
+            for each in fields(self)
+            for value in [getattr(self, each.name)]
+        )
+        return f"ResolvedPath({', '.join(shown)})"
 
     @property
     def in_memory(self) -> bool:
@@ -88,7 +162,7 @@ class PathResolver:
         configured: Mapping[str, Any],
         read_only: bool,
         default_path: str,
-        cache: ArtifactCache,
+        downloads: DownloadSettings = DownloadSettings(),
         find: Callable[[str], EntryPoint | None] = find_entry_point,
     ) -> None:
         self.graph = graph
@@ -98,14 +172,21 @@ class PathResolver:
         )
         self.read_only = read_only
         self.default_path = default_path
-        self.cache = cache
+        self.downloads = downloads
         self.find = find
         self.extracted = ExitStack()
+        self._cache: ArtifactCache | None = None
+
+    @property
+    def cache(self) -> ArtifactCache:
+        """The machine's cache of downloads, made (and the download machinery imported) on use."""
+        if self._cache is None:
+            self._cache = self.downloads.cache()
+        return self._cache
 
     def resolve(self, name: str) -> ResolvedPath:
         """The name's local file: a pinned URL is downloaded first, unless already cached."""
-        located = self.locate(name)
-        return self.fetch(located) if is_remote(located.path) else located
+        return self.fetch(self.locate(name))
 
     def locate(self, name: str) -> ResolvedPath:
         """The name's path or URL as configured or registered, not fetched."""
@@ -130,15 +211,35 @@ class PathResolver:
             dataset=name,
         )
 
-    def fetch(self, located: ResolvedPath, progress: Progress | None = None) -> ResolvedPath:
-        """A located URL's cached file, its origin naming the URL, where it came from, the file."""
+    def fetch(
+        self, located: ResolvedPath, progress: Progress | None = None, *, verify: bool = False
+    ) -> ResolvedPath:
+        """
+        A located URL's cached file, its origin naming the (redacted) URL, where it came from,
+        and the file; with `verify`, a file already cached is re-hashed first, and downloaded
+        again if damaged. A local path is returned as it is.
+
+        """
+        if not is_url(located.path):
+            return located
+        from microcosm_sqlite.remote import PinnedURL
+
         source = located.origin
         if source == CONFIG_ORIGIN:
             source = f"{CONFIG_ORIGIN}.{located.dataset}"
         pin = PinnedURL.parse(located.path, dataset=located.dataset, origin=source)
-        cached = self.cache.fetch(pin, dataset=located.dataset, origin=source, progress=progress)
+        cached = self.cache.fetch(
+            pin, dataset=located.dataset, origin=source, progress=progress, verify=verify
+        )
         origin = f"url {pin} (from {source}), cached at {cached}"
         return ResolvedPath(located.dataset, str(cached), origin, shipped=True, url=str(pin))
+
+    def fetch_url(
+        self, url: str, origin: str, progress: Progress | None = None, *, verify: bool = False
+    ) -> ResolvedPath:
+        """A pinned URL given without a data set name (`fetch URL`): named by its file."""
+        located = ResolvedPath(dataset_name_for_url(url), url, origin)
+        return self.fetch(located, progress, verify=verify)
 
     def close(self) -> None:
         """Delete the files extracted from zipped packages; their engines must be gone."""

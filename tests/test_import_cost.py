@@ -25,10 +25,6 @@ NOT_FOR_READING = {
     "microcosm_sqlite.remote": "the download code, with no URL configured",
     "fsspec": "the download library, with no URL configured",
 }
-# the expectations that work in progress elsewhere still breaks: the reason, each
-PENDING = {
-    "microcosm_sqlite.remote": "the graph's sqlite component imports remote at module level",
-}
 
 READ = """
 import json, sys
@@ -67,15 +63,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return modules
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=PENDING[name]))
-        if name in PENDING
-        else name
-        for name in NOT_FOR_READING
-    ],
-)
+@pytest.mark.parametrize("package", sorted(NOT_FOR_READING))
 def test_reading_loads_nothing_it_does_not_need(loaded: list[str], package: str) -> None:
     """No module of the package (or it itself) is in `sys.modules` after a Store has read."""
     found = [name for name in loaded if name == package or name.startswith(f"{package}.")]

@@ -35,7 +35,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import DataSetNotConfiguredError
-from microcosm_sqlite.paths import ENTRY_POINT_GROUP, find_entry_point
+from microcosm_sqlite.paths import (
+    ENTRY_POINT_GROUP,
+    DownloadSettings,
+    ResolvedPath,
+    dataset_name_for_url,
+    find_entry_point,
+)
 
 Installer = Callable[..., str]
 
@@ -350,3 +356,71 @@ def test_entry_point_may_return_a_pinned_url(
         f" cached at {cached}"
     )
     assert CityStore(graph).get(3).country.name == "Japan"
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://host/data/cities.sqlite#sha256=00", "cities"),
+        ("https://user:pw@host/cities.sqlite?X-Amz-Signature=a.b.c#sha256=00", "cities"),
+        ("s3://bucket/2026/cities.v2.sqlite", "cities.v2"),
+        ("https://host/", "url"),
+        ("https://host", "url"),
+    ],
+)
+def test_a_url_given_alone_is_named_by_its_file(url: str, name: str) -> None:
+    """`fetch URL` names the data set by the URL's file: never its host, query or fragment."""
+    assert dataset_name_for_url(url) == name
+
+
+def test_fetch_url_downloads_a_pinned_url_named_by_its_file(
+    make_graph: Any, artifact: Path, tmp_path: Path
+) -> None:
+    """A URL without a data set name (the CLI's `fetch URL`) is fetched, its origin given."""
+    digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
+    url = f"file://{artifact}#sha256={digest}"
+    graph = make_graph(cache_dir=str(tmp_path / "cache"))
+
+    resolved = graph.sqlite.resolver.fetch_url(url, "the command line")
+
+    cached = tmp_path / "cache" / "sha256" / f"{digest}.sqlite"
+    assert (resolved.dataset, resolved.path) == (artifact.stem, str(cached))
+    assert resolved.origin == f"url {url} (from the command line), cached at {cached}"
+    assert resolved.shipped and resolved.url == url
+
+
+def test_fetch_returns_a_local_path_as_it_is(make_graph: Any, artifact: Path) -> None:
+    """Only URLs are downloaded: a located file is returned unchanged, with no cache made."""
+    graph = make_graph({"runtime": str(artifact)})
+    located = graph.sqlite.resolver.locate("runtime")
+
+    assert graph.sqlite.resolver.fetch(located) is located
+    assert graph.sqlite.fetch("runtime") == located
+    assert graph.sqlite.resolver._cache is None
+
+
+def test_download_settings_expand_the_users_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`sqlite.cache_dir` may start with ~; empty is the platform's cache directory."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+    configured = DownloadSettings(cache_dir="~/downloads", timeout_seconds=5, attempts=2).cache()
+    default = DownloadSettings().cache()
+
+    assert (configured.directory, configured.timeout_seconds, configured.attempts) == (
+        tmp_path / "downloads",
+        5,
+        2,
+    )
+    assert default.directory == tmp_path / "xdg" / "microcosm-sqlite"
+
+
+def test_a_located_url_is_shown_redacted() -> None:
+    """A path that is a URL is redacted in the error context and the repr."""
+    located = ResolvedPath("x", "https://u:pw@h/x.sqlite?sig=abcd#sha256=00", "config")
+
+    assert located.shown_path == "https://***@h/x.sqlite?sig=***#sha256=00"
+    assert located.context() == {"dataset": "x", "path": located.shown_path, "origin": "config"}
+    assert "pw" not in repr(located) and "abcd" not in repr(located)

@@ -18,8 +18,7 @@ from microcosm_sqlite.cli._models import import_models
 from microcosm_sqlite.cli._options import app_dir_option, configure_logging, fail, verbosity
 from microcosm_sqlite.cli._progress import ProgressBar
 from microcosm_sqlite.errors import BuildError, SQLiteError
-from microcosm_sqlite.paths import ResolvedPath
-from microcosm_sqlite.remote import is_remote
+from microcosm_sqlite.paths import is_remote
 
 __all__ = ["build", "fetch"]
 
@@ -109,8 +108,14 @@ def build(
 
 @click.command()
 @click.argument("target", metavar="NAME|URL")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Re-hash a file already in the cache against its pin, and download it again if it"
+    " differs.",
+)
 @verbosity(progress=True)
-def fetch(target: str, quiet: bool, verbose: bool) -> None:
+def fetch(target: str, verify: bool, quiet: bool, verbose: bool) -> None:
     """
     Download the data set NAME's pinned URL, or URL itself, into this machine's cache.
 
@@ -120,6 +125,8 @@ def fetch(target: str, quiet: bool, verbose: bool) -> None:
     A URL is pinned by its content hash, URL#sha256=<hex>. The cache is sqlite.cache_dir
     (MICROCOSM_SQLITE__SQLITE__CACHE_DIR), by default the per-user cache directory.
 
+    A file already in the cache is used when it looks whole (a regular file of the size its
+    header gives); --verify re-hashes it against the pin, and downloads it again if it differs.
     Prints the cached file's path; a NAME whose path is a local file is checked and printed.
     """
     graph = configure_logging(quiet, verbose)
@@ -129,12 +136,11 @@ def fetch(target: str, quiet: bool, verbose: bool) -> None:
         progress.label = "downloading"
     try:
         if is_remote(target):
-            # named by its file, for messages: https://host/x.sqlite#... is 'x'
-            name = Path(target.partition("#")[0]).stem
-            located = ResolvedPath(name, target, "the command line")
-            resolved = graph.sqlite.resolver.fetch(located, progress)
+            resolved = graph.sqlite.resolver.fetch_url(
+                target, "the command line", progress, verify=verify
+            )
         else:
-            resolved = graph.sqlite.fetch(target, progress)
+            resolved = graph.sqlite.fetch(target, progress, verify=verify)
         check_artifact(resolved.path, resolved.context())
     except SQLiteError as error:
         fail(error)

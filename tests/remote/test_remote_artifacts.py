@@ -13,22 +13,16 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import fsspec
-import microcosm_sqlite_airports
 import pytest
+from fixtures.artifact_server import AIRPORTS, SHA256, WRONG, ArtifactServer, files_in
 from fixtures.tools import MODELS, SOURCES, cli_runner, console_script, subprocess_env
-from microcosm.api import create_object_graph, load_from_dict
 from microcosm_sqlite_airports import AirportStore
 
-from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.cli import cli
 from microcosm_sqlite.errors import (
     ArtifactCacheError,
@@ -38,10 +32,6 @@ from microcosm_sqlite.errors import (
     RemoteArtifactNotFoundError,
     UnpinnedURLError,
 )
-
-AIRPORTS = Path(microcosm_sqlite_airports.__file__).parent / "airports.sqlite"
-SHA256 = hashlib.sha256(AIRPORTS.read_bytes()).hexdigest()
-WRONG = "0" * 64
 
 # A service process: reads through a graph whose `airports` is a pinned URL. With a ready and
 # a go file, it waits after starting up, so that many of them fetch at the same moment.
@@ -69,108 +59,10 @@ print(json.dumps(dict(
 """
 
 
-class ArtifactServer:
-    """
-    Serves a folder over HTTP on 127.0.0.1 and counts the GETs. It can drop the connection
-    halfway through a file, stall before answering, or send slowly.
-
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.gets: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        self.drops = 0
-        self.stall_seconds = 0.0
-        self.chunk_delay = 0.0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.httpd.artifacts = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, name: str = "airports.sqlite", sha256: str | None = SHA256) -> str:
-        pin = "" if sha256 is None else f"#sha256={sha256}"
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/{name}{pin}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        server: ArtifactServer = self.server.artifacts  # type: ignore[attr-defined]
-        with server.lock:
-            server.gets[self.path] += 1
-            drop = server.drops > 0
-            server.drops -= drop
-        if server.stall_seconds:
-            time.sleep(server.stall_seconds)
-            return
-        path = server.directory / self.path.lstrip("/")
-        if not path.is_file():
-            self.send_error(404)
-            return
-        data = path.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if drop:
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        for start in range(0, len(data), 1 << 18):
-            self.wfile.write(data[start : start + (1 << 18)])
-            time.sleep(server.chunk_delay)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ArtifactServer]:
-    served = tmp_path / "served"
-    served.mkdir()
-    (served / "airports.sqlite").write_bytes(AIRPORTS.read_bytes())
-    running = ArtifactServer(served)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path) -> Path:
-    return tmp_path / "cache"
-
-
-@pytest.fixture
-def graphs() -> Iterator[Any]:
-    """Makes graphs whose `airports` is at a URL, and closes their connections afterwards."""
-    made: list[Any] = []
-
-    def make(url: str, cache_dir: Path, **sqlite: Any) -> Any:
-        config = dict(paths=dict(airports=url), cache_dir=str(cache_dir), **sqlite)
-        loader = load_from_dict(sqlite=config)
-        graph = create_object_graph("remote-test", testing=True, loader=loader)
-        made.append(graph)
-        return graph
-
-    yield make
-    for graph in made:
-        dispose_sqlite_connections(graph)
-
-
-def files_in(directory: Path) -> list[str]:
-    """Every file under a directory, hidden ones too."""
-    if not directory.exists():
-        return []
-    found = (path for path in directory.rglob("*") if path.is_file())
-    return sorted(str(path.relative_to(directory)) for path in found)
-
-
-def read_in_process(url: str, cache_dir: Path, ready: Path | None = None, go: Path | None = None):
+def read_in_process(
+    url: str, cache_dir: Path, ready: Path | None = None, go: Path | None = None
+) -> subprocess.Popen[str]:
+    """A service process running READER."""
     return subprocess.Popen(
         [sys.executable, "-c", READER, url, str(cache_dir), str(ready or "-"), str(go or "-")],
         stdout=subprocess.PIPE,
@@ -181,12 +73,14 @@ def read_in_process(url: str, cache_dir: Path, ready: Path | None = None, go: Pa
 
 
 def result_of(process: subprocess.Popen[str]) -> dict[str, Any]:
+    """A READER process's output, once it exited 0."""
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     return json.loads(stdout)  # type: ignore[no-any-return]
 
 
 def cdg(graph: Any) -> list[str]:
+    """CDG's ICAO code, name and country, read through the graph."""
     airport = AirportStore(graph).by_iata("CDG")
     return [airport.icao, airport.name, airport.country.name]
 
@@ -203,7 +97,7 @@ def test_a_pinned_url_answers_reads_and_then_serves_from_the_cache_with_the_serv
     cached = cache_dir / "sha256" / f"{SHA256}.sqlite"
     assert first[2] == "France"
     assert server.gets == {"/airports.sqlite": 1}
-    assert files_in(cache_dir) == [f"sha256/{SHA256}.sqlite"]
+    assert files_in(cache_dir) == [f"locks/{SHA256}.lock", f"sha256/{SHA256}.sqlite"]
     assert cached.stat().st_mode & 0o222 == 0
     assert (
         f"data set 'airports' resolved to url {server.url()} (from config sqlite.paths.airports),"
@@ -229,7 +123,7 @@ def test_a_wrong_hash_names_both_and_leaves_nothing_in_the_cache(
     assert (raised.value.expected, raised.value.actual) == (WRONG, SHA256)
     assert WRONG in str(raised.value) and SHA256 in str(raised.value)
     assert "'airports'" in str(raised.value) and server.url(sha256=WRONG) in str(raised.value)
-    assert files_in(cache_dir) == []
+    assert files_in(cache_dir / "sha256") == []
     assert server.gets == {"/airports.sqlite": 1}
 
 
@@ -242,7 +136,7 @@ def test_a_connection_dropped_midway_is_retried_and_the_partial_file_never_used(
 
     assert cdg(graph)[2] == "France"
     assert server.gets == {"/airports.sqlite": 2}
-    assert files_in(cache_dir) == [f"sha256/{SHA256}.sqlite"]
+    assert files_in(cache_dir / "sha256") == [f"{SHA256}.sqlite"]
 
 
 def test_a_connection_dropped_on_every_attempt_fails_and_leaves_nothing(
@@ -256,7 +150,7 @@ def test_a_connection_dropped_on_every_attempt_fails_and_leaves_nothing(
         cdg(graph)
 
     assert server.gets == {"/airports.sqlite": 2}
-    assert files_in(cache_dir) == []
+    assert files_in(cache_dir / "sha256") == []
 
 
 def test_eight_processes_starting_at_once_download_once(
@@ -280,7 +174,7 @@ def test_eight_processes_starting_at_once_download_once(
     assert sum(result.pop("fsspec") for result in results) == 1
     assert all(result == results[0] for result in results)
     assert results[0]["cdg"][2] == "France"
-    assert files_in(cache_dir) == [f"sha256/{SHA256}.sqlite"]
+    assert files_in(cache_dir / "sha256") == [f"{SHA256}.sqlite"]
 
 
 @pytest.mark.parametrize(
@@ -312,7 +206,7 @@ def test_a_missing_file_is_not_found_at_once(
         cdg(graph)
 
     assert server.gets == {"/missing.sqlite": 1}
-    assert files_in(cache_dir) == []
+    assert files_in(cache_dir / "sha256") == []
 
 
 def test_an_unreachable_host_fails_after_its_retries(cache_dir: Path, graphs: Any) -> None:
@@ -327,7 +221,7 @@ def test_an_unreachable_host_fails_after_its_retries(cache_dir: Path, graphs: An
         cdg(graph)
 
     assert url in str(raised.value)
-    assert files_in(cache_dir) == []
+    assert files_in(cache_dir / "sha256") == []
 
 
 def test_a_server_that_stops_answering_times_out(
@@ -342,7 +236,7 @@ def test_a_server_that_stops_answering_times_out(
         cdg(graph)
 
     assert time.monotonic() - started < 3
-    assert files_in(cache_dir) == []
+    assert files_in(cache_dir / "sha256") == []
 
 
 def test_a_cache_directory_that_cannot_be_written_is_named(
@@ -401,7 +295,7 @@ def test_a_full_disk_fails_cleanly(server: ArtifactServer, cache_dir: Path) -> N
 
     assert result.returncode == 0, result.stderr
     assert f"no space left for the download in cache directory {cache_dir}" in result.stdout
-    assert files_in(cache_dir) == []
+    assert files_in(cache_dir / "sha256") == []
 
 
 def test_fsspec_memory_and_local_filesystems(
@@ -421,13 +315,15 @@ def test_fsspec_memory_and_local_filesystems(
     published.write_bytes(AIRPORTS.read_bytes())
     from_file = graphs(f"file://{published}#sha256={SHA256}", other_cache)
     assert cdg(from_file)[2] == "France"
-    assert files_in(other_cache) == [f"sha256/{SHA256}.sqlite"]
+    assert files_in(other_cache / "sha256") == [f"{SHA256}.sqlite"]
 
 
-def test_a_missing_remote_extra_is_named(cache_dir: Path) -> None:
-    """Without fsspec, a download says which extra to install."""
+@pytest.mark.parametrize("missing", ["fsspec", "filelock"])
+def test_a_missing_remote_extra_is_named(cache_dir: Path, missing: str) -> None:
+    """Without fsspec or filelock, a download says which extra to install."""
     script = (
-        "import sys; sys.modules['fsspec'] = None\nfrom microcosm_sqlite.cli import main; main()\n"
+        f"import sys; sys.modules[{missing!r}] = None\n"
+        "from microcosm_sqlite.cli import main; main()\n"
     )
     result = subprocess.run(
         [
@@ -444,7 +340,7 @@ def test_a_missing_remote_extra_is_named(cache_dir: Path) -> None:
     )
 
     assert result.returncode == 1
-    assert "pip install 'microcosm-sqlite[remote]'" in result.stderr
+    assert f"needs {missing}: pip install 'microcosm-sqlite[remote]'" in result.stderr
 
 
 def test_fetch_fills_the_cache_for_a_name_or_a_url(server: ArtifactServer, cache_dir: Path) -> None:
@@ -487,7 +383,7 @@ def test_fetch_fails_with_the_error_on_a_wrong_hash(
 
     assert result.exit_code == 1
     assert f"pinned {WRONG}, downloaded {SHA256}" in result.stderr
-    assert files_in(cache_dir) == []
+    assert files_in(cache_dir / "sha256") == []
 
 
 def test_build_and_inspect_print_the_sha256_to_pin(tmp_path: Path) -> None:
