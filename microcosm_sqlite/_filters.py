@@ -1,5 +1,5 @@
 """
-What a Store call takes besides keys: filter keywords and filter values, each checked
+What a Store call takes besides keys: filter keywords, filter values and pages, each checked
 before any SQL runs, so a bad one is a 400 naming the store and the value, never a raw error.
 
 """
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from microcosm_sqlite._keys import INT64_MAX, INT64_MIN
 from microcosm_sqlite.errors import InvalidFilterValueError, UnknownFilterError
 
-__all__ = ["AutoFilters", "accepted_keywords", "check_known"]
+__all__ = ["AutoFilters", "accepted_keywords", "check_known", "check_page"]
 
 # filter values that mean "any of these": compared with IN
 IN_VALUE_TYPES = (list, tuple, set, frozenset)
@@ -55,6 +55,24 @@ def check_known(store: str, filters: Mapping[str, Any], accepted: tuple[str, ...
     unknown = sorted(set(filters) - set(accepted))
     if unknown:
         raise UnknownFilterError(store, unknown, accepted)
+
+
+def check_page(store: str, **page: Any) -> None:
+    """
+    `offset` and `limit` as SQLite takes them: None, or a whole number from 0 to the largest
+    64-bit integer (never a bool); else an InvalidFilterValueError naming the parameter.
+
+    """
+    for name, value in page.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            reason = f"{name} must be a whole number, not a {type(value).__name__}"
+        elif not 0 <= value <= INT64_MAX:
+            reason = f"{name} must be from 0 to {INT64_MAX}"
+        else:
+            continue
+        raise InvalidFilterValueError(store, {name: value}, reason)
 
 
 class AutoFilters:

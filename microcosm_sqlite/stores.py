@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from microcosm_sqlite._error_mapping import translating
-from microcosm_sqlite._filters import AutoFilters, accepted_keywords, check_known
+from microcosm_sqlite._filters import AutoFilters, accepted_keywords, check_known, check_page
 from microcosm_sqlite._keys import PrimaryKey
 from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite.dataset import context_session
@@ -105,6 +105,7 @@ class Store(Generic[ModelT]):
         self, offset: int | None = None, limit: int | None = None, **filters: Any
     ) -> list[ModelT]:
         """Every match, ordered by `_order_by`, one page of them when offset or limit is set."""
+        check_page(type(self).__name__, offset=offset, limit=limit)
         statement = self._ordered(**filters).offset(offset).limit(limit)
         with self._session() as session, self._refusing(filters):
             return list(self._reader.instances(session, statement))
@@ -125,15 +126,23 @@ class Store(Generic[ModelT]):
         self, offset: int | None = None, limit: int | None = None, **filters: Any
     ) -> ModelT | None:
         """The first match in `_order_by` order (after `offset` rows), or None."""
+        check_page(type(self).__name__, offset=offset, limit=limit)
         if limit == 0:
             return None
         # any other limit leaves the first match first, as it did in 2.x
         matches = self.search(offset=offset, limit=1, **filters)
         return matches[0] if matches else None
 
-    def one(self, limit: int | None = None, **filters: Any) -> ModelT:
-        """The only match; an error when there is none or more than one (`limit` is ignored)."""
-        matches = self.search(limit=2, **filters)
+    def one(self, offset: int | None = None, limit: int | None = None, **filters: Any) -> ModelT:
+        """
+        The only match within the page `offset` and `limit` select, as in 2.x: an error when
+        the page holds none (ModelNotFoundError) or more than one (MultipleModelsFoundError).
+
+        """
+        check_page(type(self).__name__, offset=offset, limit=limit)
+        # two rows tell "more than one" apart; a smaller page is honoured as it is
+        page = 2 if limit is None else min(limit, 2)
+        matches = self.search(offset=offset, limit=page, **filters)
         if not matches:
             raise ModelNotFoundError(
                 f"no {self.model_class.__name__} in data set {self.dataset!r} matches {filters!r}"

@@ -164,6 +164,44 @@ def assert_names_no_file(error: Any, artifact: Any) -> None:
     assert not hasattr(error, "path")
 
 
+# --- pages (issue 25) --------------------------------------------------------------------
+
+BAD_PAGES = [
+    {"limit": -1},
+    {"offset": -1},
+    {"limit": True},
+    {"offset": False},
+    {"limit": "x"},
+    {"limit": "3"},
+    {"limit": 1.5},
+    {"limit": 2**63},
+    {"offset": 2**63},
+]
+
+
+@pytest.mark.parametrize("page", BAD_PAGES, ids=repr)
+@pytest.mark.parametrize("call", ["search", "first", "one"])
+def test_a_page_that_is_not_a_64_bit_whole_number_is_a_400_naming_it(
+    graph: Any, page: dict[str, Any], call: str
+) -> None:
+    """offset and limit take 0 to 2**63 - 1 and nothing else: never everything, never a crash."""
+    with pytest.raises(InvalidFilterValueError) as caught:
+        getattr(CityStore(graph), call)(**page)
+    [(name, value)] = page.items()
+    assert caught.value.status_code == 400
+    assert caught.value.filters == page
+    assert f"CityStore: cannot filter by {name}={value!r}: {name} must be" in str(caught.value)
+
+
+def test_pages_up_to_the_largest_64_bit_integer_are_taken(graph: Any) -> None:
+    """The whole range SQLite takes works, from an empty page to one as large as it gets."""
+    store = CityStore(graph)
+    assert len(store.search(limit=2**63 - 1)) == len(store.search())
+    assert store.search(offset=2**63 - 1) == []
+    assert store.search(limit=0) == []
+    assert store.first(offset=0, limit=2**63 - 1) is store.first()
+
+
 # --- keys a key column's type refuses ------------------------------------------------------
 
 ContinentBase = DataSet.create("continents")
