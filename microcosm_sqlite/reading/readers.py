@@ -216,7 +216,11 @@ def read_keys(
     key = PrimaryKey.of(reader.model)
     columns = key.columns
     column = tuple_(*columns) if len(columns) > 1 else columns[0]
-    statement = select(reader.model).where(column.in_(usable_keys(keys)))
     with session() as opened:
-        for instance in reader.instances(opened, statement):
+        try:
+            instances = list(reader.instances(opened, select(reader.model).where(column.in_(keys))))
+        except OverflowError:  # keys beyond 64 bits name no row: ask for the others only
+            usable = select(reader.model).where(column.in_(usable_keys(keys)))
+            instances = list(reader.instances(opened, usable))
+        for instance in instances:
             found[key.of_instance(instance)] = instance
