@@ -23,35 +23,24 @@ gives them their ORM state only when asked. That leans on these SQLAlchemy inter
 - `TypeEngine._type_affinity`: a column type's generic type (builds use it; it has a public
   fallback of its own and is not part of the fast path).
 
-`probe_fast_path()` runs once per process: it checks that each name exists, then builds one
-instance the fast way and one through the ORM and compares them. When anything fails, or when
-`MICROCOSM_SQLITE_FAST_PATH=0` is set, the fast path is off for the process: one warning names
-the SQLAlchemy version and the piece that failed, and every read goes through the ORM's public
-API instead, with the same results.
+This module only names them. `missing_names()` says which this SQLAlchemy lacks; the fast
+path's probe (`microcosm_sqlite.reading.probe`) calls it, then checks how they behave, once per
+process, before any fast engine opens; when anything fails the fast path is off and every read
+goes through the ORM's public API instead.
 
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
-import warnings
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-import sqlalchemy
 from sqlalchemy import Select, types
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapper, Session, instrumentation
 from sqlalchemy.orm import base as orm_base
 from sqlalchemy.orm import identity as orm_identity
 from sqlalchemy.types import TypeDecorator, TypeEngine
-
-# set to 0 (or false, no, off) to read through the ORM's public API in this process
-FAST_PATH_VARIABLE = "MICROCOSM_SQLITE_FAST_PATH"
-OFF_SPELLINGS = frozenset({"0", "false", "no", "off"})
 
 
 class Missing:
@@ -166,7 +155,7 @@ def type_affinity(type_: TypeEngine[Any]) -> type[TypeEngine[Any]] | None:
     return None
 
 
-# --- the probe -----------------------------------------------------------------------------
+# --- which of them exist ---------------------------------------------------------------------
 
 # names looked up on modules and classes; the probe checks the rest on real objects
 NAMES_NEEDED: tuple[tuple[Any, str], ...] = (
@@ -193,117 +182,3 @@ def missing_names(needed: Iterable[tuple[Any, str]] = NAMES_NEEDED) -> list[str]
     if cast(type, WeakInstanceDict) is Missing:
         missing.append("sqlalchemy.orm.identity.WeakInstanceDict (or _WeakInstanceDict)")
     return missing
-
-
-@cache
-def names_present() -> bool:
-    """Whether every internal the fast path names exists (checked without running anything)."""
-    return not missing_names()
-
-
-def forced_off() -> bool:
-    """Whether the environment turns the fast path off for this process."""
-    return os.environ.get(FAST_PATH_VARIABLE, "").strip().lower() in OFF_SPELLINGS
-
-
-class FastPathUnavailable(Exception):
-    """What the probe found wrong, in words."""
-
-
-PROBE_LOCK = threading.Lock()
-
-
-@cache
-def fast_path_available() -> bool:
-    """
-    Once per process: whether the fast read path may be used. Off when the environment says
-    so, or (with one warning) when this SQLAlchemy does not behave as the fast path needs.
-
-    """
-    if forced_off():
-        return False
-    with PROBE_LOCK:
-        try:
-            missing = missing_names()
-            if missing:
-                raise FastPathUnavailable(f"missing {', '.join(missing)}")
-            compare_fast_and_orm_instances()
-        except Exception as error:  # anything unforeseen means: do not trust the internals
-            warnings.warn(
-                f"microcosm-sqlite: SQLAlchemy {sqlalchemy.__version__} does not offer what"
-                f" the fast read path needs ({error}); reads go through the ORM instead",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            return False
-    return True
-
-
-def compare_fast_and_orm_instances() -> None:
-    """
-    Build one row into an instance the fast way and load the same row through the ORM in
-    another session; raise `FastPathUnavailable` where the two differ in what the ORM sees.
-
-    """
-    from sqlalchemy import Column, Integer, String, create_engine, select
-    from sqlalchemy.orm import DeclarativeBase, defer
-    from sqlalchemy.pool import StaticPool
-
-    from microcosm_sqlite.reading.rows import RowReader
-    from microcosm_sqlite.reading.sessions import DeferredState, FastReadSession
-
-    class ProbeBase(DeclarativeBase):
-        pass
-
-    setattr(ProbeBase, STATE_ATTR, DeferredState())
-
-    class ProbeRow(ProbeBase):
-        __tablename__ = "probe"
-
-        id: Any = Column(Integer, primary_key=True)
-        name: Any = Column(String, nullable=False)
-
-    connection = sqlite3.connect(":memory:", check_same_thread=False)
-    connection.execute("CREATE TABLE probe (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
-    connection.execute("INSERT INTO probe VALUES (7, 'seven')")
-    connection.commit()
-    engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
-    try:
-        with Session(engine) as orm_session:
-            loaded = orm_session.get(ProbeRow, 7)
-            expected = instance_state(loaded)
-            expected_key, expected_token = expected.key, expected.identity_token
-        session = FastReadSession(engine)
-        reader = RowReader(ProbeRow, engine.dialect)
-        fast = reader.get(session, connection, 7)
-        check(fast is not None and fast.name == "seven", "a fast-loaded column reads back")
-        check(STATE_ATTR not in fast.__dict__, "a fast-loaded instance waits for its state")
-        check(session.get(ProbeRow, 7) is fast, "the identity map finds a fast-loaded instance")
-        state = instance_state(fast)
-        check(state.key == expected_key, f"identity key {state.key!r} is {expected_key!r}")
-        check(state.identity_token == expected_token, "the identity token matches the ORM's")
-        check(state.session_id == session.hash_key and fast in session, "it is in the session")
-        check(not state.expired and state.persistent, "it is persistent and not expired")
-        fast.name = "changed"
-        check(has_modified(session.identity_map), "a change shows in the identity map")
-        check(fast in session.dirty, "a change makes the instance dirty")
-        session.rollback()
-        session.close()
-        plain = select(ProbeRow)
-        check(not has_loader_options(plain), "a plain select has no loader options")
-        check(has_loader_options(plain.options(defer(ProbeRow.name))), "options are seen")
-        with Session(engine) as raw_session:
-            result = raw_session.connection().execute(plain)
-            rows = [tuple(row) for row in raw_cursor(result)]
-            result.close()
-        check(rows == [(7, "seven")], f"the raw cursor gives the rows, not {rows!r}")
-    finally:
-        engine.dispose()
-        connection.close()
-        ProbeBase.registry.dispose()
-
-
-def check(condition: bool, what: str) -> None:
-    """Raise FastPathUnavailable naming `what` unless the probe's condition holds."""
-    if not condition:
-        raise FastPathUnavailable(f"probe failed: {what}")

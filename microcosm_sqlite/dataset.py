@@ -20,9 +20,8 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from microcosm_sqlite._legacy import LegacyAttribute, legacy
-from microcosm_sqlite._sqla_internals import STATE_ATTR, names_present
 from microcosm_sqlite.engines import DataSetEngine
-from microcosm_sqlite.reading.sessions import DeferredState, copy_state
+from microcosm_sqlite.reading.sessions import copy_state, restore_state
 
 __all__ = ["DataSet", "DataSetBase"]
 
@@ -44,8 +43,7 @@ class DataSetBase:
         class Base(DataSetBase, DeclarativeBase, dataset="airports"):
             pass
 
-    Its class methods take the graph holding the engine. The base also gets the descriptor that
-    builds ORM state only when asked (see `sessions`). Raises TypeError when the declaration
+    Its class methods take the graph holding the engine. Raises TypeError when the declaration
     lacks `DeclarativeBase` or a `dataset` name.
 
     """
@@ -71,6 +69,10 @@ class DataSetBase:
     def __getstate__(self) -> dict[str, Any]:
         """Pickled or copied before its state is built, an instance keeps no claim on a session."""
         return copy_state(self.__dict__)
+
+    def __setstate__(self, values: dict[str, Any]) -> None:
+        """Unpickled (in any process) or copied, an instance read fast gets its state on use."""
+        restore_state(self, values)
 
     @classmethod
     def engine_for(cls, graph: Any) -> DataSetEngine:
@@ -149,9 +151,6 @@ def declare_dataset(base: type[Any], name: str) -> None:
             f' class {base.__name__}(DataSetBase, DeclarativeBase, dataset="{name}")'
         )
     base.__dataset__ = name
-    if names_present():
-        # lets the models' instances be read fast and get their ORM state only when asked
-        setattr(base, STATE_ATTR, DeferredState())
 
 
 class DataSet:

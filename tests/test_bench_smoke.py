@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from microcosm_sqlite._sqla_internals import fast_path_available
+from microcosm_sqlite.reading.probe import fast_path_available
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = [

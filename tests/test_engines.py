@@ -21,6 +21,7 @@ from fixtures.runtime import CITY_COUNT, Base, City, CityStore, CountryStore, sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from microcosm_sqlite import DataSet, Store
+from microcosm_sqlite.engines import EngineOptions, ReadOnlyEngine
 from microcosm_sqlite.errors import (
     DataSetError,
     DataSetNotFoundError,
@@ -28,6 +29,7 @@ from microcosm_sqlite.errors import (
     SchemaMismatchError,
     SQLiteError,
 )
+from microcosm_sqlite.paths import ResolvedPath
 
 
 def assert_names_context(error: DataSetError, path: Path) -> None:
@@ -249,6 +251,30 @@ def test_writable_connections_can_write(make_graph: Any, tmp_path: Path) -> None
     """Writable data sets are not query_only."""
     graph = make_graph({"runtime": str(tmp_path / "w.sqlite")}, read_only=False)
     assert pragma(graph, "query_only") == 0
+
+
+class TracedEngine(ReadOnlyEngine):
+    """A read-only engine that records every statement its connections run, from the first."""
+
+    def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
+        self.statements: list[str] = []
+        super().__init__(resolved, options)
+
+    def _connect_read_only(self) -> Any:
+        connection = super()._connect_read_only()
+        connection.set_trace_callback(self.statements.append)
+        return connection
+
+
+def test_each_connection_checks_the_schema_once(artifact: Path) -> None:
+    """Opening the engine and reading on its first connection parse the schema once, not twice."""
+    engine = TracedEngine(ResolvedPath("runtime", str(artifact), "a test"), EngineOptions())
+    try:
+        engine.thread_reads().connection.execute("SELECT count(*) FROM city").fetchall()
+        checks = [sql for sql in engine.statements if "sqlite_schema" in sql]
+        assert checks == ["SELECT count(*) FROM sqlite_schema"]
+    finally:
+        engine.dispose()
 
 
 StaleBase = DataSet.create("runtime")

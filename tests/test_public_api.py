@@ -126,12 +126,6 @@ PENDING_ALL = {
     "microcosm_sqlite.factories": "the runtime's surface is being redrawn",
     "microcosm_sqlite.health": "the runtime's surface is being redrawn",
     "microcosm_sqlite.identifiers": "the 2.x module paths are being redrawn",
-    "microcosm_sqlite.paths": "paths and remote are being redrawn",
-    "microcosm_sqlite.reading.reader": "the read path's modules are being redrawn",
-    "microcosm_sqlite.reading.rows": "the read path's modules are being redrawn",
-    "microcosm_sqlite.reading.sessions": "the read path's modules are being redrawn",
-    "microcosm_sqlite.reading.threads": "the read path's modules are being redrawn",
-    "microcosm_sqlite.remote": "paths and remote are being redrawn",
 }
 
 

@@ -18,6 +18,7 @@ import sqlalchemy
 from fixtures.runtime import CityStore
 
 from microcosm_sqlite import _sqla_internals
+from microcosm_sqlite.reading import FastReader, OrmReader, probe
 
 PACKAGE = Path(_sqla_internals.__file__).parent
 INTERNAL_MODULES = {
@@ -41,6 +42,7 @@ warnings.showwarning = lambda message, category, *args, **kwargs: (
 {prelude}
 from microcosm.api import create_object_graph, load_from_dict
 from microcosm_sqlite import _sqla_internals
+from microcosm_sqlite.reading import FastReader, OrmReader, probe
 from fixtures.runtime import CityStore
 graph = create_object_graph(
     "internals-test", testing=True,
@@ -51,7 +53,7 @@ city = store.get(3)
 print(json.dumps(dict(
     warnings=caught,
     fast=graph.sqlite("runtime").fast_path,
-    loader=store._fast_reader is not None,
+    loader=type(store._reader).__name__ == "FastReader",
     get=[city.id, city.name, city.country.code],
     same=store.get(3) is city and store.search(name=city.name)[0] is city,
     many=[item.id for item in store.get_many([5, 99, 1])],
@@ -77,7 +79,7 @@ def read_in_subprocess(artifact: Path, prelude: str = "", **env: str) -> dict[st
 def test_this_sqlalchemy_passes_the_probe() -> None:
     """Every supported SQLAlchemy offers what the fast path needs, so it is on by default."""
     assert _sqla_internals.missing_names() == []
-    assert _sqla_internals.fast_path_available()
+    assert probe.fast_path_available()
 
 
 def test_a_missing_name_is_reported_by_its_full_name() -> None:
@@ -143,7 +145,7 @@ def test_the_environment_switch_takes_the_usual_spellings(spelling: str) -> None
         [
             sys.executable,
             "-c",
-            "from microcosm_sqlite import _sqla_internals as i; print(i.fast_path_available())",
+            "from microcosm_sqlite.reading import probe; print(probe.fast_path_available())",
         ],
         capture_output=True,
         text=True,
@@ -157,8 +159,8 @@ def test_config_turns_the_fast_path_off_per_graph(make_graph: Any, artifact: Pat
     """`sqlite.fast_path=false` makes one graph read through the ORM; another stays fast."""
     slow = make_graph({"runtime": str(artifact)}, fast_path=False)
     fast = make_graph({"runtime": str(artifact)}, fast_path=True)
-    assert CityStore(slow)._fast_reader is None
-    assert CityStore(fast)._fast_reader is not None
+    assert isinstance(CityStore(slow)._reader, OrmReader)
+    assert isinstance(CityStore(fast)._reader, FastReader)
     assert CityStore(slow).get(2).name == CityStore(fast).get(2).name == "city-002"
 
 

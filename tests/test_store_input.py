@@ -6,16 +6,20 @@ Python or SQLAlchemy errors, and never SQL in a message a service may hand to it
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.runtime import CityStore, CountryStore, RouteStore
+from fixtures.runtime import CityStore, Continent, CountryStore, RouteStore
+from sqlalchemy.orm import Mapped, mapped_column
 
+from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import (
     InvalidFilterValueError,
     InvalidIdentifierError,
     ModelNotFoundError,
 )
+from microcosm_sqlite.types import EnumType
 
 BEYOND_INT64 = [2**63, -(2**63) - 1, "99999999999999999999", 10**30]
 
@@ -111,3 +115,121 @@ def test_good_filter_values_still_match(graph: Any) -> None:
         country.code for country in countries.search() if country.continent.name in wanted
     }
     assert CityStore(graph).count(min_population=2**62) == 0
+
+
+# --- text UTF-8 cannot encode (issue 23) -------------------------------------------------
+
+LONE_SURROGATE = "F\udc80"
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda graph: CountryStore(graph).get(LONE_SURROGATE),
+        lambda graph: CityStore(graph).get(LONE_SURROGATE),
+        lambda graph: RouteStore(graph).get(("CDG", LONE_SURROGATE)),
+        lambda graph: CountryStore(graph).get_many(["FR", LONE_SURROGATE]),
+        lambda graph: RouteStore(graph).get_many([("CDG", "AMS"), (LONE_SURROGATE, "AMS")]),
+    ],
+    ids=["get", "get-int-key", "get-composite", "get_many", "get_many-composite"],
+)
+def test_a_key_utf8_cannot_encode_is_a_400_naming_no_file(
+    graph: Any, artifact: Any, read: Any
+) -> None:
+    """A lone surrogate in a key is the caller's mistake, on both read paths: a 400."""
+    with pytest.raises(InvalidIdentifierError) as caught:
+        read(graph)
+    assert_names_no_file(caught.value, artifact)
+
+
+@pytest.mark.parametrize("call", ["search", "count", "exists", "first", "one", "iterate"])
+@pytest.mark.parametrize("keyword", ["name", "min_population"], ids=["auto", "custom"])
+def test_a_filter_value_utf8_cannot_encode_is_a_400_naming_no_file(
+    graph: Any, artifact: Any, call: str, keyword: str
+) -> None:
+    """Whether an auto filter or a custom `_filter` compares it, the value is refused: a 400."""
+    with pytest.raises(InvalidFilterValueError) as caught:
+        result = getattr(CityStore(graph), call)(**{keyword: LONE_SURROGATE})
+        if call == "iterate":
+            list(result)
+    assert f"cannot filter by {keyword}={LONE_SURROGATE!r}" in str(caught.value)
+    assert_names_no_file(caught.value, artifact)
+
+
+def assert_names_no_file(error: Any, artifact: Any) -> None:
+    """A 400 about the input: it names the store and the value, never the file behind it."""
+    assert error.status_code == 400
+    assert "Store" in str(error)
+    assert str(artifact) not in str(error) and artifact.name not in str(error)
+    assert not hasattr(error, "path")
+
+
+# --- pages (issue 25) --------------------------------------------------------------------
+
+BAD_PAGES = [
+    {"limit": -1},
+    {"offset": -1},
+    {"limit": True},
+    {"offset": False},
+    {"limit": "x"},
+    {"limit": "3"},
+    {"limit": 1.5},
+    {"limit": 2**63},
+    {"offset": 2**63},
+]
+
+
+@pytest.mark.parametrize("page", BAD_PAGES, ids=repr)
+@pytest.mark.parametrize("call", ["search", "first", "one"])
+def test_a_page_that_is_not_a_64_bit_whole_number_is_a_400_naming_it(
+    graph: Any, page: dict[str, Any], call: str
+) -> None:
+    """offset and limit take 0 to 2**63 - 1 and nothing else: never everything, never a crash."""
+    with pytest.raises(InvalidFilterValueError) as caught:
+        getattr(CityStore(graph), call)(**page)
+    [(name, value)] = page.items()
+    assert caught.value.status_code == 400
+    assert caught.value.filters == page
+    assert f"CityStore: cannot filter by {name}={value!r}: {name} must be" in str(caught.value)
+
+
+def test_pages_up_to_the_largest_64_bit_integer_are_taken(graph: Any) -> None:
+    """The whole range SQLite takes works, from an empty page to one as large as it gets."""
+    store = CityStore(graph)
+    assert len(store.search(limit=2**63 - 1)) == len(store.search())
+    assert store.search(offset=2**63 - 1) == []
+    assert store.search(limit=0) == []
+    assert store.first(offset=0, limit=2**63 - 1) is store.first()
+
+
+# --- keys a key column's type refuses ------------------------------------------------------
+
+ContinentBase = DataSet.create("continents")
+
+
+class ContinentRow(ContinentBase):
+    __tablename__ = "continent"
+
+    continent: Mapped[Continent] = mapped_column(EnumType(Continent), primary_key=True)
+    label: Mapped[str]
+
+
+class ContinentStore(Store[ContinentRow]):
+    model_class = ContinentRow
+
+
+def test_a_key_its_column_type_refuses_is_a_400(make_graph: Any, tmp_path: Path) -> None:
+    """An enum key given a name no member has is refused by its type: a 400, on both paths."""
+    path = tmp_path / "continents.sqlite"
+    writer = make_graph({"continents": str(path)}, read_only=False)
+    ContinentBase.create_all(writer)
+    with ContinentBase.new_context(writer) as session:
+        session.add(ContinentRow(continent=Continent.ASIA, label="big"))
+    ContinentBase.dispose(writer)
+    store = ContinentStore(make_graph({"continents": str(path)}))
+    assert store.get("ASIA").label == store.get(Continent.ASIA).label == "big"
+    with pytest.raises(InvalidIdentifierError, match="'spot' is not a Continent") as caught:
+        store.get("spot")
+    assert caught.value.status_code == 400
+    with pytest.raises(InvalidIdentifierError, match="'spot' is not a Continent"):
+        store.get_many(["ASIA", "spot"])

@@ -1,6 +1,6 @@
 """
 Store subclasses written for microcosm-sqlite 2.x: overrides that chain to `super()`, compound
-selects, `first`/`one` given a limit, and writes that fail inside a context.
+selects, `first`/`one` given a page, and writes that fail inside a context.
 
 """
 
@@ -13,7 +13,12 @@ import pytest
 from fixtures.runtime import Base, City, CityStore, Continent, Country
 from sqlalchemy import Select, select
 
-from microcosm_sqlite.errors import DuplicateModelError, UnknownFilterError
+from microcosm_sqlite.errors import (
+    DuplicateModelError,
+    ModelNotFoundError,
+    MultipleModelsFoundError,
+    UnknownFilterError,
+)
 
 
 class WithoutFirstCity(CityStore):
@@ -84,13 +89,26 @@ def test_a_compound_select_reads_models_from_a_writable_data_set(
     assert [city.id for city in cities] == [2, 3]
 
 
-def test_first_and_one_take_a_limit_as_2x_did(graph: Any) -> None:
-    """`first(limit=...)` and `one(limit=...)` work; the limit cannot change their answer."""
+def test_first_takes_a_page_as_2x_did(graph: Any) -> None:
+    """`first(offset=..., limit=...)` works; a limit other than 0 cannot change its answer."""
     store = CityStore(graph)
     assert store.first(limit=5) is store.first()
     assert store.first(limit=0) is None
     assert store.first(offset=2).id == 3
+
+
+def test_one_looks_within_its_page_as_2x_did(graph: Any) -> None:
+    """`one(offset=..., limit=...)` asks for the only match among that page of matches."""
+    store = CityStore(graph)
+    france = [city.id for city in store.search(country_code="FR")]
     assert store.one(limit=10, name="city-007").id == 7
+    assert store.one(limit=1, country_code="FR").id == france[0]
+    assert store.one(offset=len(france) - 1, country_code="FR").id == france[-1]
+    with pytest.raises(MultipleModelsFoundError):
+        store.one(offset=1, country_code="FR")
+    for page in ({"limit": 0}, {"offset": 1}):
+        with pytest.raises(ModelNotFoundError):
+            store.one(name="city-007", **page)
 
 
 def test_a_failed_write_in_a_context_leaves_it_usable(make_graph: Any, tmp_path: Path) -> None:

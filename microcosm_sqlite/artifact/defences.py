@@ -26,11 +26,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# the limit lives with the error table, which names it; builds import it from here
+from microcosm_sqlite._error_mapping import MAX_VALUE_BYTES as MAX_VALUE_BYTES
 from microcosm_sqlite.errors import UntrustedArtifactError
 
 __all__ = ["LIMITS", "MAX_VALUE_BYTES", "harden", "refuse_guard_changes", "time_bound"]
 
-MAX_VALUE_BYTES = 64 * 1024 * 1024
 LIMITS = {
     # longest string, blob or row
     sqlite3.SQLITE_LIMIT_LENGTH: MAX_VALUE_BYTES,

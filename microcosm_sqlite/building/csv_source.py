@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from sqlalchemy.types import Float, String
 
+from microcosm_sqlite._generated_code import compile_generated
 from microcosm_sqlite.building.conversion import (
     NUMBER_CHARACTERS,
     ColumnConverter,
@@ -164,7 +165,8 @@ class CsvSource(FileSource):
                 )
         row = "(" + "".join(f"{part}, " for part in parts) + ")"
         source = CSV_LOOP.replace("ROW", row)
-        exec(compile(source, f"<load {self.table.name}>", "exec"), namespace)
+        name = f"microcosm_sqlite csv loop for table {self.table.name}"
+        exec(compile_generated(source, name), namespace)
         loop: CsvLoop = namespace["loop"]
         return loop
 

@@ -1,17 +1,18 @@
 """
-The fast read path: rows of plain, read-only models straight into instances, with the ORM's
-identity kept.
+How a model's rows become instances: a `Reader` per model and engine, chosen once by the engine.
 
-`Store` asks a `FastReader` for a key, a batch of keys or a statement's rows; the reader works
-on this thread's `ThreadReads` (session, connection, recent `get`s), turns rows into instances
-with a `RowReader`, and keeps them in a `FastReadSession`, whose identity map finds them. Models
-the fast path cannot read, and writable data sets, take the ORM's own path.
+`OrmReader` reads through the ORM's public API. `FastReader` reads plain models of read-only data
+sets without the ORM's query machinery: it works on this thread's `ThreadReads` (`threads`:
+session, connection, recent `get`s), turns rows into instances with a `RowReader` (`rows`,
+generated code), and keeps them in a `FastReadSession` (`sessions`), whose identity map finds
+them. `probe` decides, once per process, whether this SQLAlchemy allows the fast path at all.
+
+Nothing here reads an engine: what a reader needs (its thread's state, how to refuse a pending
+change, the context errors name) is handed to it.
 
 """
 
-from microcosm_sqlite.reading.reader import FastReader
-from microcosm_sqlite.reading.rows import RowReader
-from microcosm_sqlite.reading.sessions import DeferredState, FastReadSession
-from microcosm_sqlite.reading.threads import ThreadReads
+from microcosm_sqlite.reading.readers import FastReader, OrmReader, Reader
+from microcosm_sqlite.reading.sessions import FastReadSession
 
-__all__ = ["DeferredState", "FastReadSession", "FastReader", "RowReader", "ThreadReads"]
+__all__ = ["FastReadSession", "FastReader", "OrmReader", "Reader"]

@@ -18,21 +18,19 @@ from __future__ import annotations
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from inspect import getattr_static
 from typing import Any
 
 from sqlalchemy import Column, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper
 
-from microcosm_sqlite._sqla_internals import (
-    STATE_ATTR,
-    has_load_listeners,
-    identity_class,
-    identity_states,
-)
+from microcosm_sqlite._generated_code import compile_generated
+from microcosm_sqlite._keys import PrimaryKey
+from microcosm_sqlite._sqla_internals import has_load_listeners, identity_class, identity_states
 from microcosm_sqlite.errors import UnreadableValueError
-from microcosm_sqlite.reading.sessions import SESSION_MARK_KEY, DeferredState, FastReadSession
+from microcosm_sqlite.reading.sessions import SESSION_MARK_KEY, FastReadSession, dataset_base
+
+__all__ = ["RowReader"]
 
 # relationship loading that leaves the attribute to load on first access, as ours does
 LAZY_STRATEGIES = frozenset({"select", True, "raise", "raise_on_sql", "noload"})
@@ -52,14 +50,15 @@ class RowReader:
         columns: Any = tuple(prop.columns[0] for prop in mapper.column_attrs)
         self.columns: tuple[Column[Any], ...] = columns
         self.keys = tuple(prop.key for prop in mapper.column_attrs)
+        primary_key = PrimaryKey.of(model).columns
         self.key_positions = tuple(
             next(index for index, column in enumerate(self.columns) if column is key)
-            for key in mapper.primary_key
+            for key in primary_key
         )
         preparer: Any = dialect.identifier_preparer  # untyped in SQLAlchemy 2.0
         selected = ", ".join(preparer.format_column(column) for column in self.columns)
         select = f"SELECT {selected} FROM {preparer.format_table(mapper.local_table)} WHERE "
-        key_names = [preparer.format_column(column) for column in mapper.primary_key]
+        key_names = [preparer.format_column(column) for column in primary_key]
         # the one statement `get` runs, with the primary key as positional parameters
         self.get_sql = select + " AND ".join(f"{name} = ?" for name in key_names)
         # `get_many`'s statement, followed by as many placeholders as keys
@@ -70,20 +69,25 @@ class RowReader:
             if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
         }
         self.key_processors = tuple(
-            column.type.dialect_impl(dialect).bind_processor(dialect)
-            for column in mapper.primary_key
+            column.type.dialect_impl(dialect).bind_processor(dialect) for column in primary_key
         )
         # keys whose types store values as given (integers, strings) skip per-value processing
         self.plain_key = not any(self.key_processors)
         self.single_key = len(self.key_positions) == 1
+        # the builders' source, and the pseudo-file tracebacks and debuggers show it under
+        self.source = self.builders_source()
         self.build_one, self.build_all = self.compile_builders()
 
     @staticmethod
     def supports(model: type[Any]) -> bool:
-        """Plain one-table data set mappers of plain columns, no load-time hooks or eager loads."""
+        """
+        Plain one-table mappers of plain columns, with no load-time hooks or eager loads, of a
+        data set's base (which can defer their ORM state: `sessions.defer_states`).
+
+        """
         mapper: Mapper[Any] = inspect(model)
         return (
-            isinstance(getattr_static(model, STATE_ATTR, None), DeferredState)
+            dataset_base(model) is not None
             and mapper.inherits is None
             and not mapper.polymorphic_map
             and mapper.with_polymorphic is None
@@ -160,7 +164,7 @@ class RowReader:
 
     # --- generated builders ----------------------------------------------------------------
 
-    def compile_builders(self) -> tuple[Callable[..., Any], Callable[..., Iterator[Any]]]:
+    def builders_source(self) -> str:
         """
         `build_one(row, fast, holds, known, mark)` and `build_all(rows, fast, holds, known,
         mark, remember)`, written out for this model's columns: a row is unpacked into locals,
@@ -190,7 +194,7 @@ class RowReader:
             "instance = new(model)",
             f"instance.__dict__ = {{{values}, {SESSION_MARK_KEY!r}: mark}}",
         ]
-        source = f"""
+        return f"""\
 def build_one(row, fast, holds, known, mark):
     {unpack} = row{block(process, 1)}
     ref = fast.get({registry_key})
@@ -220,6 +224,9 @@ def build_all(rows, fast, holds, known, mark, remember):
                     fast[{registry_key}] = weak(instance)
         yield instance
 """
+
+    def compile_builders(self) -> tuple[Callable[..., Any], Callable[..., Iterator[Any]]]:
+        """`build_one` and `build_all` compiled from `source`, which tracebacks show."""
         namespace: dict[str, Any] = {
             "new": self.model.__new__,
             "model": self.model,
@@ -228,7 +235,8 @@ def build_all(rows, fast, holds, known, mark, remember):
             "unreadable": self.unreadable,
             **{f"p{index}": processor for index, processor in self.processors.items()},
         }
-        exec(compile(source, f"<row reader for {self.model.__name__}>", "exec"), namespace)
+        name = f"microcosm_sqlite row reader {self.model.__module__}.{self.model.__qualname__}"
+        exec(compile_generated(self.source, name), namespace)
         return namespace["build_one"], namespace["build_all"]
 
     def unreadable(self, row: Sequence[Any], error: Exception) -> UnreadableValueError:

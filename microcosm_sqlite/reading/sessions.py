@@ -8,7 +8,7 @@ session keeps weak references to the instances it loaded, and its identity map f
 a row read twice (or reached through a relationship) is one object while it is in use.
 
 The SQLAlchemy internals this needs (the state attribute, the identity map class, how a state
-is attached) live in `_sqla_internals`, which checks them before the fast path is used.
+is attached) live in `_sqla_internals`; `probe` checks them before the fast path is used.
 
 """
 
@@ -21,8 +21,9 @@ from typing import Any
 from weakref import WeakValueDictionary
 
 from sqlalchemy import inspect
-from sqlalchemy.orm import Mapper, Session, configure_mappers
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, configure_mappers
 
+from microcosm_sqlite._keys import PrimaryKey
 from microcosm_sqlite._sqla_internals import (
     STATE_ATTR,
     InstanceState,
@@ -30,7 +31,19 @@ from microcosm_sqlite._sqla_internals import (
     attach_new_state,
     instance_state,
 )
-from microcosm_sqlite.models import primary_key_names
+
+__all__ = [
+    "SESSION_MARK_KEY",
+    "DeferredState",
+    "FastIdentityMap",
+    "FastInstances",
+    "FastReadSession",
+    "attach_state",
+    "copy_state",
+    "dataset_base",
+    "defer_states",
+    "restore_state",
+]
 
 # where a fast-loaded instance keeps its session's mark until its ORM state is built
 SESSION_MARK_KEY = "_microcosm_session"
@@ -63,29 +76,66 @@ def copy_state(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, SESSION_MARK_KEY: NO_SESSION}
 
 
+def restore_state(instance: Any, values: dict[str, Any]) -> None:
+    """
+    Fill an unpickled or copied instance. A copy of one read fast (`copy_state`) gets its
+    state on first use, detached, as an unpickled ORM instance is: in a process whose fast
+    engines never read its model too.
+
+    """
+    instance.__dict__.update(values)
+    if SESSION_MARK_KEY in values:
+        base = dataset_base(type(instance))
+        if base is not None:
+            defer_states(base)
+
+
 class DeferredState:
     """
-    `_sa_instance_state` of every data set model, for instances read fast: their ORM state,
-    built on first access. Any other instance without a state (one being constructed) gets
-    AttributeError, as the ORM expects; models take the fast path only with this in place.
+    `_sa_instance_state` of a data set's models once a fast engine reads them (`defer_states`):
+    the ORM state of an instance read fast, built on first access. Any other instance without a
+    state (one being constructed) gets AttributeError at once, as the ORM expects.
 
     """
 
     def __get__(self, instance: Any, owner: type[Any] | None = None) -> InstanceState[Any]:
         if instance is None:
             raise AttributeError(STATE_ATTR)
+        values = instance.__dict__
+        if SESSION_MARK_KEY not in values:
+            # not read fast (one being constructed has no state yet, and takes no lock), or
+            # its state was just built by another thread: the mark goes once the state is set
+            built: InstanceState[Any] | None = values.get(STATE_ATTR)
+            if built is None:
+                raise AttributeError(STATE_ATTR)
+            return built
         # one thread builds it; another asking meanwhile waits and gets the same state
         with ATTACHING:
-            values = instance.__dict__
             state: InstanceState[Any] | None = values.get(STATE_ATTR)
             if state is not None:
                 return state
-            mark = values.get(SESSION_MARK_KEY)
-            if mark is None:
-                raise AttributeError(STATE_ATTR)
-            state = attach_state(instance, marked_sessions.get(mark))
+            state = attach_state(instance, marked_sessions.get(values[SESSION_MARK_KEY]))
             del values[SESSION_MARK_KEY]
             return state
+
+
+def dataset_base(model: type[Any]) -> type[Any] | None:
+    """The data set base a model was declared on (`DataSetBase` with its name), or None."""
+    for klass in model.__mro__:
+        if "__dataset__" in vars(klass) and DeclarativeBase in klass.__bases__:
+            return klass
+    return None
+
+
+def defer_states(base: type[Any]) -> None:
+    """
+    Let a base's models be read fast: their instances get their ORM state only when asked.
+    Done when a fast engine first reads one of them, never before, so that with the fast path
+    off the models stay plain SQLAlchemy models.
+
+    """
+    if not isinstance(vars(base).get(STATE_ATTR), DeferredState):
+        setattr(base, STATE_ATTR, DeferredState())
 
 
 def attach_state(instance: Any, session: Session | None) -> InstanceState[Any]:
@@ -95,7 +145,7 @@ def attach_state(instance: Any, session: Session | None) -> InstanceState[Any]:
         configure_mappers()
     values = instance.__dict__
     key = mapper.identity_key_from_primary_key(
-        tuple(values[name] for name in primary_key_names(type(instance)))
+        tuple(values[name] for name in PrimaryKey.of(type(instance)).names)
     )
     state: InstanceState[Any] = attach_new_state(instance, key, session)
     return state

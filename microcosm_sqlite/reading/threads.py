@@ -6,19 +6,18 @@ One thread's reading state for one data set: its session, its connection, its re
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from microcosm_sqlite.artifact.header import FileVersion
 
-if TYPE_CHECKING:
-    from microcosm_sqlite.engines import DataSetEngine
+__all__ = ["ThreadReads"]
 
 
 class ThreadReads:
@@ -26,33 +25,45 @@ class ThreadReads:
     One thread's reading state for one data set: its session, and on the fast path a raw
     connection and a bounded cache of loaded instances, for `Store.get`.
 
-    The data cannot change while the process runs, so cached instances stay true. All of it
-    goes when the thread ends (the connection back to the pool) or when the process forks
-    (the child keeps the parent's handles referenced but never uses them).
+    The engine makes it and hands it what it needs: the session, the pool, the connection the
+    session is bound to when files are versioned, how many instances to cache, and, for
+    closing, the lock under which the engine moves to a new file and a way to ask whether the
+    pool is still the engine's. The data cannot change while the process runs, so cached
+    instances stay true. All of it goes when the thread ends (the connection back to the pool)
+    or when the process forks (the child keeps the parent's handles referenced but never uses
+    them).
 
     """
 
-    def __init__(self, engine: DataSetEngine) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        pool: Pool,
+        bound: Connection | None = None,
+        cache_size: int = 0,
+        lock: AbstractContextManager[Any] | None = None,
+        pool_in_use: Callable[[Pool], bool] = lambda pool: True,
+    ) -> None:
+        self.session = session
+        # how many Store calls of this thread are open (a loop over `iterate` holds one)
         self.depth = 0
-        self.cache_size = engine.options.instance_cache_size if engine.read_only else 0
+        self.cache_size = cache_size
         self.caches: dict[type[Any], OrderedDict[Any, Any]] = {}
-        self.pool = engine.engine.pool
+        self.pool = pool
+        self.lock: AbstractContextManager[Any] = lock or nullcontext()
+        self.pool_in_use = pool_in_use
+        # one connection for the session and `get` alike, where files are versioned, so they
+        # read one version
+        self.bound = bound
         self.proxied: PoolProxiedConnection | None = None
         self.driver: sqlite3.Connection | None = None
         # the version of the file this thread reads; None where files are not versioned
         self.version: FileVersion | None = None
-        self.bound: Connection | None = None
-        # weak: the engine holds this thread's reads, which must not keep it alive
-        self.engine = weakref.ref(engine)
-        if engine.follows_replacements:
-            # one connection for the session and `get` alike, so they read one version
-            self.bound = engine.engine.connect()
-            self.proxied = self.bound.connection
+        if bound is not None:
+            self.proxied = bound.connection
             self.driver = self.proxied.driver_connection
             self.version = getattr(self.driver, "version", None)
-            self.session: Session = engine.sessionmaker(bind=self.bound)
-        else:
-            self.session = engine.sessionmaker()
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -83,14 +94,10 @@ class ThreadReads:
         self.caches.clear()
         if self.bound is not None:
             self.session.close()
-            engine = self.engine()
-            lock: AbstractContextManager[Any] = (
-                engine.replacement_lock if engine is not None else nullcontext()
-            )
-            with lock:  # so the graph cannot move between the look and the return
-                # given back to a pool the graph has left (it moved, or was disposed), the
+            with self.lock:  # so the engine cannot move between the look and the return
+                # given back to a pool the engine has left (it moved, or was disposed), the
                 # connection would stay open until that pool is collected
-                if stale or engine is None or self.pool is not engine.engine.pool:
+                if stale or not self.pool_in_use(self.pool):
                     self.bound.invalidate()
                 self.bound.close()
             self.bound = self.proxied = self.driver = None

@@ -33,6 +33,7 @@ from sqlalchemy.orm.exc import DetachedInstanceError
 
 from microcosm_sqlite import DataSet, Store
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
+from microcosm_sqlite.reading import FastReader, OrmReader
 from microcosm_sqlite.reading.rows import RowReader
 from microcosm_sqlite.reading.sessions import SESSION_MARK_KEY
 
@@ -79,8 +80,8 @@ def test_plain_models_of_read_only_data_sets_take_the_fast_path(
     graph: Any, fast_read_path: None
 ) -> None:
     """Plain mappers read through the row loader; the ORM path is kept for everything else."""
-    assert CityStore(graph)._fast_reader is not None
-    assert RouteStore(graph)._fast_reader is not None
+    assert isinstance(CityStore(graph)._reader, FastReader)
+    assert isinstance(RouteStore(graph)._reader, FastReader)
     assert not RowReader.supports(Pet)
     assert RowReader.supports(Owner)
 
@@ -104,7 +105,7 @@ def test_writable_data_sets_take_the_orm_path(make_graph: Any, tmp_path: Path) -
     """Data that can change is neither cached nor loaded around the ORM."""
     graph = make_graph({"runtime": str(tmp_path / "w.sqlite")}, read_only=False)
     Base.create_all(graph)
-    assert CityStore(graph)._fast_reader is None
+    assert isinstance(CityStore(graph)._reader, OrmReader)
 
 
 def test_get_loads_the_same_values_as_the_orm(graph: Any) -> None:
@@ -412,7 +413,7 @@ def test_the_instance_cache_is_bounded(
 def test_a_missing_key_is_not_found_on_the_fast_path(graph: Any, fast_read_path: None) -> None:
     """A key with no row raises ModelNotFoundError, and is not cached as anything."""
     store = CityStore(graph)
-    assert store._fast_reader is not None
+    assert isinstance(store._reader, FastReader)
     with pytest.raises(ModelNotFoundError, match="10000"):
         store.get(10_000)
     assert 10_000 not in Base.engine_for(graph).thread_reads().cache(City)

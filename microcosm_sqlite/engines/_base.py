@@ -1,16 +1,9 @@
 """
-One data set's engine and per-thread sessions: read-only opening, pragmas and fork safety.
+`DataSetEngine`: one data set's engine in one graph, its per-thread sessions and connections,
+the reader it chose for each model, and fork safety.
 
-Read-only files open through a `file:` URI with `mode=ro` (and `immutable=1` unless turned off),
-and every connection sets `query_only`, so nothing in the process can change the artifact, with
-SQLite's other defences for files one did not build (`microcosm_sqlite.artifact.defences`).
 Each thread reads through its own session and connection; a forked child drops the ones it
 inherited without closing them, so pre-fork servers need no extra calls.
-
-A read-only graph reads one version of a file at a time. Deploys rename a new build over the
-path while services run, so the graph looks at the path at most once per
-`replacement_check_seconds`; when the file there is another one, every thread moves to it at the
-start of its next call, and no call begins on the old one after that.
 
 """
 
@@ -21,36 +14,29 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import URL, Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool, StaticPool
+from sqlalchemy.pool import Pool, StaticPool
 
-from microcosm_sqlite._error_mapping import not_utf8, translate_error
+from microcosm_sqlite._error_mapping import table_error, translating
 from microcosm_sqlite._legacy import legacy
-from microcosm_sqlite._sqla_internals import fast_path_available
-from microcosm_sqlite.artifact.defences import harden
-from microcosm_sqlite.artifact.header import FileVersion, check_artifact
+from microcosm_sqlite.artifact.header import FileVersion
 from microcosm_sqlite.artifact.model_schema import schema_differences
-from microcosm_sqlite.artifact.opening import read_only_uri
-from microcosm_sqlite.errors import (
-    NotADatabaseError,
-    ReadOnlyDataSetError,
-    SchemaMismatchError,
-    SQLiteError,
-)
+from microcosm_sqlite.errors import SchemaMismatchError
 from microcosm_sqlite.paths import ResolvedPath
+from microcosm_sqlite.reading.readers import OrmReader, Reader
 from microcosm_sqlite.reading.sessions import FastReadSession
 from microcosm_sqlite.reading.threads import ThreadReads
 
-__all__ = ["DataSetEngine", "EngineOptions", "ReadOnlyEngine", "WritableEngine"]
+__all__ = ["ENGINE_INFO_KEY", "VERSION_ATTEMPTS", "DataSetEngine", "EngineOptions"]
+
+ModelT = TypeVar("ModelT")
 
 # where a session keeps the DataSetEngine it reads, so Store() in a context can find it
 ENGINE_INFO_KEY = "microcosm_sqlite.engine"
@@ -74,12 +60,6 @@ class EngineOptions:
     replacement_check_seconds: float = 1.0
 
 
-class VersionedConnection(sqlite3.Connection):
-    """A connection that knows which version of its file it opened."""
-
-    version: FileVersion | None = None
-
-
 class DataSetEngine:
     """
     The engine, session maker and per-thread sessions for one data set in one graph.
@@ -99,6 +79,8 @@ class DataSetEngine:
     def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
         self.resolved = resolved
         self.options = options
+        # what errors about this data set name: its name, path and where the path came from
+        self.error_context = resolved.context()
         self.version: FileVersion | None = None
         self._next_check = time.monotonic() + options.replacement_check_seconds
         # reentrant: a thread's reads collected while it holds the lock close under it too
@@ -114,6 +96,10 @@ class DataSetEngine:
         self._local = threading.local()
         self._inherited: list[object] = []
         self.checked_models: set[type[Any]] = set()
+        # model -> how this engine reads it, chosen once
+        self.readers: dict[type[Any], Reader[Any]] = {}
+        self.readers_lock = threading.Lock()
+        self._pool_in_use = pool_checker(self)
         self._register_fork_hook()
 
     @property
@@ -128,7 +114,7 @@ class DataSetEngine:
 
     def context(self) -> dict[str, str]:
         """Keyword context for errors about this data set."""
-        return self.resolved.context()
+        return dict(self.error_context)
 
     def session(self) -> Session:
         """This thread's session: threads never share a connection."""
@@ -160,7 +146,7 @@ class DataSetEngine:
         for _ in range(VERSION_ATTEMPTS):
             if reads is not None:
                 reads.close(stale=True)
-            reads = self._local.reads = ThreadReads(self)
+            reads = self._local.reads = self._new_thread_reads()
             if reads.version == self.version:
                 reads.version = self.version
                 break
@@ -168,6 +154,18 @@ class DataSetEngine:
             self.check_replacement(force=True)
         assert reads is not None
         return reads
+
+    def _new_thread_reads(self) -> ThreadReads:
+        """A thread's session and connection, bound together where files are versioned."""
+        bound = self.engine.connect() if self.follows_replacements else None
+        return ThreadReads(
+            self.sessionmaker() if bound is None else self.sessionmaker(bind=bound),
+            pool=self.engine.pool,
+            bound=bound,
+            cache_size=self.options.instance_cache_size if self.read_only else 0,
+            lock=self.replacement_lock,
+            pool_in_use=self._pool_in_use,
+        )
 
     def check_replacement(self, force: bool = False) -> None:
         """Move to the file now at the path, when it is another one (read-only engines only)."""
@@ -214,13 +212,28 @@ class DataSetEngine:
             session.rollback()
             raise
 
-    @contextmanager
-    def translating_errors(self) -> Iterator[None]:
+    def translating_errors(self) -> AbstractContextManager[None]:
         """SQLite's errors as this library's, naming the data set, its path and origin."""
+        return translating(self.error_context)
+
+    def reader(self, model: type[ModelT]) -> Reader[ModelT]:
+        """How this engine reads `model`: chosen at its first read, then kept."""
         try:
-            yield
-        except (DBAPIError, sqlite3.Error) as error:
-            raise translate_error(error, self.context()) from error
+            return self.readers[model]
+        except KeyError:
+            pass
+        with self.readers_lock:
+            if model not in self.readers:
+                self.readers[model] = self._choose_reader(model)
+            return self.readers[model]
+
+    def _choose_reader(self, model: type[ModelT]) -> Reader[ModelT]:
+        """The reader for a model: the ORM's here; read-only engines may read fast."""
+        return self._orm_reader(model)
+
+    def _orm_reader(self, model: type[ModelT]) -> OrmReader[ModelT]:
+        """A reader through the ORM's public API, in this thread's session."""
+        return OrmReader(model, self.thread_session, self.error_context)
 
     def check_model(self, model: type[Any]) -> None:
         """
@@ -233,15 +246,10 @@ class DataSetEngine:
         """
         if model in self.checked_models:
             return
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection, translating(self.error_context):
             raw = connection.connection.dbapi_connection
             assert isinstance(raw, sqlite3.Connection)
-            try:
-                differences = schema_differences(raw, inspect(model).tables, complete=False)
-            except sqlite3.Error as error:
-                raise translate_error(error, self.context()) from error
-            except UnicodeDecodeError as error:
-                raise not_utf8(error, self.context()) from error
+            differences = schema_differences(raw, inspect(model).tables, complete=False)
         if differences:
             raise SchemaMismatchError(differences, **self.context())
         self.checked_models.add(model)
@@ -293,22 +301,24 @@ class DataSetEngine:
         raise NotImplementedError
 
     def _translate_error(self, context: ExceptionContext) -> None:
-        """Every error SQLite raises through this engine, as this library's (lazy loads too)."""
+        """
+        SQLite's errors through this engine (lazy loads too) as this library's. Errors about
+        a statement's input are left to the Store call that gave it, which names it.
+
+        """
         original = context.original_exception
-        if isinstance(original, sqlite3.Error):
-            raise translate_error(original, self.context()) from original
-        if isinstance(original, UnicodeDecodeError):
-            raise not_utf8(original, self.context()) from original
+        translated = table_error(original, self.error_context)
+        if translated is not None and translated is not original:
+            raise translated from original
 
     def _configure_connection(self, connection: sqlite3.Connection, record: Any) -> None:
         try:
-            self._set_up(connection)
-        except (sqlite3.Error, UnicodeDecodeError) as error:
+            with translating(self.error_context):
+                self._set_up(connection)
+        except BaseException:
             # the pool drops a connection its connect event refused without closing it
             connection.close()
-            if isinstance(error, UnicodeDecodeError):
-                raise not_utf8(error, self.context()) from error
-            raise translate_error(error, self.context()) from error
+            raise
 
     def _set_up(self, connection: sqlite3.Connection) -> None:
         """The pragmas every new connection gets."""
@@ -334,130 +344,13 @@ class DataSetEngine:
         os.register_at_fork(after_in_child=after_in_child)
 
 
-class ReadOnlyEngine(DataSetEngine):
-    """An artifact's engine: defended read-only connections, one file version at a time."""
+def pool_checker(engine: DataSetEngine) -> Callable[[Pool], bool]:
+    """Whether a pool is still the engine's (it moves to a new one with each file version)."""
+    # weak: a thread's reads hold this, and must not keep the engine alive
+    reference = weakref.ref(engine)
 
-    read_only = True
+    def in_use(pool: Pool) -> bool:
+        current = reference()
+        return current is not None and current.engine.pool is pool
 
-    def __init__(self, resolved: ResolvedPath, options: EngineOptions) -> None:
-        # rows straight into instances (`microcosm_sqlite.reading`), where SQLAlchemy allows it
-        self.fast_path = options.fast_path and fast_path_available()
-        # first: a path with no ready artifact fails before anything is set up
-        version = check_artifact(resolved.path, resolved.context())
-        super().__init__(resolved, options)
-        # read-only files are read one version at a time (see the module's docstring)
-        self.follows_replacements = not resolved.in_memory
-        self.version = version
-        event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
-        self._check_schema_readable()
-
-    def check_replacement(self, force: bool = False) -> None:
-        """
-        Move the graph to the file now at the path, when it is another one.
-
-        The new file is checked first: when it is not a ready artifact, every read fails with
-        that error (and looks again) until a good one arrives, rather than answering from a
-        file the deploy meant to retire.
-
-        """
-        with self.replacement_lock:
-            now = time.monotonic()
-            if not force and now < self._next_check:
-                return  # another thread just looked
-            if FileVersion.at(self.path) != self.version:
-                self._next_check = 0.0
-                current = check_artifact(self.path, self.context())
-                if current != self.version:
-                    # connections of the old file go: idle ones now, those in use as their
-                    # threads move
-                    self.engine.dispose()
-                    self.version = current
-            self._next_check = now + self.options.replacement_check_seconds
-
-    def _end_failed(self, session: Session) -> None:
-        """A read-only session has nothing to undo: ending it keeps every instance loaded (a
-        rollback would expire them all, the cache's included)."""
-        self._end(session)
-
-    def refuse_write(self, action: str) -> None:
-        """Raise ReadOnlyDataSetError, before anything is touched: this data set is read-only."""
-        why = (
-            "an installed package ships it, and shipped data is never written"
-            if self.resolved.shipped and not self.options.read_only
-            else "sqlite.read_only is true"
-        )
-        raise ReadOnlyDataSetError(
-            f"cannot {action}: the data set is read-only ({why}; 2.x wrote by default, 3.x"
-            " writes only with sqlite.read_only=False: see UPGRADING.md#config)",
-            **self.context(),
-        )
-
-    def _file_engine(self) -> Engine:
-        return create_engine(
-            "sqlite://",
-            creator=self._connect_read_only,
-            # pool_size=0 keeps every returned connection: one per thread, never a wait
-            poolclass=QueuePool,
-            pool_size=0,
-            max_overflow=-1,
-            echo=self.options.echo,
-        )
-
-    def _connect_read_only(self) -> VersionedConnection:
-        """
-        A connection that knows its file's version: the one found at the path both before
-        and after opening (SQLite opens the file by name, so a rename could come between).
-
-        """
-        uri = read_only_uri(self.path, self.options.immutable)
-        connection: VersionedConnection | None = None
-        for _ in range(VERSION_ATTEMPTS):
-            before = FileVersion.at(self.path)
-            connection = sqlite3.connect(
-                uri, uri=True, check_same_thread=False, factory=VersionedConnection
-            )
-            if FileVersion.at(self.path) == before:
-                break
-            connection.close()
-        assert connection is not None
-        connection.version = before
-        return connection
-
-    def _set_up(self, connection: sqlite3.Connection) -> None:
-        """The defences, the pragmas, and the schema parsed now: a damaged one fails here,
-        clearly, rather than in the middle of a read."""
-        harden(connection)
-        super()._set_up(connection)
-        connection.execute("SELECT count(*) FROM sqlite_schema").fetchall()
-
-    def _check_schema_readable(self) -> None:
-        """Parse the schema now, so a corrupt file fails at first use and not mid-request."""
-        try:
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("SELECT count(*) FROM sqlite_schema").scalar()
-        except SQLiteError as error:
-            self.engine.dispose()
-            cause = error.__cause__ or error
-            raise NotADatabaseError(
-                f"the file cannot be read as SQLite: {cause}", **self.context()
-            ) from cause
-
-    def _refuse_flush(self, session: Session, *args: Any) -> None:
-        self.refuse_write("flush changes")
-
-
-class WritableEngine(DataSetEngine):
-    """A writable data set's engine (`sqlite.read_only=False`): for tests and 2.x-style loads."""
-
-    read_only = False
-
-    def _file_engine(self) -> Engine:
-        # a URL object, not a string: "?" or "#" in the path must not start a query
-        return create_engine(
-            URL.create("sqlite", database=str(Path(self.path).resolve())),
-            poolclass=QueuePool,
-            pool_size=0,
-            max_overflow=-1,
-            connect_args={"check_same_thread": False},
-            echo=self.options.echo,
-        )
+    return in_use
