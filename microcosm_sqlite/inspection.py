@@ -21,7 +21,6 @@ is a `NotADatabaseError`, except in `verify`, which reports the damage as a diff
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import sqlite3
@@ -437,53 +436,3 @@ def _chosen_tables(
             f" (tables: {', '.join(present)})"
         )
     return list(tables) or present
-
-
-# --- the graph's dumper ---------------------------------------------------------------------
-
-
-class StoreDump:
-    """A pending dump of one Store's table: call `dump(fileobj)`."""
-
-    def __init__(self, graph: Any, store: Any, format: DumpFormat) -> None:
-        self.graph = graph
-        self.model: Any = store.model_class
-        self.format = format
-
-    def dump(self, fileobj: IO[str] | IO[bytes]) -> int:
-        """Write every row of the store's table as a source `build` accepts; returns the count."""
-        engine = self.graph.sqlite(self.model.__dataset__)
-        table: str = self.model.__table__.name
-        stream: Any = fileobj
-        with engine.translating_errors(), engine.engine.connect() as connection:
-            raw: sqlite3.Connection = connection.connection.driver_connection
-            artifact = engine.path
-            if isinstance(stream, io.TextIOBase):
-                text_stream: IO[str] = stream  # type: ignore[assignment]
-                return dump_table(raw, table, text_stream, self.format, artifact=artifact)
-            text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-            try:
-                return dump_table(raw, table, text, self.format, artifact=artifact)
-            finally:
-                text.flush()
-                text.detach()
-
-
-class SQLiteDumper:
-    """
-    The graph's `sqlite_dumper`: writes a Store's rows as sources.
-
-        graph.sqlite_dumper.csv(CountryStore(graph)).dump(fileobj)
-
-    """
-
-    def __init__(self, graph: Any) -> None:
-        self.graph = graph
-
-    def csv(self, store: Any) -> StoreDump:
-        """A CSV dump of a Store's table (a Store instance or class)."""
-        return StoreDump(self.graph, store, "csv")
-
-    def jsonl(self, store: Any) -> StoreDump:
-        """A JSON Lines dump of a Store's table (a Store instance or class)."""
-        return StoreDump(self.graph, store, "jsonl")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from decimal import InvalidOperation
 from functools import cached_property
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy import inspect as inspect_model
@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite._error_mapping import translate_error
-from microcosm_sqlite._legacy import legacy
+from microcosm_sqlite._legacy import TWO_X_CONTEXT, LegacyMember, legacy
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (
@@ -72,6 +72,9 @@ class Store(Generic[ModelT]):
     # how many ids one `get_many` query asks for, and how many rows the ORM path of `iterate`
     # fetches at a time (the fast path reads the cursor row by row)
     batch_size = 1000
+
+    if not TYPE_CHECKING:  # 2.x's `store.get_session = GetOrCreateSession(graph)`, deprecated
+        get_session = LegacyMember("store.get_session")
 
     def __init__(self, graph: Any = None, get_session: Any = None) -> None:
         if get_session is not None or getattr(type(graph), "legacy_session_source", False):
@@ -135,6 +138,8 @@ class Store(Generic[ModelT]):
 
     def count(self, **filters: Any) -> int:
         """How many rows match; raises UnknownFilterError or InvalidFilterValueError as search."""
+        if "offset" in filters or "limit" in filters:  # 2.x ignored them, deprecated
+            filters = legacy("Store.count(offset=, limit=)")(self, filters)
         matches = self._filtered(**filters).subquery()
         with self._session() as session, self._refusing_bad_values(filters):
             return int(session.scalar(select(func.count()).select_from(matches)) or 0)
@@ -155,9 +160,10 @@ class Store(Generic[ModelT]):
         matches = self.search(offset=offset, limit=1, **filters)
         return matches[0] if matches else None
 
-    def one(self, limit: int | None = None, **filters: Any) -> ModelT:
-        """The only match; an error when there is none or more than one (`limit` is ignored)."""
-        matches = self.search(limit=2, **filters)
+    def one(self, offset: int | None = None, limit: int | None = None, **filters: Any) -> ModelT:
+        """The only match (in the page `offset` and `limit` give, as `search`); an error when
+        there is none or more than one."""
+        matches = self.search(offset=offset, limit=2 if limit is None else min(limit, 2), **filters)
         if not matches:
             raise ModelNotFoundError(
                 f"no {self.model_class.__name__} in data set {self.dataset!r} matches {filters!r}"
@@ -194,10 +200,13 @@ class Store(Generic[ModelT]):
         """Delete every match; returns how many were deleted."""
         statement = self._filtered(**filters)
         with self._session(write="delete") as session:
-            doomed = list(session.scalars(statement))
+            doomed = list(self._instances(session, statement, remember=False))
             for instance in doomed:
                 session.delete(instance)
             session.flush()
+            in_2x_context = session.info.get(TWO_X_CONTEXT, False)
+        if not doomed and in_2x_context:  # 2.x raised, deprecated
+            legacy("Store.delete() matching nothing")(self, filters)
         return len(doomed)
 
     # --- hooks for subclasses ------------------------------------------------------------
@@ -274,7 +283,13 @@ class Store(Generic[ModelT]):
         unknown = sorted(set(filters) - set(self.accepted_filters))
         if unknown:
             raise UnknownFilterError(type(self).__name__, unknown, self.accepted_filters)
-        return self._filter(select(self.model_class), **filters)
+        try:
+            return self._filter(select(self.model_class), **filters)
+        except AttributeError as error:  # perhaps a `_filter` written for 2.x's ORM Query
+            statement: Select[Any] = legacy("Store._filter(query) on 2.x's Query")(
+                self, filters, error
+            )
+            return statement
 
     def _ordered(self, **filters: Any) -> Select[Any]:
         return self._order_by(self._filtered(**filters), **filters)

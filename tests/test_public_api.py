@@ -23,7 +23,7 @@ PUBLIC_API = {
         "build_from_rows",
         "find_base",
     ],
-    "microcosm_sqlite.dataset": ["DataSet", "DataSetBase"],
+    "microcosm_sqlite.dataset": ["DataSet", "DataSetBase", "DataSetContext", "data_set_bases"],
     "microcosm_sqlite.engines": [
         "DataSetEngine",
         "EngineOptions",
@@ -34,6 +34,7 @@ PUBLIC_API = {
         "ArtifactCacheError",
         "BuildError",
         "BuildInputError",
+        "ConfigurationError",
         "DataSetCheckError",
         "DataSetError",
         "DataSetNotConfiguredError",

@@ -5,9 +5,9 @@ reproducible SQLite artifact out.
 The modules follow the data's way: `source_files` (which file feeds which table) ->
 `sources`, `csv_source`, `jsonl_source`, `rows` (reading rows) -> `conversion` (typed values,
 defaults) -> `writing` (rows into tables) -> `builder` (the steps in order), with `schema`
-(models, load order, DDL) and `problems` (what a build reports) beside them. `component` is
-the graph's `sqlite_builder`. The files themselves (temporary files, atomic replace, the
-checks of the finished file) are `microcosm_sqlite.artifact`'s.
+(models, load order, DDL) and `problems` (what a build reports) beside them. The graph's
+`sqlite_builder` is `microcosm_sqlite.components.builder`. The files themselves (temporary
+files, atomic replace, the checks of the finished file) are `microcosm_sqlite.artifact`'s.
 
 """
 
