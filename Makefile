@@ -88,6 +88,17 @@ soak: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(call venv_python,$(RUN_PYTHON)) -m bench.soak --seconds $(SOAK_SECONDS) --threads 16 \
 		--processes 4
 
+# Not in CI (it needs a 2.x checkout): microcosm-sqlite 2.x's own test suite, unchanged, against
+# this version (see upstream/2x/run.py); prints "N of 26 passed" and fails under 25.
+#   make test-2x MICROCOSM_SQLITE_2X=/path/to/2.x/checkout [TEST_2X_VENV=floor]
+.PHONY: test-2x
+TEST_2X_VENV ?= py$(RUN_PYTHON)
+test-2x: $(VENV_DIR)/$(TEST_2X_VENV)/installed
+	@test -n "$(MICROCOSM_SQLITE_2X)" || (echo "set MICROCOSM_SQLITE_2X to a 2.x checkout"; exit 2)
+	$(VENV_DIR)/$(TEST_2X_VENV)/bin/python -m pip install --quiet -r upstream/2x/requirements.txt
+	MICROCOSM_SQLITE_2X="$(MICROCOSM_SQLITE_2X)" $(VENV_DIR)/$(TEST_2X_VENV)/bin/python \
+		upstream/2x/run.py -q
+
 datasets: $(VENV_DIR)/py$(RUN_PYTHON)/installed
 	$(VENV_DIR)/py$(RUN_PYTHON)/bin/microcosm-sqlite build microcosm_sqlite_airports.models \
 		$(EXAMPLE)/sources -o $(EXAMPLE_ARTIFACT)

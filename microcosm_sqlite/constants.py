@@ -9,8 +9,11 @@ own `MetaData(naming_convention=...)`.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
+
+from microcosm_sqlite.compat import deprecated
+
+__all__ = ["naming_convention"]  # noqa: F822 (a module __getattr__ answers it, with a warning)
 
 _NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,12 +26,9 @@ _NAMING_CONVENTION = {
 
 def __getattr__(name: str) -> Any:
     if name == "naming_convention":
-        warnings.warn(
-            "microcosm_sqlite.constants.naming_convention is deprecated and no longer applied"
-            " by DataSet bases; pass your own MetaData(naming_convention=...) if you need one"
-            " (see UPGRADING.md)",
-            DeprecationWarning,
-            stacklevel=2,
+        deprecated(
+            "microcosm_sqlite.constants.naming_convention, which DataSet bases no longer apply",
+            "pass your own MetaData(naming_convention=...) if you need one",
         )
         return dict(_NAMING_CONVENTION)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

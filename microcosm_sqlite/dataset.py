@@ -10,20 +10,20 @@ so two graphs can map one name to two files in the same process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from types import MappingProxyType, new_class
+import weakref
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
+from types import MappingProxyType, TracebackType, new_class
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from microcosm_sqlite._legacy import LegacyAttribute, legacy
+from microcosm_sqlite._legacy import LegacyAttribute, LegacyMember, legacy
 from microcosm_sqlite.engines import DataSetEngine
 from microcosm_sqlite.reading.sessions import copy_state, restore_state
 
-__all__ = ["DataSet", "DataSetBase"]
+__all__ = ["DataSet", "DataSetBase", "DataSetContext", "data_set_bases"]
 
 # data set name -> the session of the innermost open `new_context` for it, in this context
 open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
@@ -31,9 +31,23 @@ open_sessions: ContextVar[Mapping[str, Session]] = ContextVar(
 )
 
 
+# every data set base declared in this process, in the order declared (the values mean nothing)
+_declared: weakref.WeakKeyDictionary[type[Any], None] = weakref.WeakKeyDictionary()
+
+
 def context_session(dataset: str) -> Session | None:
     """The session `new_context` opened for a data set here, if one is open."""
     return open_sessions.get().get(dataset)
+
+
+def data_set_bases(dataset: str | None = None) -> list[type[Any]]:
+    """
+    The data set bases declared in this process (those of one data set, when named), in the
+    order declared; a base may subclass an intermediate class of the application's, so these
+    are not simply `DataSetBase.__subclasses__()`.
+
+    """
+    return [base for base in list(_declared) if dataset in (None, base.__dataset__)]
 
 
 class DataSetBase:
@@ -106,28 +120,16 @@ class DataSetBase:
         return cls.engine_for(graph).new_session()
 
     @classmethod
-    @contextmanager
-    def new_context(cls, graph: Any) -> Iterator[Session]:
+    def new_context(cls, graph: Any, **options: Any) -> DataSetContext:
         """
-        A session for `Store()` calls made inside the block (the microcosm-sqlite 2.0 way).
-
-        The block's changes commit when it ends without an error: on a writable data set;
-        on a read-only one, pending changes raise `ReadOnlyDataSetError` instead.
+        `with Base.new_context(graph) as session:` gives a session that `Store()` calls made
+        inside the block share (the microcosm-sqlite 2.0 way); see `DataSetContext`.
+        `options` are 2.x's (`expire_on_commit`, `defer_foreign_keys`), deprecated.
 
         """
-        engine = cls.engine_for(graph)
-        session = engine.new_session()
-        token = open_sessions.set({**open_sessions.get(), cls.__dataset__: session})
-        try:
-            yield session
-            # on a read-only data set this ends the read, or refuses changes left pending
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            open_sessions.reset(token)
-            session.close()
+        if options:
+            options = legacy("Base.new_context(graph, **options)")(options)
+        return DataSetContext(cls, graph, options)
 
     @classmethod
     def resolve(cls) -> type[Any]:
@@ -151,6 +153,63 @@ def declare_dataset(base: type[Any], name: str) -> None:
             f' class {base.__name__}(DataSetBase, DeclarativeBase, dataset="{name}")'
         )
     base.__dataset__ = name
+    _declared[base] = None
+
+
+class DataSetContext:
+    """
+    What `Base.new_context(graph)` gives: `with` it, a new session of the data set that
+    `Store()` calls inside the block share. The block's changes commit when it ends without an
+    error (on a read-only data set, pending changes raise `ReadOnlyDataSetError` instead), and
+    roll back when it raises.
+
+    2.x's session-context methods (`open()`, `close()`, `commit()`, `rollback()`, `session`)
+    work too, deprecated, as 2.x's `SessionContext`: a session opened by `open()` stays until
+    `close()`, and nothing commits by itself.
+
+    """
+
+    if not TYPE_CHECKING:  # 2.x's, deprecated: answered by microcosm_sqlite.compat
+        open = LegacyMember("new_context(graph).open")
+        close = LegacyMember("new_context(graph).close")
+        commit = LegacyMember("new_context(graph).commit")
+        rollback = LegacyMember("new_context(graph).rollback")
+        session = LegacyMember("new_context(graph).session")
+
+    def __init__(self, base: type[DataSetBase], graph: Any, options: Mapping[str, Any]) -> None:
+        self.base = base
+        self.graph = graph
+        self.options = options
+        # the sessions of the blocks this context is entered in, innermost last
+        self._entered: list[tuple[Session, Token[Mapping[str, Session]]]] = []
+
+    def __enter__(self) -> Session:
+        session = self.base.engine_for(self.graph).new_session()
+        if self.options:
+            legacy("apply new_context options")(session, self.options)
+        token = open_sessions.set({**open_sessions.get(), self.base.__dataset__: session})
+        self._entered.append((session, token))
+        return session
+
+    def __exit__(
+        self,
+        error_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session, token = self._entered.pop()
+        try:
+            if error_type is None:
+                # on a read-only data set this ends the read, or refuses changes left pending
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            open_sessions.reset(token)
+            session.close()
 
 
 class DataSet:

@@ -10,6 +10,7 @@ Every error microcosm-sqlite raises, so callers can catch one root and map each 
     ├── InvalidIdentifierError (400): a key no lookup can use (wrong size, a dict...)
     ├── InvalidFilterValueError (400): a filter value the column cannot compare with
     ├── DataSetCheckError (503): `graph.sqlite.check()` found problems; `problems` lists them
+    ├── ConfigurationError (500): a config value out of its range, named by its key
     ├── DataSetError (500): names the data set, its path and where the path came from
     │   ├── DataSetNotConfiguredError: no path for the name (also a KeyError)
     │   ├── DataSetNotFoundError: no file at the path, or not a regular file
@@ -43,6 +44,7 @@ __all__ = [
     "ArtifactCacheError",
     "BuildError",
     "BuildInputError",
+    "ConfigurationError",
     "DataSetCheckError",
     "DataSetError",
     "DataSetNotConfiguredError",
@@ -154,6 +156,15 @@ class DataSetCheckError(SQLiteError):
         count = len(self.problems)
         listed = "; ".join(str(problem) for problem in self.problems)
         super().__init__(f"{count} data set {'check' if count == 1 else 'checks'} failed: {listed}")
+
+
+class ConfigurationError(SQLiteError, ValueError):
+    """A config value out of its range (a negative cache size...), when the component is built."""
+
+    def __init__(self, key: str, value: object, expected: str) -> None:
+        self.key = key
+        self.value = value
+        super().__init__(f"config {key} is {value!r}: it must be {expected}")
 
 
 class DataSetError(SQLiteError):

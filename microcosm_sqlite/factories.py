@@ -1,5 +1,6 @@
 """
-The graph's components: `sqlite` (data set name -> engine), `sqlite_builder`, `sqlite_dumper`.
+The graph's `sqlite` component: data set name -> engine, and name -> path. (The other components,
+`sqlite_builder`, `sqlite_dumper` and `sqlite_health`, are `microcosm_sqlite.components`'.)
 
 """
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from microcosm.api import defaults, typed
@@ -15,12 +17,21 @@ from microcosm_logging.decorators import logger
 
 from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite.engines import DataSetEngine, EngineOptions, ReadOnlyEngine, WritableEngine
+from microcosm_sqlite.errors import ConfigurationError, DataSetNotConfiguredError
 from microcosm_sqlite.health import check_data_sets
-from microcosm_sqlite.paths import MEMORY, DownloadSettings, PathResolver, ResolvedPath
+from microcosm_sqlite.paths import (
+    ENTRY_POINT_GROUP,
+    MEMORY,
+    DownloadSettings,
+    PathResolver,
+    ResolvedPath,
+)
 
 if TYPE_CHECKING:
-    from microcosm_sqlite.remote import Progress
+    from microcosm_sqlite._download_progress import Progress
 
+
+__all__ = ["SQLiteBindFactory", "configure_sqlite"]
 
 @logger
 class SQLiteBindFactory:
@@ -63,7 +74,25 @@ class SQLiteBindFactory:
         return not (self.options.read_only or resolved.shipped)
 
     def __getitem__(self, name: str) -> str:
+        """
+        The name's path, from config or an entry point; a `DataSetNotConfiguredError` (a
+        KeyError) for a name with neither, even where `sqlite(name)` would open the default
+        path of a writable graph.
+
+        """
+        known = name in self.resolved or name in self.configured
+        if not known and self.resolver.find(name) is None:
+            raise DataSetNotConfiguredError(
+                f"no path configured: set sqlite.paths.{name} or register a"
+                f" {ENTRY_POINT_GROUP!r} entry point",
+                dataset=name,
+            )
         return self.resolve(name).path
+
+    @property
+    def configured(self) -> Mapping[str, Any]:
+        """The paths config names, by data set name."""
+        return self.resolver.configured
 
     # 2.x's names, deprecated (see microcosm_sqlite.compat)
     def __setitem__(self, name: str, path: str) -> None:
@@ -165,8 +194,13 @@ class SQLiteBindFactory:
     download_attempts=typed(int, default_value=4),
 )
 def configure_sqlite(graph: Any) -> SQLiteBindFactory:
-    """The bind factory: resolves data set names to read-only engines for this graph."""
+    """
+    The bind factory: resolves data set names to read-only engines for this graph. A value out
+    of its range is a `ConfigurationError` naming its key, here rather than at first use.
+
+    """
     config = graph.config.sqlite
+    check_ranges(config)
     options = EngineOptions(
         read_only=config.read_only,
         immutable=config.immutable,
@@ -186,34 +220,31 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         downloads=DownloadSettings(
             cache_dir=config.cache_dir,
             timeout_seconds=config.download_timeout_seconds,
-            attempts=max(config.download_attempts, 1),
+            attempts=config.download_attempts,
         ),
     )
     return SQLiteBindFactory(graph, options, resolver)
 
 
-@defaults(  # type: ignore[untyped-decorator, no-untyped-call]
-    # stop a load after this many problems with its input
-    max_errors=typed(int, default_value=20),
-    # skip source columns that the models do not have, instead of failing
-    ignore_unknown_columns=typed(boolean, default_value=False),
-)
-def configure_sqlite_builder(graph: Any) -> Any:
-    """`graph.sqlite_builder.csv(Model).build(fileobj)`: loads sources into writable data sets."""
-    # 2.x's csv(...) options too (deprecated)
-    from microcosm_sqlite.compat.builders import SQLiteBuilder
-
-    config = graph.config.sqlite_builder
-    return SQLiteBuilder(
-        graph,
-        max_errors=config.max_errors,
-        ignore_unknown_columns=config.ignore_unknown_columns,
-    )
+# key -> (the least value allowed, whether that value itself is allowed), for numbers
+RANGES: dict[str, tuple[float, bool]] = {
+    "mmap_size": (0, True),
+    "cache_size_kib": (0, True),
+    "instance_cache_size": (0, True),
+    "replacement_check_seconds": (0, True),
+    "download_timeout_seconds": (0, False),
+    "download_attempts": (1, True),
+}
 
 
-def configure_sqlite_dumper(graph: Any) -> Any:
-    """`graph.sqlite_dumper.csv(store).dump(fileobj)`: writes a Store's rows as sources."""
-    # 2.x's dump(...) keywords too (deprecated)
-    from microcosm_sqlite.compat.dumpers import SQLiteDumper
-
-    return SQLiteDumper(graph)
+def check_ranges(config: Any) -> None:
+    """Raise ConfigurationError, naming the key, for the first `sqlite` number out of range."""
+    for key, (least, inclusive) in RANGES.items():
+        value = config[key]
+        whole = key not in ("replacement_check_seconds", "download_timeout_seconds")
+        kinds = (int,) if whole else (int, float)
+        in_range = value >= least if inclusive else value > least
+        if isinstance(value, bool) or not isinstance(value, kinds) or not in_range:
+            number = "a whole number" if whole else "a number"
+            bound = f"{least} or more" if inclusive else f"more than {least}"
+            raise ConfigurationError(f"sqlite.{key}", value, f"{number}, {bound}")

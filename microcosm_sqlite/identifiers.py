@@ -5,16 +5,14 @@
 
 from __future__ import annotations
 
-import warnings
 from uuid import UUID, uuid4
+
+from microcosm_sqlite.compat import deprecated
+
+__all__ = ["new_object_id"]
 
 
 def new_object_id() -> UUID:
     """A random UUID, as 2.x gave; deprecated: call `uuid.uuid4()` directly."""
-    warnings.warn(
-        "microcosm_sqlite.identifiers.new_object_id is deprecated; use uuid.uuid4() instead"
-        " (see UPGRADING.md)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
+    deprecated("microcosm_sqlite.identifiers.new_object_id", "use uuid.uuid4()")
     return uuid4()

@@ -24,7 +24,8 @@ from microcosm_sqlite._urls import LOCAL_SCHEMES, is_url, redact_text, redact_ur
 from microcosm_sqlite.errors import DataSetNotConfiguredError
 
 if TYPE_CHECKING:
-    from microcosm_sqlite.remote import ArtifactCache, Progress
+    from microcosm_sqlite._download_progress import Progress
+    from microcosm_sqlite.remote import ArtifactCache
 
 __all__ = [
     "CONFIG_ORIGIN",

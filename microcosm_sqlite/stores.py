@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite._filters import AutoFilters, accepted_keywords, check_known, check_page
 from microcosm_sqlite._keys import PrimaryKey
-from microcosm_sqlite._legacy import legacy
+from microcosm_sqlite._legacy import TWO_X_CONTEXT, LegacyMember, legacy
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (
@@ -60,6 +60,9 @@ class Store(Generic[ModelT]):
     # how many ids one `get_many` query asks for, and how many rows the ORM path of `iterate`
     # fetches at a time (the fast path reads the cursor row by row)
     batch_size = 1000
+
+    if not TYPE_CHECKING:  # 2.x's `store.get_session = GetOrCreateSession(graph)`, deprecated
+        get_session = LegacyMember("store.get_session")
 
     def __init__(self, graph: Any = None, get_session: Any = None) -> None:
         if get_session is not None or getattr(type(graph), "legacy_session_source", False):
@@ -112,6 +115,8 @@ class Store(Generic[ModelT]):
 
     def count(self, **filters: Any) -> int:
         """How many rows match; raises UnknownFilterError or InvalidFilterValueError as search."""
+        if "offset" in filters or "limit" in filters:  # 2.x ignored them, deprecated
+            filters = legacy("Store.count(offset=, limit=)")(self, filters)
         matches = self._filtered(**filters).subquery()
         with self._session() as session, self._refusing(filters):
             return int(session.scalar(select(func.count()).select_from(matches)) or 0)
@@ -176,10 +181,13 @@ class Store(Generic[ModelT]):
         """Delete every match; returns how many were deleted."""
         statement = self._filtered(**filters)
         with self._session(write="delete") as session:
-            doomed = list(session.scalars(statement))
+            doomed = list(self._reader.instances(session, statement))
             for instance in doomed:
                 session.delete(instance)
             session.flush()
+            in_2x_context = session.info.get(TWO_X_CONTEXT, False)
+        if not doomed and in_2x_context:  # 2.x raised, deprecated
+            legacy("Store.delete() matching nothing")(self, filters)
         return len(doomed)
 
     # --- hooks for subclasses ------------------------------------------------------------
@@ -221,7 +229,13 @@ class Store(Generic[ModelT]):
     def _filtered(self, **filters: Any) -> Select[Any]:
         """A select of the model with the filters applied (unknown keywords refused)."""
         check_known(type(self).__name__, filters, self.accepted_filters)
-        return self._filter(select(self.model_class), **filters)
+        try:
+            return self._filter(select(self.model_class), **filters)
+        except AttributeError as error:  # perhaps a `_filter` written for 2.x's ORM Query
+            statement: Select[Any] = legacy("Store._filter(query) on 2.x's Query")(
+                self, filters, error
+            )
+            return statement
 
     def _ordered(self, **filters: Any) -> Select[Any]:
         """The filtered select in `_order_by` order."""

@@ -12,6 +12,8 @@ from sqlalchemy import Boolean, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from microcosm_sqlite._legacy import legacy
+
 __all__ = ["EnumType", "Truthy"]
 
 TRUE_SPELLINGS = frozenset({"1", "t", "true", "y", "yes", "on"})
@@ -42,6 +44,9 @@ class Truthy(TypeDecorator[bool]):
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bool | None:
         """The boolean for a spelling; raises ValueError for one it does not know."""
+        if value == "":  # 2.x's False, deprecated (see microcosm_sqlite.compat)
+            empty: bool = legacy('Truthy("")')()
+            return empty
         return to_bool(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> bool | None:

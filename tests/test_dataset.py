@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from microcosm_sqlite import DataSet, DataSetBase, Store
 from microcosm_sqlite._sqla_internals import STATE_ATTR
+from microcosm_sqlite.dataset import data_set_bases
 from microcosm_sqlite.errors import ReadOnlyDataSetError, SQLiteError
 from microcosm_sqlite.reading.sessions import DeferredState
 
@@ -285,3 +286,20 @@ def test_a_declared_base_needs_a_non_empty_name(name: Any) -> None:
 
         class Unnamed(DataSetBase, DeclarativeBase, dataset=name):
             pass
+
+
+class Stocked(DataSetBase):
+    """An application's own class between DataSetBase and the bases below."""
+
+
+class LarderBase(Stocked, DeclarativeBase, dataset="larder"):
+    pass
+
+
+def test_every_declared_base_is_registered_by_name() -> None:
+    """data_set_bases() lists every base declared, direct or through another class, in order."""
+    other = DataSet.create("larder")
+    assert data_set_bases("larder") == [LarderBase, other]
+    assert LarderBase not in DataSetBase.__subclasses__()
+    assert {Base, NotesBase, LarderBase, other} <= set(data_set_bases())
+    assert data_set_bases("no_such_data_set") == []

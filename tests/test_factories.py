@@ -1,6 +1,6 @@
 """
-The graph components: the `sqlite` bind factory as microcosm finds it, its defaults, and the
-logging component it relies on.
+The graph components: the `sqlite` bind factory as microcosm finds it, its defaults and their
+ranges, the components of `microcosm_sqlite.components`, and the logging component.
 
 """
 
@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 from fixtures.runtime import Base, CityStore
+from microcosm.api import create_object_graph, load_from_dict
 
+from microcosm_sqlite.components.builder import SQLiteBuilder
+from microcosm_sqlite.components.dumper import SQLiteDumper
 from microcosm_sqlite.engines import DataSetEngine, ReadOnlyEngine, WritableEngine
-from microcosm_sqlite.errors import ReadOnlyDataSetError
+from microcosm_sqlite.errors import ConfigurationError, ReadOnlyDataSetError
 from microcosm_sqlite.factories import SQLiteBindFactory, configure_sqlite
 from microcosm_sqlite.paths import ENTRY_POINT_GROUP
 from microcosm_sqlite.reading import FastReadSession
@@ -37,6 +40,71 @@ def test_sqlite_factory_is_registered_for_microcosm() -> None:
     (entry_point,) = [ep for ep in entry_points(group="microcosm.factories") if ep.name == "sqlite"]
     assert entry_point.load() is configure_sqlite
     assert ENTRY_POINT_GROUP == "microcosm.sqlite"
+
+
+def test_components_are_registered_and_give_the_core_classes(make_graph: Any) -> None:
+    """sqlite_builder and sqlite_dumper come from microcosm_sqlite.components, as core classes."""
+    found = {
+        entry_point.name: entry_point.value
+        for entry_point in entry_points(group="microcosm.factories")
+        if entry_point.name.startswith("sqlite_")
+    }
+    assert found == {
+        "sqlite_builder": "microcosm_sqlite.components.factories:configure_sqlite_builder",
+        "sqlite_dumper": "microcosm_sqlite.components.factories:configure_sqlite_dumper",
+        "sqlite_health": "microcosm_sqlite.components.health:configure_sqlite_health",
+    }
+    graph = make_graph()
+    assert type(graph.sqlite_builder) is SQLiteBuilder
+    assert type(graph.sqlite_dumper) is SQLiteDumper
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("cache_size_kib", -5, "a whole number, 0 or more"),
+        ("mmap_size", -1, "a whole number, 0 or more"),
+        ("instance_cache_size", -1, "a whole number, 0 or more"),
+        ("replacement_check_seconds", -0.5, "a number, 0 or more"),
+        ("download_timeout_seconds", 0, "a number, more than 0"),
+        ("download_attempts", 0, "a whole number, 1 or more"),
+        ("cache_size_kib", "-5", "a whole number, 0 or more"),
+    ],
+)
+def test_out_of_range_config_is_an_error_naming_the_key(
+    key: str, value: Any, expected: str
+) -> None:
+    """A value out of range fails when the component is built, naming the key and the range."""
+    graph = create_object_graph("ranges", loader=load_from_dict(sqlite={key: value}))
+    with pytest.raises(ConfigurationError) as caught:
+        graph.sqlite  # noqa: B018
+    assert caught.value.key == f"sqlite.{key}"
+    assert str(caught.value).startswith(f"config sqlite.{key} is ")
+    assert str(caught.value).endswith(f"it must be {expected}")
+
+
+@pytest.mark.parametrize("value", [0, -3])
+def test_builder_max_errors_below_one_is_an_error(value: int) -> None:
+    """sqlite_builder.max_errors under 1 fails when the builder is built, naming the key."""
+    graph = create_object_graph(
+        "ranges", loader=load_from_dict(sqlite_builder=dict(max_errors=value))
+    )
+    with pytest.raises(ConfigurationError, match=r"sqlite_builder\.max_errors"):
+        graph.sqlite_builder  # noqa: B018
+
+
+def test_the_edges_of_the_ranges_are_accepted(make_graph: Any, artifact: Path) -> None:
+    """0 turns caches and mmap off and makes every call look for a replacement; reads work."""
+    graph = make_graph(
+        {"runtime": str(artifact)},
+        cache_size_kib=0,
+        mmap_size=0,
+        instance_cache_size=0,
+        replacement_check_seconds=0,
+        download_attempts=1,
+        download_timeout_seconds=0.5,
+    )
+    assert CityStore(graph).get(1).id == 1
 
 
 def test_defaults_are_safe(make_graph: Any) -> None:

@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 from microcosm.api import create_object_graph, load_from_dict
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from microcosm_sqlite import DataSet, dispose_sqlite_connections
+from microcosm_sqlite import DataSet, DataSetBase, dispose_sqlite_connections
 from microcosm_sqlite.errors import (
     DataSetCheckError,
     DataSetNotFoundError,
     SchemaMismatchError,
 )
+from microcosm_sqlite.health import names_in_use
 
 TESTS = Path(__file__).parent
 
@@ -36,6 +37,21 @@ class Book(ShelfBase):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str]
+
+
+class Furnished(DataSetBase):
+    """An application's class between DataSetBase and its data set bases."""
+
+
+class CupboardBase(Furnished, DeclarativeBase, dataset="cupboard"):
+    """A base that is no direct subclass of DataSetBase."""
+
+
+class Cup(CupboardBase):
+    __tablename__ = "cup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    colour: Mapped[str]
 
 
 @pytest.fixture
@@ -75,6 +91,25 @@ def test_check_lists_every_problem_at_once(make_graph: Any, stale: Path, data_di
     assert "2 data set checks failed" in str(error)
     assert "column population is missing" in str(error)
     assert "data set 'notes'" in str(error)
+
+
+def test_check_covers_bases_declared_through_an_intermediate_class(
+    make_graph: Any, build: Any, data_dir: Path
+) -> None:
+    """A base under an application's own class is in use, and its models are checked."""
+    path: Path = build(
+        data_dir / "cupboard.sqlite",
+        rows=[Cup(id=1, colour="red")],
+        base=CupboardBase,
+        name="cupboard",
+    )
+    with sqlite3.connect(path) as connection:
+        connection.execute("ALTER TABLE cup DROP COLUMN colour")
+    connection.close()
+    graph = make_graph({"cupboard": str(path)})
+    assert "cupboard" in names_in_use(graph.sqlite)
+    with pytest.raises(DataSetCheckError, match="column colour is missing"):
+        graph.sqlite.check("cupboard")
 
 
 CHECK_IN_USE = """

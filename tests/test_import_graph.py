@@ -10,7 +10,6 @@ checks every module, a package's `__init__` and its own modules included.
 from __future__ import annotations
 
 import grimp
-import pytest
 
 PACKAGE = "microcosm_sqlite"
 
@@ -50,11 +49,6 @@ def strongly_connected(graph: grimp.ImportGraph) -> list[list[str]]:
     return sorted(found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="work in progress elsewhere: engines <-> reading.threads, _sqla_internals <->"
-    " reading.rows and reading.sessions, factories <-> health, compat <-> compat.bases",
-)
 def test_no_module_imports_itself_through_others() -> None:
     """Every import, type-only and function-level ones too, leads away and never back."""
     cycles = strongly_connected(grimp.build_graph(PACKAGE))

@@ -217,7 +217,7 @@ def test_read_only_name_with_no_path_is_an_error_at_first_use(make_graph: Any) -
 def test_writable_name_with_no_path_falls_back_to_memory(make_graph: Any) -> None:
     """Writable graphs fall back to sqlite.path, ":memory:" by default."""
     graph = make_graph(read_only=False)
-    assert graph.sqlite["notes"] == ":memory:"
+    assert graph.sqlite.resolve("notes").path == ":memory:"
     assert graph.sqlite.origin("notes") == "default sqlite.path"
 
 

@@ -27,7 +27,7 @@ PUBLIC_API = {
         "build_from_rows",
     ],
     "microcosm_sqlite.cli": ["cli", "main"],
-    "microcosm_sqlite.dataset": ["DataSet", "DataSetBase"],
+    "microcosm_sqlite.dataset": ["DataSet", "DataSetBase", "DataSetContext", "data_set_bases"],
     "microcosm_sqlite.engines": [
         "DataSetEngine",
         "EngineOptions",
@@ -38,6 +38,7 @@ PUBLIC_API = {
         "ArtifactCacheError",
         "BuildError",
         "BuildInputError",
+        "ConfigurationError",
         "DataSetCheckError",
         "DataSetError",
         "DataSetNotConfiguredError",
@@ -114,19 +115,7 @@ def test_package_is_typed() -> None:
 
 
 # public modules still without `__all__`, each waiting on work in progress elsewhere
-PENDING_ALL = {
-    "microcosm_sqlite.building.component": "moves out of building (the graph's builder)",
-    "microcosm_sqlite.compat": "the 2.x layer's surface is being redrawn",
-    "microcosm_sqlite.compat.bases": "the 2.x layer's surface is being redrawn",
-    "microcosm_sqlite.compat.builders": "the 2.x layer's surface is being redrawn",
-    "microcosm_sqlite.compat.dumpers": "the 2.x layer's surface is being redrawn",
-    "microcosm_sqlite.constants": "the 2.x module paths are being redrawn",
-    "microcosm_sqlite.context": "the 2.x module paths are being redrawn",
-    "microcosm_sqlite.dispose": "the runtime's surface is being redrawn",
-    "microcosm_sqlite.factories": "the runtime's surface is being redrawn",
-    "microcosm_sqlite.health": "the runtime's surface is being redrawn",
-    "microcosm_sqlite.identifiers": "the 2.x module paths are being redrawn",
-}
+PENDING_ALL: dict[str, str] = {}
 
 
 def public_modules() -> list[str]:

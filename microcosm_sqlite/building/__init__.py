@@ -10,7 +10,8 @@ defaults) -> `writing` (rows into tables) -> `loading` (schema, rows and indexes
 temporary file) -> `builder` (the steps in order), with `schema` (load order, DDL),
 `problems` (what a build reports) and `progress` (how far it is) beside them. The files
 themselves (temporary files, atomic replace, the manifest, the checks of the finished file)
-are `microcosm_sqlite.artifact`'s. The build never imports the runtime, nor the runtime it.
+are `microcosm_sqlite.artifact`'s; the graph's `sqlite_builder` is
+`microcosm_sqlite.components.builder`. The build never imports the runtime, nor the runtime it.
 
 """
 

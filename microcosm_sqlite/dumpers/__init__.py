@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from microcosm_sqlite import compat
+from microcosm_sqlite.compat import deprecated
+from microcosm_sqlite.components.dumper import SQLiteDumper as _SQLiteDumper
 from microcosm_sqlite.dumpers.csv import CSVDumper
 
 __all__ = ["CSVDumper", "SQLiteDumper"]
@@ -16,8 +17,6 @@ __all__ = ["CSVDumper", "SQLiteDumper"]
 
 def __getattr__(name: str) -> Any:
     if name == "SQLiteDumper":
-        compat.deprecated("microcosm_sqlite.dumpers.SQLiteDumper", "use graph.sqlite_dumper")
-        from microcosm_sqlite.compat.dumpers import SQLiteDumper
-
-        return SQLiteDumper
+        deprecated("microcosm_sqlite.dumpers.SQLiteDumper", "use graph.sqlite_dumper")
+        return _SQLiteDumper
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool, StaticPool
 
 from microcosm_sqlite._error_mapping import table_error, translating
-from microcosm_sqlite._legacy import legacy
+from microcosm_sqlite._legacy import legacy, legacy_session_class
 from microcosm_sqlite.artifact.header import FileVersion
 from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.errors import SchemaMismatchError
@@ -86,9 +86,11 @@ class DataSetEngine:
         # reentrant: a thread's reads collected while it holds the lock close under it too
         self.replacement_lock = threading.RLock()
         self.engine = self._create_engine()
+        session_class: type[Session] = FastReadSession if self.fast_path else Session
         self.sessionmaker = sessionmaker(
             bind=self.engine,
-            class_=FastReadSession if self.fast_path else Session,
+            # with 2.x's `context.session`, deprecated (see microcosm_sqlite._legacy)
+            class_=legacy_session_class(session_class),
             autoflush=False,
             expire_on_commit=False,
             info={ENGINE_INFO_KEY: self},
@@ -285,7 +287,7 @@ class DataSetEngine:
         if self.resolved.in_memory:
             # one shared connection, or every connection would see its own empty database
             engine = create_engine(
-                "sqlite://",
+                "sqlite:///:memory:",
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
                 echo=self.options.echo,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Protocol
 
+from microcosm_sqlite._download_progress import Progress
 from microcosm_sqlite.formatting import size
 
 __all__ = ["PROGRESS_LOG_SECONDS", "LoggedProgress", "Progress"]
@@ -14,19 +14,6 @@ logger = logging.getLogger("microcosm_sqlite.remote")
 
 # seconds between progress log lines while a download runs
 PROGRESS_LOG_SECONDS = 10.0
-
-
-class Progress(Protocol):
-    """What a download reports as it goes (the CLI's progress bar is one)."""
-
-    def begin(self, total_bytes: int) -> None:
-        """The download starts; `total_bytes` is 0 when the server does not say."""
-
-    def advance(self, bytes_read: int) -> None:
-        """Bytes received since the last call."""
-
-    def end(self) -> None:
-        """The download ended, whole or not."""
 
 
 class LoggedProgress:

@@ -1,7 +1,8 @@
 """
-The graph's `sqlite_dumper`: a Store's rows written as sources, through `tools.dump`.
-
-`inspect`, `verify` and `dump` themselves are `microcosm_sqlite.tools`.
+The graph's `sqlite_dumper`: writes a Store's table as a source `build` reads back, through the
+same writer as `microcosm-sqlite dump`. 2.x's keywords (`dump(fileobj, items=...,
+field_names=...)`, `csv(store, model_cls=...)`) reach `microcosm_sqlite.compat` through
+`microcosm_sqlite._legacy`.
 
 """
 
@@ -11,12 +12,10 @@ import io
 import sqlite3
 from typing import IO, Any
 
+from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite.tools.dump import DumpFormat, dump_table
 
 __all__ = ["SQLiteDumper", "StoreDump"]
-
-
-# --- the graph's dumper ---------------------------------------------------------------------
 
 
 class StoreDump:
@@ -27,8 +26,18 @@ class StoreDump:
         self.model: Any = store.model_class
         self.format = format
 
-    def dump(self, fileobj: IO[str] | IO[bytes]) -> int:
-        """Write every row of the store's table as a source `build` accepts; returns the count."""
+    def dump(self, fileobj: IO[str] | IO[bytes], **keywords: Any) -> int:
+        """
+        Write every row of the store's table as a source `build` accepts; returns the count.
+        `keywords` are 2.x's (`items`, `field_names`, `custom_header`, `extras_action`),
+        deprecated.
+
+        """
+        if any(value is not None for value in keywords.values()):
+            written: int = legacy("sqlite_dumper.csv(store).dump(fileobj, **keywords)")(
+                self, fileobj, keywords
+            )
+            return written
         engine = self.graph.sqlite(self.model.__dataset__)
         table: str = self.model.__table__.name
         stream: Any = fileobj
@@ -57,9 +66,12 @@ class SQLiteDumper:
     def __init__(self, graph: Any) -> None:
         self.graph = graph
 
-    def csv(self, store: Any) -> StoreDump:
-        """A CSV dump of a Store's table (a Store instance or class)."""
-        return StoreDump(self.graph, store, "csv")
+    def csv(self, store: Any, model_cls: type[Any] | None = None) -> StoreDump:
+        """A CSV dump of a Store's table (a Store instance or class); `model_cls` is 2.x's."""
+        dump = StoreDump(self.graph, store, "csv")
+        if model_cls is not None:
+            legacy("sqlite_dumper.csv(store, model_cls=...)")(dump, model_cls)
+        return dump
 
     def jsonl(self, store: Any) -> StoreDump:
         """A JSON Lines dump of a Store's table (a Store instance or class)."""

@@ -4,7 +4,8 @@ The graph's `sqlite_builder`: writes CSV or JSON Lines sources into writable dat
 
 This is where the build meets the runtime: it finds the data set's engine in the graph,
 refuses read-only data sets, creates missing tables, and hands `writing.write_sources` the
-engine's plain sqlite3 connection.
+engine's plain sqlite3 connection. 2.x's options (`csv(Base).bulk()`, `.default()`,
+`delete_before_load`...) reach `microcosm_sqlite.compat` through `microcosm_sqlite._legacy`.
 
 """
 
@@ -13,18 +14,29 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import Table
 
+from microcosm_sqlite._legacy import LegacyMember, legacy
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.source_files import SourceFormat, open_source
 from microcosm_sqlite.building.writing import write_sources
+from microcosm_sqlite.errors import BuildError
 from microcosm_sqlite.formatting import plural
+
+__all__ = ["ModelWrite", "SQLiteBuilder", "Source"]
+
+# a source: a stream, or the path of a file
+Source = IO[str] | IO[bytes] | str | os.PathLike[str]
 
 
 class ModelWrite:
     """A pending write of some models' rows into a writable data set: call `build`."""
+
+    if not TYPE_CHECKING:  # 2.x's, deprecated: answered by microcosm_sqlite.compat
+        bulk = LegacyMember("csv(...).bulk")
+        default = LegacyMember("csv(...).default")
 
     def __init__(
         self,
@@ -49,7 +61,7 @@ class ModelWrite:
         self.max_errors = max_errors
         self.ignore_unknown_columns = ignore_unknown_columns
 
-    def build(self, *sources: IO[str] | IO[bytes] | str | os.PathLike[str]) -> dict[str, int]:
+    def build(self, *sources: Source) -> dict[str, int]:
         """
         Write one source per model (in the models' order) in one transaction.
 
@@ -64,6 +76,19 @@ class ModelWrite:
             raise ValueError(
                 f"{plural(len(self.models), 'model')} {need} as many sources, got {len(sources)}"
             )
+        try:
+            return self.load(sources)
+        except BuildError as error:
+            if self.format != "csv":
+                raise
+            # 2.x's loader read numbers as Python's int() reads them (" 1"); deprecated
+            counts: dict[str, int] = legacy("sqlite_builder CSV numbers as 2.x read them")(
+                self, sources, error
+            )
+            return counts
+
+    def load(self, sources: Sequence[Source]) -> dict[str, int]:
+        """`build`'s work, once its sources are counted."""
         engine = self.graph.sqlite(self.dataset)
         names = ", ".join(model.__name__ for model in self.models)
         engine.refuse_write(f"load {names}")
@@ -105,8 +130,18 @@ class SQLiteBuilder:
         self.max_errors = max_errors
         self.ignore_unknown_columns = ignore_unknown_columns
 
-    def csv(self, *models: type[Any]) -> ModelWrite:
-        """A write of these models from CSV streams or paths, one per model."""
+    def csv(self, *models: type[Any], **options: bool) -> ModelWrite:
+        """
+        A write of these models from CSV streams or paths, one per model. `options`, or a data
+        set's base in place of models, are 2.x's (`bulk_mode`, `commit_on_insert`,
+        `delete_before_load`), deprecated.
+
+        """
+        if options or any(not hasattr(model, "__table__") for model in models):
+            write: ModelWrite = legacy("graph.sqlite_builder.csv(Base, **options)")(
+                self, models, options
+            )
+            return write
         return self._write(models, "csv")
 
     def jsonl(self, *models: type[Any]) -> ModelWrite:
