@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SQLiteBindFactory", "configure_sqlite"]
 
+
 @logger
 class SQLiteBindFactory:
     """
