@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from microcosm_sqlite._error_mapping import translate_error
+from microcosm_sqlite._error_mapping import not_utf8, translate_error
 from microcosm_sqlite.artifact.contents import unexpected_objects
 from microcosm_sqlite.artifact.defences import harden, time_bound
 from microcosm_sqlite.artifact.header import check_artifact
@@ -43,8 +43,8 @@ def open_artifact(
     Raises `DataSetNotFoundError` or `NotADatabaseError` when the path holds no artifact,
     `UntrustedArtifactError` when its schema holds views, triggers or virtual tables (unless
     `refuse_unexpected` is false, for `verify` to report them) or takes too long to read.
-    SQLite's errors inside the block (such as "database disk image is malformed") become this
-    library's too, naming the path.
+    SQLite's errors inside the block (such as "database disk image is malformed"), and text
+    it gives back that is not UTF-8, become this library's too, naming the path.
 
     """
     location = os.fspath(path)
@@ -67,5 +67,7 @@ def open_artifact(
         yield connection
     except sqlite3.DatabaseError as error:
         raise translate_error(error, context) from error
+    except UnicodeDecodeError as error:
+        raise not_utf8(error, context) from error
     finally:
         connection.close()
