@@ -1,5 +1,6 @@
 """
-A table's and an index's schema as SQLite records it: their CREATE statements, in parts.
+A table's and an index's schema as SQLite records it, their CREATE statements in parts, and
+what changed in a table's from one artifact to another.
 
 SQLite keeps each statement as it was written, and that text is the whole schema: collations,
 CHECK constraints, STRICT and WITHOUT ROWID, AUTOINCREMENT, generated columns and a partial
@@ -17,15 +18,23 @@ show as written with one space for any run of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from microcosm_sqlite.artifact.contents import ColumnInfo, columns_of, data_tables, key_columns
+from microcosm_sqlite.tools._changes import Operation, SchemaChange
+
 __all__ = [
+    "ArtifactSchema",
     "TableDefinition",
+    "TableSchema",
     "Written",
     "dequote",
     "index_definition",
     "normalized",
+    "table_changes",
     "table_definition",
 ]
 
@@ -189,3 +198,161 @@ def index_definition(sql: str) -> Written:
     if "UNIQUE" in words[:on]:
         return Written(f"unique {rest.text}", ("UNIQUE", *rest.tokens))
     return rest
+
+
+# the statement of a table an artifact lacks
+NO_STATEMENT = Written("", ())
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """
+    One artifact's view of a table (none if absent): its columns as `PRAGMA table_xinfo` has
+    them (generated ones included), its CREATE TABLE statement in parts, and its indexes'
+    definitions by name.
+
+    """
+
+    columns: tuple[ColumnInfo, ...] = ()
+    statement: Written = NO_STATEMENT
+    definition: TableDefinition | None = None
+    indexes: dict[str, Written] = field(default_factory=dict)
+    present: bool = False
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The primary key's column names, in key order."""
+        return tuple(column.name for column in key_columns(self.columns))
+
+    @property
+    def nullable_key(self) -> bool:
+        """Whether a key column may hold NULL: SQLite allows it but in a rowid alias."""
+        keys = key_columns(self.columns)
+        rowid = len(keys) == 1 and keys[0].type.upper() == "INTEGER"
+        return not rowid and any(column.nullable for column in keys)
+
+    def declarations(self) -> dict[str, Written]:
+        """Each column's declaration as the statement writes it (or as the pragma has it)."""
+        if self.definition is not None:
+            return self.definition.columns
+        texts = {column.name: column_text(column) for column in self.columns}
+        return {name: Written(text, tuple(text.split())) for name, text in texts.items()}
+
+    def body(self) -> str:
+        """The table in one line, for a table added or removed."""
+        if self.definition is not None:
+            return self.definition.body
+        return ", ".join(f"{name} {text.text}" for name, text in self.declarations().items())
+
+
+def column_text(column: ColumnInfo) -> str:
+    """A column's declaration as the pragma describes it, when its statement cannot be split."""
+    parts = [column.type or "(no type)"]
+    if not column.nullable:
+        parts.append("NOT NULL")
+    if column.primary_key:
+        parts.append("PRIMARY KEY")
+    if column.default is not None:
+        parts.append(f"DEFAULT {column.default}")
+    if column.generated:
+        parts.append(f"GENERATED {column.generated}")
+    return " ".join(parts)
+
+
+@dataclass
+class ArtifactSchema:
+    """What one artifact's schema holds, read once: data tables, their statements and indexes."""
+
+    tables: frozenset[str]
+    statements: dict[str, str]
+    indexes: dict[str, dict[str, str]]
+
+    @classmethod
+    def read(cls, connection: sqlite3.Connection) -> ArtifactSchema:
+        """The schema table, read in one statement."""
+        tables = frozenset(data_tables(connection))
+        statements: dict[str, str] = {}
+        indexes: dict[str, dict[str, str]] = {}
+        for type_, name, table, sql in connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL"
+        ):
+            if table not in tables:
+                continue
+            if type_ == "table" and name == table:
+                statements[name] = sql
+            elif type_ == "index":  # SQLite's automatic ones have no statement: constraints
+                indexes.setdefault(table, {})[name] = sql
+        return cls(tables, statements, indexes)
+
+    def table(self, connection: sqlite3.Connection, name: str) -> TableSchema:
+        """A table's schema in this artifact; an absent one when it has no such table."""
+        if name not in self.tables:
+            return TableSchema()
+        columns = columns_of(connection, name, generated=True)
+        sql = self.statements.get(name, "")
+        definition = table_definition(sql, [column.name for column in columns])
+        return TableSchema(
+            columns,
+            normalized(sql) if definition is None else definition.statement,
+            definition,
+            {
+                index: index_definition(text)
+                for index, text in sorted(self.indexes.get(name, {}).items())
+            },
+            present=True,
+        )
+
+
+def table_changes(table: str, old: TableSchema, new: TableSchema) -> list[SchemaChange]:
+    """What changed in a table's schema from `old` to `new`, one change a part."""
+    if not old.present or not new.present:
+        side = new if new.present else old
+        op: Operation = "added" if new.present else "removed"
+        texts = (None, side.body()) if new.present else (side.body(), None)
+        return [SchemaChange(op, "table", table, table, *texts)]
+    old_columns, new_columns = old.declarations(), new.declarations()
+    changes = list(_compare("column", table, old_columns, new_columns))
+    kept = [name for name in new_columns if name in old_columns]
+    order = [name for name in old_columns if name in new_columns]
+    if kept != order:
+        changes.append(
+            SchemaChange("changed", "column order", table, "", ", ".join(order), ", ".join(kept))
+        )
+    if old.definition is not None and new.definition is not None:
+        changes.extend(_constraints(table, old.definition, new.definition))
+        before, after = old.definition.options, new.definition.options
+        if before != after:
+            changes.append(
+                SchemaChange(
+                    "changed", "options", table, "", before.text or "none", after.text or "none"
+                )
+            )
+    changes.extend(_compare("index", table, old.indexes, new.indexes))
+    if not changes and old.statement != new.statement:
+        # what no part shows (the statement could not be split, or differs elsewhere)
+        changes.append(
+            SchemaChange("changed", "statement", table, "", old.statement.text, new.statement.text)
+        )
+    return changes
+
+
+def _compare(
+    kind: str, table: str, old: dict[str, Written], new: dict[str, Written]
+) -> Iterator[SchemaChange]:
+    """Things of one kind, by name: those only in `new`, only in `old`, or different."""
+    for name in [*old, *(name for name in new if name not in old)]:
+        if name not in new:
+            yield SchemaChange("removed", kind, table, name, old[name].text, None)
+        elif name not in old:
+            yield SchemaChange("added", kind, table, name, None, new[name].text)
+        elif old[name] != new[name]:
+            yield SchemaChange("changed", kind, table, name, old[name].text, new[name].text)
+
+
+def _constraints(table: str, old: TableDefinition, new: TableDefinition) -> Iterator[SchemaChange]:
+    """Table constraints (keys, UNIQUE, CHECK...) only in one statement: removed or added."""
+    before, after = Counter(old.constraints), Counter(new.constraints)
+    for constraint in (before - after).elements():
+        yield SchemaChange("removed", "constraint", table, "", constraint.text, None)
+    for constraint in (after - before).elements():
+        yield SchemaChange("added", "constraint", table, "", None, constraint.text)
