@@ -44,6 +44,11 @@ def diff_artifacts(
     "removed", "changed", "unchanged", "rows": [...]}}}`, written as the rows stream.
     `limit` caps the rows shown per table; the counts are always exact.
 
+    A schema change is `{"op", "kind", "table", "name", "old", "new"}`, its kind one of `data
+    set`, `table`, `column` (a declaration as written), `column order`, `constraint`, `options`
+    (STRICT, WITHOUT ROWID), `index` (what follows `ON <table>`) and `statement` (what no part
+    shows); `old` and `new` are SQL text, null for what was added or removed.
+
     """
     with compare_artifacts(old, new) as comparison:
         tables = comparison.tables(table)
