@@ -84,7 +84,7 @@ def test_inspect_shows_the_problem_in_text_and_json(malformed: tuple[Path, str])
     assert json.loads(document.stdout)["manifest_problems"] == [problem]
 
 
-def test_diff_and_textconv_go_on(malformed: tuple[Path, str], built: Path, tmp_path: Path) -> None:
+def test_diff_and_textconv_go_on(malformed: tuple[Path, str], tmp_path: Path) -> None:
     """diff against a sound copy compares the content; textconv shows the rows."""
     path, _ = malformed
     sound = tmp_path / "sound.sqlite"
