@@ -19,7 +19,19 @@ from fixtures.tools import MODELS, copy_sources, invoke, rows
 
 from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.errors import BuildError
-from microcosm_sqlite.formatting import json_text, number, plural, size, unescape_json
+from microcosm_sqlite.formatting import (
+    code_text,
+    json_safe,
+    json_text,
+    name_text,
+    number,
+    one_line,
+    plural,
+    quote_text,
+    size,
+    unescape_json,
+    write_quoted,
+)
 from microcosm_sqlite.tools.diff import diff_artifacts
 from microcosm_sqlite.tools.dump import dump_artifact
 from microcosm_sqlite.tools.textconv import write_textconv
@@ -108,6 +120,84 @@ def test_unescaping_a_document_keeps_it_the_same_document(value: object) -> None
 def test_unescaping_leaves_an_escaped_backslash_alone() -> None:
     """`\\\\u20ac` is a backslash then `u20ac`, not an escape."""
     assert unescape_json('"\\\\u20ac \\u20ac"') == '"\\\\u20ac €"'
+
+
+# what a crafted file could use to forge a line or drive a terminal: a newline and CR, ESC
+# sequences, NUL, DEL, a C1 control (CSI), a bidirectional override, a line separator, a
+# zero-width joiner, a tag character past U+FFFF
+UNPRINTABLE = [
+    "\n",
+    "\r",
+    "\x1b[2J\x1b[31m",
+    "\x00",
+    "\x7f",
+    "\x9b",
+    "\u202e",
+    "\u2028",
+    "\u200d",
+    "\U000e0041",
+]
+
+
+@pytest.mark.parametrize("character", UNPRINTABLE)
+def test_quoted_text_holds_nothing_unprintable_and_reads_back(character: str) -> None:
+    """A quoted value is one printable line, and JSON reads it back as the same text."""
+    text = f"a{character}b €"
+
+    quoted = quote_text(text)
+
+    assert quoted.isprintable()
+    assert json.loads(quoted) == text
+
+
+def test_quoted_text_keeps_spaces_and_printable_text_as_they_are() -> None:
+    """Spaces (a no-break space too) and non-ASCII letters are not escaped; \n, \r, \t are short."""
+    assert quote_text("€ a\u00a0b 😀") == '"€ a\u00a0b 😀"'
+    assert quote_text("a\nb\rc\td") == '"a\\nb\\rc\\td"'
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("books", "books"),
+        ("two words", "two words"),
+        ("", '""'),
+        (" padded", '" padded"'),
+        ('"quoted"', '"\\"quoted\\""'),
+        ("t\n+ evil (id=9): injected", '"t\\n+ evil (id=9): injected"'),
+        ("\x1b[2J", '"\\u001b[2J"'),
+    ],
+)
+def test_names_are_shown_as_they_are_or_quoted(name: str, shown: str) -> None:
+    """A printable, unambiguous name is itself; any other is a JSON string, escaped."""
+    assert name_text(name) == shown
+
+
+def test_a_long_text_is_quoted_a_slice_at_a_time_as_it_is_whole() -> None:
+    """`write_quoted` writes what `quote_text` returns, however long the text."""
+    text = ("x\u009b\n€" * 700_000)[:2_500_001]
+    stream = io.StringIO()
+
+    write_quoted(stream, text)
+
+    assert stream.getvalue() == quote_text(text)
+
+
+def test_code_and_messages_stay_on_one_line() -> None:
+    """SQL is itself unless it holds what is not printable; a message is escaped in place."""
+    assert code_text("CHECK (a > 0)") == "CHECK (a > 0)"
+    assert code_text('CREATE TABLE "a\nb" (x)') == '"CREATE TABLE \\"a\\nb\\" (x)"'
+    assert one_line("table t\n+ x: \x1b[31m") == "table t\\n+ x: \\u001b[31m"
+
+
+def test_json_for_a_terminal_is_strict_and_escaped() -> None:
+    """`json_safe` escapes what is not printable, keeps its layout, and refuses Infinity."""
+    document = json_safe({"a": ["\x9b", "€"]}, indent=1)
+
+    assert document == '{\n "a": [\n  "\\u009b",\n  "€"\n ]\n}'
+    assert json.loads(document) == {"a": ["\x9b", "€"]}
+    with pytest.raises(ValueError):
+        json_safe(float("inf"))
 
 
 # --- in the commands ------------------------------------------------------------------------

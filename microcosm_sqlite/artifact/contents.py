@@ -17,8 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from microcosm_sqlite.formatting import name_text
+
 __all__ = [
     "AUTOMATIC_INDEXES",
+    "GENERATED",
     "IS_VIRTUAL",
     "MANIFEST_TABLE",
     "SQLITE_OWN",
@@ -51,9 +54,13 @@ IS_VIRTUAL = "substr(sql, 1, 21) = 'CREATE VIRTUAL TABLE '"
 AUTOMATIC_INDEXES = {"pk": "the PRIMARY KEY", "u": "a UNIQUE constraint"}
 
 
+# `PRAGMA table_xinfo`'s `hidden`: how a generated column is stored
+GENERATED = {2: "VIRTUAL", 3: "STORED"}
+
+
 @dataclass(frozen=True)
 class ColumnInfo:
-    """One column as `PRAGMA table_info` describes it."""
+    """One column as `PRAGMA table_xinfo` describes it."""
 
     name: str
     type: str
@@ -61,6 +68,8 @@ class ColumnInfo:
     # position in the primary key, from 1; 0 when not part of it
     primary_key: int
     default: str | None
+    # a generated column's storage, VIRTUAL or STORED (its value is computed, never loaded)
+    generated: str | None = None
 
     def declared_as(self, *names: str) -> bool:
         """Whether the declared type is one of `names`, by its first word (`JSON TEXT` is JSON)."""
@@ -132,13 +141,22 @@ def schema_statements(connection: sqlite3.Connection) -> list[tuple[str, str, st
     return [(type_, name, " ".join(sql.split())) for type_, name, sql in rows]
 
 
-def columns_of(connection: sqlite3.Connection, table: str) -> tuple[ColumnInfo, ...]:
-    """The table's columns in their order; empty when no table has that name."""
+def columns_of(
+    connection: sqlite3.Connection, table: str, *, generated: bool = False
+) -> tuple[ColumnInfo, ...]:
+    """
+    The table's columns in their order; empty when no table has that name.
+
+    Generated columns only when asked for (`generated`): a source never holds their values,
+    so a build loads and a dump writes none, but they are part of the schema and its rows.
+
+    """
     return tuple(
-        ColumnInfo(name, type_, not notnull, pk, default)
-        for _, name, type_, notnull, default, pk in connection.execute(
-            f"PRAGMA table_info({quote(table)})"
+        ColumnInfo(name, type_, not notnull, pk, default, GENERATED.get(hidden))
+        for _, name, type_, notnull, default, pk, hidden in connection.execute(
+            f"PRAGMA table_xinfo({quote(table)})"
         )
+        if hidden == 0 or (generated and hidden in GENERATED)
     )
 
 
@@ -179,7 +197,11 @@ def foreign_keys_of(connection: sqlite3.Connection, table: str) -> tuple[Foreign
 
 
 def unexpected_objects(connection: sqlite3.Connection) -> list[str]:
-    """Every view, trigger and virtual table in the schema, described in one line each."""
+    """
+    Every view, trigger and virtual table in the schema, described in one line each (names
+    quoted where they hold what is not printable).
+
+    """
     found = []
     for type_, name, table in connection.execute(
         "SELECT type, name, tbl_name FROM sqlite_schema"
@@ -187,9 +209,9 @@ def unexpected_objects(connection: sqlite3.Connection) -> list[str]:
         " ORDER BY type, name"
     ):
         if type_ == "view":
-            found.append(f"view {name}")
+            found.append(f"view {name_text(name)}")
         elif type_ == "trigger":
-            found.append(f"trigger {name} on {table}")
+            found.append(f"trigger {name_text(name)} on {name_text(table)}")
         else:
-            found.append(f"virtual table {name}")
+            found.append(f"virtual table {name_text(name)}")
     return found

@@ -8,10 +8,15 @@ the directory: the output is the old artifact or the new one, never half of eith
 that was killed leaves its temporary files, which the next build of that output removes once
 their process is gone.
 
+An output whose name is too long to carry those suffixes (with SQLite's `-journal`, 255 bytes
+at most), or is not UTF-8 (SQLite takes only UTF-8 paths), has temporary files named after a
+prefix of its name and a hash of it: `.<prefix>~<hash>.1234.tmp`.
+
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sqlite3
@@ -34,11 +39,18 @@ __all__ = [
     "remove_temp",
     "sync_file",
     "temp_path",
+    "temp_stem",
 ]
 
 logger = logging.getLogger(__name__)
 
 TEMP_SUFFIX = ".tmp"
+# the longest file name most file systems take, in bytes (NAME_MAX)
+NAME_MAX = 255
+# the longest temporary file's name beyond the output's name: the most digits a pid has
+LONGEST_TEMP = ". .9999999999.load.tmp-journal"
+# how much of a name too long for its temporary files they keep, before the hash
+KEPT_OF_NAME = 64
 # what follows `.<output name>.<pid>.` in the names of a build's temporary files
 STAGES = frozenset(stage + journal for stage in ("tmp", "load.tmp") for journal in ("", "-journal"))
 
@@ -53,7 +65,24 @@ def temp_path(output: Path, pid: int | None = None, stage: str = "") -> Path:
     """
     pid = os.getpid() if pid is None else pid
     middle = f".{stage}" if stage else ""
-    return output.with_name(f".{output.name}.{pid}{middle}{TEMP_SUFFIX}")
+    return output.with_name(f".{temp_stem(output)}.{pid}{middle}{TEMP_SUFFIX}")
+
+
+def temp_stem(output: Path) -> str:
+    """
+    What the names of `output`'s temporary files carry of it: its name, or when that is too
+    long or not UTF-8, a UTF-8 prefix of it and a hash of the whole.
+
+    """
+    name = output.name
+    # a file name that is not UTF-8 reaches Python with its bytes as lone surrogates
+    kept = "".join(character for character in name if not "\ud800" <= character <= "\udfff")
+    if kept == name and len(os.fsencode(name)) + len(LONGEST_TEMP) - 1 <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+    while len(kept.encode("utf-8")) > KEPT_OF_NAME:
+        kept = kept[:-1]
+    return f"{kept}~{digest}"
 
 
 def process_alive(pid: int) -> bool:
@@ -81,7 +110,7 @@ def remove_stale_temp_files(output: Path) -> list[Path]:
 
     """
     removed: list[Path] = []
-    prefix = f".{output.name}."
+    prefix = f".{temp_stem(output)}."
     if not output.parent.is_dir():
         return removed
     for candidate in sorted(output.parent.iterdir()):

@@ -18,12 +18,22 @@ from typing import Any
 
 from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
 
-__all__ = ["HEADER_SIZE", "SQLITE_MAGIC", "FileVersion", "check_artifact"]
+__all__ = [
+    "HEADER_SIZE",
+    "JOURNAL_MAGIC",
+    "SQLITE_MAGIC",
+    "FileVersion",
+    "check_artifact",
+    "hot_journal",
+]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
 # the file format version bytes (18 and 19) of a database in WAL mode
 WAL_FORMAT = 2
+# how a rollback journal holding a write's original pages starts; a finished write deletes the
+# journal, empties it or zeroes this header, so a journal that still starts so is hot
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 
 
 @dataclass(frozen=True)
@@ -87,4 +97,35 @@ def check_artifact(location: str, context: Mapping[str, Any]) -> FileVersion:
             " rebuild it with `microcosm-sqlite build` (rollback-journal mode)",
             **context,
         )
+    journal = hot_journal(location)
+    if journal is not None:
+        raise NotADatabaseError(
+            f"a write to the file was interrupted: its journal {journal} holds the pages SQLite"
+            " must put back before the file can be read, and a reader writes nothing; build"
+            " the artifact again (or roll the write back by opening the file once, writable,"
+            " in the sqlite3 shell)",
+            **context,
+        )
     return version
+
+
+def hot_journal(location: str) -> Path | None:
+    """
+    The rollback journal of an interrupted write beside the file at `location`, or None.
+
+    Only a regular file is read, without waiting: a pipe by that name is no journal.
+
+    """
+    journal = Path(f"{location}-journal")
+    try:
+        status = journal.stat()
+        if not stat.S_ISREG(status.st_mode) or status.st_size < len(JOURNAL_MAGIC):
+            return None
+        descriptor = os.open(journal, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            start = os.read(descriptor, len(JOURNAL_MAGIC))
+        finally:
+            os.close(descriptor)
+    except OSError:
+        return None
+    return journal if start == JOURNAL_MAGIC else None

@@ -4,17 +4,24 @@ The manifest an artifact carries: what it holds and where it came from, for `ins
 One key/value table, `_microcosm_manifest`: the data set's name, the library and SQLite versions
 that built it, a fingerprint of its schema, and per table its row count and its source's sha256.
 
+A file one did not build may hold anything there: readers take the entries whose key and value
+are text (`read_manifest`), and `manifest_problems` says what else is wrong, one line each (a key
+that is NULL or a number, a blob value, a key twice, a row count that is no whole number).
+
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from microcosm_sqlite.artifact.contents import MANIFEST_TABLE, schema_statements
+from microcosm_sqlite.artifact.contents import MANIFEST_TABLE, quote, schema_statements
+from microcosm_sqlite.formatting import quote_text
 
 __all__ = [
     "MANIFEST_VERSION",
@@ -22,6 +29,7 @@ __all__ = [
     "has_manifest",
     "library_version",
     "manifest_entries",
+    "manifest_problems",
     "manifest_tables",
     "read_manifest",
     "schema_fingerprint",
@@ -85,11 +93,44 @@ def write_manifest(connection: sqlite3.Connection, entries: Sequence[tuple[str, 
 
 
 def read_manifest(connection: sqlite3.Connection) -> dict[str, str] | None:
-    """An artifact's manifest as a dict, or None when it has none."""
+    """
+    An artifact's manifest as a dict, or None when it has none: the entries whose key and value
+    are both text (`manifest_problems` tells the others).
+
+    """
     if not has_manifest(connection):
         return None
-    rows = connection.execute(f"SELECT key, value FROM {MANIFEST_TABLE} ORDER BY key")
-    return {key: value for key, value in rows}
+    return {
+        key: value
+        for key, value in _entries(connection)
+        if isinstance(key, str) and isinstance(value, str)
+    }
+
+
+def manifest_problems(connection: sqlite3.Connection) -> list[str]:
+    """What is wrong with the manifest's entries, one line each; none when it has none."""
+    if not has_manifest(connection):
+        return []
+    columns = {row[1] for row in connection.execute(f"PRAGMA table_info({MANIFEST_TABLE})")}
+    if not {"key", "value"} <= columns:
+        return [f"manifest: its table {MANIFEST_TABLE} has no key and value columns"]
+    problems = []
+    keys: Counter[str] = Counter()
+    for key, value in _entries(connection):
+        if not isinstance(key, str):
+            problems.append(f"manifest: an entry's key is {_kind(key)}, not text")
+            continue
+        keys[key] += 1
+        if not isinstance(value, str):
+            problems.append(f"manifest: {quote_text(key)} is {_kind(value)}, not text")
+        elif _table_of(key) is not None and not _is_count(value):
+            problems.append(f"manifest: {quote_text(key)} is {quote_text(value)}, not a row count")
+    problems.extend(
+        f"manifest: {quote_text(key)} is there {count} times"
+        for key, count in keys.items()
+        if count > 1
+    )
+    return problems
 
 
 def has_manifest(connection: sqlite3.Connection) -> bool:
@@ -100,10 +141,42 @@ def has_manifest(connection: sqlite3.Connection) -> bool:
     return found is not None
 
 
-def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int]:
-    """Table name -> row count, from a manifest."""
-    counts: dict[str, int] = {}
+def manifest_tables(manifest: Mapping[str, str]) -> dict[str, int | None]:
+    """Table name -> row count, from a manifest; None for a count that is no whole number."""
+    counts: dict[str, int | None] = {}
     for key, value in manifest.items():
-        if key.startswith("table.") and key.endswith(".rows"):
-            counts[key[len("table.") : -len(".rows")]] = int(value)
+        table = _table_of(key)
+        if table is not None:
+            counts[table] = int(value) if _is_count(value) else None
     return counts
+
+
+def _entries(connection: sqlite3.Connection) -> list[tuple[Any, Any]]:
+    """The manifest's rows as SQLite stores them, whatever their types; none if unreadable."""
+    columns = {row[1] for row in connection.execute(f"PRAGMA table_info({MANIFEST_TABLE})")}
+    if not {"key", "value"} <= columns:
+        return []
+    return connection.execute(
+        f"SELECT key, value FROM {quote(MANIFEST_TABLE)} ORDER BY key"
+    ).fetchall()
+
+
+def _table_of(key: str) -> str | None:
+    """The table a `table.<name>.rows` key counts the rows of; None for other keys."""
+    if key.startswith("table.") and key.endswith(".rows") and len(key) > len("table..rows"):
+        return key[len("table.") : -len(".rows")]
+    return None
+
+
+def _is_count(value: str) -> bool:
+    """Whether a manifest value is a row count as a build writes one: ASCII digits."""
+    return value.isascii() and value.isdigit()
+
+
+def _kind(value: Any) -> str:
+    """What a value that is not text is, for a problem's line."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bytes):
+        return "a blob"
+    return f"a number ({value!r})"

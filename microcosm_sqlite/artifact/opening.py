@@ -43,8 +43,8 @@ def open_artifact(
     Raises `DataSetNotFoundError` or `NotADatabaseError` when the path holds no artifact,
     `UntrustedArtifactError` when its schema holds views, triggers or virtual tables (unless
     `refuse_unexpected` is false, for `verify` to report them) or takes too long to read.
-    SQLite's errors inside the block (such as "database disk image is malformed") become this
-    library's too, naming the path.
+    SQLite's errors inside the block (such as "database disk image is malformed"), and text
+    it gives back that is not UTF-8, become this library's too, naming the path.
 
     """
     location = os.fspath(path)
@@ -65,7 +65,7 @@ def open_artifact(
                 **context,
             )
         yield connection
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         raise translate_error(error, context) from error
     finally:
         connection.close()

@@ -3,7 +3,11 @@ The `microcosm-sqlite` command: a thin click layer over the Python API (`microco
 `microcosm_sqlite.tools`, the `sqlite` graph component).
 
 Every command's docstring is its `--help`. Exit status: 0 when all went well, 1 when the
-input or the artifact is bad (each problem on its own line on stderr), 2 for usage errors.
+input or the artifact is bad (each problem on its own line on stderr), 2 for usage errors;
+`diff` exits as diff(1) does. Output that cannot be written (a full disk, a pipe whose reader
+has gone) ends any command, `--help` included, with one line on stderr and exit status 1 (2
+for `diff`, its status for trouble), never a traceback. Names and values from a file are
+escaped in every line written for people (see `microcosm_sqlite.formatting`).
 Commands live in modules by theme: `_artifacts` (build, fetch), `_looking` (inspect, verify,
 dump), `_reviewing` (diff, textconv), `_starting` (init, models), `_querying` (query, rows,
 get); what they share is `_options`.
@@ -13,13 +17,20 @@ get); what they share is `_options`.
 from __future__ import annotations
 
 import signal
+import sys
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from microcosm_sqlite.cli._artifacts import build, fetch
 from microcosm_sqlite.cli._looking import dump, inspect_command, verify
+from microcosm_sqlite.cli._options import (
+    BAD_INPUT,
+    is_output_error,
+    output_failed,
+    report_output_error,
+)
 from microcosm_sqlite.cli._querying import get_command, query_command, rows_command
 from microcosm_sqlite.cli._reviewing import diff_command, textconv
 from microcosm_sqlite.cli._starting import init_command, models_command
@@ -27,7 +38,32 @@ from microcosm_sqlite.cli._starting import init_command, models_command
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings=dict(help_option_names=["-h", "--help"]))
+class _Commands(click.Group):
+    """The command group: a command whose output cannot be written ends with one line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Read the group's options: `--help` and `--version` print as they are read."""
+        try:
+            return super().parse_args(ctx, args)
+        except OSError as error:
+            if not is_output_error(error):
+                raise
+            output_failed(error, None)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, then flush stdout: what cannot be written is told, not raised."""
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()
+        except OSError as error:
+            if not is_output_error(error):
+                raise
+            output_failed(error, ctx.invoked_subcommand)
+
+
+@click.group(cls=_Commands, context_settings=dict(help_option_names=["-h", "--help"]))
 @click.version_option(package_name="microcosm-sqlite")
 def cli() -> None:
     """
@@ -60,4 +96,14 @@ def terminate(signum: int, frame: FrameType | None) -> NoReturn:
 def main() -> None:
     """The console script, and `python -m microcosm_sqlite` (or `microcosm_sqlite.cli`)."""
     signal.signal(signal.SIGTERM, terminate)
-    cli(prog_name="microcosm-sqlite")
+    try:
+        try:
+            cli(prog_name="microcosm-sqlite")
+        finally:
+            # what the group wrote itself (`--help`, `--version`) is flushed here
+            sys.stdout.flush()
+    except OSError as error:
+        if not is_output_error(error):
+            raise
+        report_output_error(error)
+        sys.exit(BAD_INPUT)

@@ -25,8 +25,14 @@ from microcosm_sqlite.cli._options import (
     verbosity,
 )
 from microcosm_sqlite.errors import SQLiteError
-from microcosm_sqlite.formatting import json_text, plural
-from microcosm_sqlite.tools.dump import DUMP_FORMATS, DumpFormat, dump_artifact, dump_to_stream
+from microcosm_sqlite.formatting import json_safe, name_text, one_line, plural
+from microcosm_sqlite.tools.dump import (
+    DUMP_FORMATS,
+    DumpFormat,
+    dump_artifact,
+    dump_file_name,
+    dump_to_stream,
+)
 from microcosm_sqlite.tools.inspect import describe, inspect_artifact
 from microcosm_sqlite.tools.verify import verify_artifact
 
@@ -59,7 +65,7 @@ def inspect_command(
         fail(error)
     digest = file_sha256(path)
     if as_json:
-        click.echo(json_text({**info.as_dict(), "sha256": digest}, indent=2))
+        click.echo(json_safe({**info.as_dict(), "sha256": digest}, indent=2))
     else:
         first, _, rest = describe(info).partition("\n")
         click.echo(f"{first}\nsha256={digest}\n{rest}".rstrip("\n"))
@@ -99,10 +105,12 @@ def verify(
         fail(error)
     if differences:
         for difference in differences:
-            click.echo(difference, err=True)
-        click.echo(f"Error: {path}: {plural(len(differences), 'problem')} found", err=True)
+            click.echo(one_line(difference), err=True)
+        click.echo(
+            f"Error: {name_text(str(path))}: {plural(len(differences), 'problem')} found", err=True
+        )
         raise click.exceptions.Exit(BAD_INPUT)
-    logger.info("%s: verified", path)
+    logger.info("%s: verified", name_text(str(path)))
 
 
 @click.command()
@@ -144,6 +152,12 @@ def dump(
 
     Dumping, then building from the dump, gives the same rows. CSV cannot tell an empty
     string from NULL; a table holding empty strings dumps as JSON Lines (--format jsonl).
+
+    With -o DIR, each table goes to DIR/<table>.<format>, replacing what is there (a symbolic
+    link is replaced, not followed). A table whose name is no plain file name (a `/`, a
+    character that is not printable, too long) or two whose files a case-insensitive file
+    system would take for one are refused before anything is written: dump such a table
+    alone to stdout with --table.
     """
     configure_logging(quiet, verbose)
     if output is None and len(tables) != 1:
@@ -158,5 +172,5 @@ def dump(
     except SQLiteError as error:
         fail(error)
     for table, rows in counts.items():
-        target = output / f"{table}.{format_}"
-        logger.info("wrote %s of %s to %s", plural(rows, "row"), table, target)
+        target = output / dump_file_name(table, format_)
+        logger.info("wrote %s of %s to %s", plural(rows, "row"), name_text(table), target)

@@ -5,7 +5,11 @@ What every command shares: options, logging to stderr, exit statuses, and how a 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -15,6 +19,7 @@ from microcosm.api import create_object_graph, load_each, load_from_dict, load_f
 
 from microcosm_sqlite.artifact.header import check_artifact
 from microcosm_sqlite.errors import SQLiteError
+from microcosm_sqlite.formatting import one_line
 
 __all__ = [
     "BAD_INPUT",
@@ -26,7 +31,11 @@ __all__ = [
     "configure_logging",
     "dataset_option",
     "fail",
+    "is_output_error",
     "optional_artifact_path",
+    "output_failed",
+    "output_status",
+    "report_output_error",
     "verbosity",
 ]
 
@@ -41,6 +50,10 @@ BAD_INPUT = 1
 # diff's, as diff(1)'s: 0 the same, 1 different, 2 trouble
 DIFFERENT = 1
 TROUBLE = 2
+# the status of a command whose output cannot be written, when not BAD_INPUT
+OUTPUT_FAILED = {"diff": TROUBLE}
+# the errors writing to a stream that end a command: the disk is full, the reader went away
+OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def verbosity(progress: bool = False) -> Callable[[F], F]:
@@ -138,8 +151,47 @@ def artifact_for(path: Path | None, dataset: str | None, graph: Any) -> Path:
 
 
 def fail(error: SQLiteError, problems: list[str] | tuple[str, ...] = ()) -> NoReturn:
-    """Each problem on its own line, then the error, then exit status 1."""
+    """
+    Each problem on its own line, then the error, then exit status 1. What is not printable
+    (a newline or ESC in a name from the file) is escaped, so each stays one line.
+
+    """
     for problem in problems:
-        click.echo(problem, err=True)
-    click.echo(f"Error: {error}", err=True)
+        click.echo(one_line(problem), err=True)
+    click.echo(f"Error: {one_line(str(error))}", err=True)
     raise click.exceptions.Exit(BAD_INPUT)
+
+
+def is_output_error(error: OSError) -> bool:
+    """Whether an error is writing to a standard stream failing (no file of ours named)."""
+    return error.filename is None and error.errno in OUTPUT_ERRORS
+
+
+def output_status(command: str | None) -> int:
+    """The exit status of a command whose output cannot be written: 1, or diff's 2."""
+    return OUTPUT_FAILED.get(command or "", BAD_INPUT)
+
+
+def report_output_error(error: OSError) -> None:
+    """
+    Say in one line on stderr that the output could not be written, and send what is left
+    in stdout's buffer to the null device, so that the interpreter's last flush fails no more.
+
+    """
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a stream with no descriptor
+        descriptor = None
+    if descriptor is not None:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, descriptor)
+        os.close(null)
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    with contextlib.suppress(OSError):  # stderr is gone too: the status alone tells
+        click.echo(f"Error: cannot write the output: {reason}", err=True)
+
+
+def output_failed(error: OSError, command: str | None) -> NoReturn:
+    """End a command whose output cannot be written: one line, and its status."""
+    report_output_error(error)
+    raise click.exceptions.Exit(output_status(command))

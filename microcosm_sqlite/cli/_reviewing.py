@@ -16,12 +16,12 @@ from microcosm_sqlite.cli._options import (
     TROUBLE,
     artifact_path,
     configure_logging,
-    fail,
     verbosity,
 )
 from microcosm_sqlite.errors import SQLiteError
+from microcosm_sqlite.formatting import one_line
 from microcosm_sqlite.tools.diff import diff_artifacts
-from microcosm_sqlite.tools.textconv import write_textconv
+from microcosm_sqlite.tools.textconv import unreadable_line, write_textconv
 
 __all__ = ["diff_command", "textconv"]
 
@@ -55,8 +55,13 @@ def diff_command(
     that changed, old -> new), and a line of counts. Tables with no primary key compare
     whole rows. The manifest's versions and source hashes are not content.
 
+    Names and values holding a newline or a character that is not printable are quoted and
+    escaped. --json is strict JSON; a blob is {"blob": "<hex>"} and an infinite real
+    {"real": "Infinity"}, so no value looks like one of another type.
+
     Exit status as diff(1)'s: 0 when the content is the same, 1 when it differs, 2 on
-    trouble (a path that is missing, not an artifact, or corrupt).
+    trouble (a path that is missing, not an artifact, or corrupt, or output that cannot be
+    written).
     """
     configure_logging(quiet, verbose)
     try:
@@ -67,7 +72,7 @@ def diff_command(
         # a --table that neither artifact has
         raise click.BadParameter(str(error), param_hint="--table") from error
     except SQLiteError as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"Error: {one_line(str(error))}", err=True)
         raise click.exceptions.Exit(TROUBLE) from error
     sys.stdout.flush()
     if differs:
@@ -85,10 +90,15 @@ def textconv(path: Path, quiet: bool, verbose: bool) -> None:
     `*.sqlite diff=microcosm-sqlite` in .gitattributes and
     `git config diff.microcosm-sqlite.textconv "microcosm-sqlite textconv"`, `git diff` and
     `git log -p` show the rows that changed.
+
+    A file it cannot read (a Git LFS pointer, a corrupt file, one holding a view) is shown as
+    one line saying why, and the exit status stays 0, so that git goes on with the next file.
+    `microcosm-sqlite verify` tells whether a file is sound.
     """
     configure_logging(quiet, verbose)
     try:
         write_textconv(path, sys.stdout)
     except SQLiteError as error:
-        fail(error)
+        # what was written stays; the line says where and why it stopped
+        sys.stdout.write(unreadable_line(path, error) + "\n")
     sys.stdout.flush()

@@ -2,6 +2,10 @@
 What `diff` finds: schema changes, row changes and each table's counts, and how each is written
 as a line of text or an entry of the JSON document.
 
+A line never holds what a file could use to forge another: names are shown as they are only
+when printable and unambiguous (`formatting.name_text`), SQL text likewise, and values as
+`_values.show` writes them.
+
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from microcosm_sqlite.formatting import number
-from microcosm_sqlite.tools._values import plain, show
+from microcosm_sqlite.formatting import code_text, name_text, number
+from microcosm_sqlite.tools._values import show, typed
 
 __all__ = ["MARKS", "Operation", "RowChange", "SchemaChange", "TableCounts"]
 
@@ -32,13 +36,16 @@ class SchemaChange:
 
     def line(self) -> str:
         """The change as one line of the text diff."""
-        where = "" if self.table is None or self.kind == "table" else f"table {self.table}: "
-        subject = f"schema: {where}{self.kind}" + (f" {self.name}" if self.name else "")
+        table = "" if self.table is None else name_text(self.table)
+        where = "" if self.table is None or self.kind == "table" else f"table {table}: "
+        subject = f"schema: {where}{self.kind}" + (f" {name_text(self.name)}" if self.name else "")
+        text = name_text if self.kind == "data set" else code_text
+        old, new = text(self.old or ""), text(self.new or "")
         if self.op == "added":
-            return f"{subject} added: {self.new}"
+            return f"{subject} added: {new}"
         if self.op == "removed":
-            return f"{subject} removed (was: {self.old})"
-        return f"{subject} changed: {self.old} -> {self.new}"
+            return f"{subject} removed (was: {old})"
+        return f"{subject} changed: {old} -> {new}"
 
     def as_dict(self) -> dict[str, Any]:
         """The change as an entry of `--json`'s `schema` list."""
@@ -63,28 +70,29 @@ class RowChange:
 
     def line(self, table: str) -> str:
         """The row as one line of the text diff, marked +, - or ~."""
-        key = ", ".join(f"{name}={show(value)}" for name, value in self.key.items())
-        subject = f"{MARKS[self.op]} {table}" + (f" ({key})" if key else "")
+        key = ", ".join(f"{name_text(name)}={show(value)}" for name, value in self.key.items())
+        subject = f"{MARKS[self.op]} {name_text(table)}" + (f" ({key})" if key else "")
         if self.op == "changed":
             changes = "; ".join(
-                f"{name} {show(old)} -> {show(new)}" for name, (old, new) in self.values.items()
+                f"{name_text(name)} {show(old)} -> {show(new)}"
+                for name, (old, new) in self.values.items()
             )
             return f"{subject}: {changes}"
-        shown = ", ".join(f"{name}={show(value)}" for name, value in self.values.items())
+        shown = ", ".join(f"{name_text(name)}={show(value)}" for name, value in self.values.items())
         return f"{subject}: {shown}" if shown else subject
 
     def as_dict(self) -> dict[str, Any]:
         """The row as an entry of a table's `rows` in `--json`."""
         if self.op == "changed":
             values = {
-                name: {"old": plain(old), "new": plain(new)}
+                name: {"old": typed(old), "new": typed(new)}
                 for name, (old, new) in self.values.items()
             }
         else:
-            values = {name: plain(value) for name, value in self.values.items()}
+            values = {name: typed(value) for name, value in self.values.items()}
         return {
             "op": self.op,
-            "key": {name: plain(value) for name, value in self.key.items()},
+            "key": {name: typed(value) for name, value in self.key.items()},
             "values": values,
         }
 
@@ -109,6 +117,6 @@ class TableCounts:
     def line(self) -> str:
         """The table's summary line: counts of each kind of row."""
         return (
-            f"{self.table}: {number(self.added)} added, {number(self.removed)} removed,"
+            f"{name_text(self.table)}: {number(self.added)} added, {number(self.removed)} removed,"
             f" {number(self.changed)} changed, {number(self.unchanged)} unchanged"
         )

@@ -10,7 +10,16 @@ shows only the columns whose values changed.
 - A table with no primary key (or whose key changed) has no identity for its rows: whole rows
   are the keys, so an edited row is one removed and one added, and identical rows pair off
   one to one.
+- A key holding NULL names no row (SQL's NULLs are all distinct; SQLite allows them in a
+  hand-made key that is not a rowid alias): such rows match by their whole row, so the same
+  rows in another order are the same.
+- Values compare with their types: integer 1 and real 1.0, or a blob and text of the same
+  bytes, differ.
 - A table one artifact lacks is a schema change, and all its rows are added or removed.
+- Schemas compare as SQLite records them, their CREATE statements (`_schema`): each column's
+  declaration, the column order, table constraints, options (STRICT, WITHOUT ROWID) and each
+  index; a difference no part shows is the statement's. Each artifact's schema is read once,
+  so the time taken grows with the number of tables, not with its square.
 - The manifest is bookkeeping, not content: its source hashes, versions and row counts never
   make two artifacts differ. The data set's name does.
 
@@ -27,58 +36,17 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
-from microcosm_sqlite.artifact.contents import (
-    ColumnInfo,
-    ForeignKeyInfo,
-    IndexInfo,
-    columns_of,
-    data_tables,
-    foreign_keys_of,
-    indexes_of,
-    key_columns,
-    quote,
-)
+from microcosm_sqlite.artifact.contents import quote
 from microcosm_sqlite.artifact.manifest import read_manifest
 from microcosm_sqlite.artifact.opening import open_artifact
-from microcosm_sqlite.tools._changes import Operation, RowChange, SchemaChange, TableCounts
-from microcosm_sqlite.tools._values import documents, readable
+from microcosm_sqlite.formatting import name_text
+from microcosm_sqlite.tools._changes import RowChange, SchemaChange, TableCounts
+from microcosm_sqlite.tools._schema import ArtifactSchema, TableSchema, table_changes
+from microcosm_sqlite.tools._values import documents, readable, same
 
-__all__ = ["Comparison", "TableSchema", "compare_artifacts"]
-
-
-@dataclass(frozen=True)
-class TableSchema:
-    """One artifact's view of a table: its columns, indexes and foreign keys (none if absent)."""
-
-    columns: tuple[ColumnInfo, ...] = ()
-    indexes: tuple[IndexInfo, ...] = ()
-    foreign_keys: tuple[ForeignKeyInfo, ...] = ()
-    present: bool = False
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        """The primary key's column names, in key order."""
-        return tuple(column.name for column in key_columns(self.columns))
-
-
-def column_text(column: ColumnInfo) -> str:
-    """A column's declaration as a schema change shows it."""
-    parts = [column.type or "(no type)"]
-    if not column.nullable:
-        parts.append("NOT NULL")
-    if column.primary_key:
-        parts.append("PRIMARY KEY")
-    if column.default is not None:
-        parts.append(f"DEFAULT {column.default}")
-    return " ".join(parts)
-
-
-def index_text(index: IndexInfo) -> str:
-    """An index as a schema change shows it: unique or not, and its columns."""
-    return f"{'unique ' if index.unique else ''}({', '.join(index.columns)})"
+__all__ = ["Comparison", "compare_artifacts"]
 
 
 @dataclass
@@ -89,18 +57,22 @@ class Comparison:
     new: sqlite3.Connection
     old_path: str
     new_path: str
+    _schemas: list[ArtifactSchema] = field(default_factory=list, init=False, repr=False)
     # (0 for old, 1 for new, table) -> that side's schema of the table, read once
     _sides: dict[tuple[int, str], TableSchema] = field(default_factory=dict, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self._schemas = [ArtifactSchema.read(self.old), ArtifactSchema.read(self.new)]
+
     def tables(self, only: str | None = None) -> list[str]:
         """The data tables either artifact has, or just `only`; ValueError when neither has it."""
-        names = sorted(set(data_tables(self.old)) | set(data_tables(self.new)))
+        names = sorted(self._schemas[0].tables | self._schemas[1].tables)
         if only is None:
             return names
         if only not in names:
             raise ValueError(
                 f"neither {self.old_path} nor {self.new_path} has a table named {only!r}"
-                f" (tables: {', '.join(names)})"
+                f" (tables: {', '.join(map(name_text, names))})"
             )
         return [only]
 
@@ -109,15 +81,7 @@ class Comparison:
         cached = self._sides.get((which, table))
         if cached is None:
             connection = self.new if which else self.old
-            if table in data_tables(connection):
-                cached = TableSchema(
-                    columns_of(connection, table),
-                    indexes_of(connection, table),
-                    foreign_keys_of(connection, table),
-                    present=True,
-                )
-            else:
-                cached = TableSchema()
+            cached = self._schemas[which].table(connection, table)
             self._sides[(which, table)] = cached
         return cached
 
@@ -130,40 +94,8 @@ class Comparison:
         if None not in datasets and datasets[0] != datasets[1]:
             changes.append(SchemaChange("changed", "data set", None, "", *datasets))
         for table in tables:
-            changes.extend(self._table_schema(table))
+            changes.extend(table_changes(table, self.side(0, table), self.side(1, table)))
         return changes
-
-    def _table_schema(self, table: str) -> list[SchemaChange]:
-        old, new = self.side(0, table), self.side(1, table)
-        if not old.present or not new.present:
-            side = new if new.present else old
-            text = ", ".join(f"{column.name} {column_text(column)}" for column in side.columns)
-            op: Operation = "added" if new.present else "removed"
-            return [
-                SchemaChange(
-                    op, "table", table, table, *((None, text) if new.present else (text, None))
-                )
-            ]
-        return [
-            *_compare(
-                "column",
-                table,
-                {c.name: column_text(c) for c in old.columns},
-                {c.name: column_text(c) for c in new.columns},
-            ),
-            *_compare(
-                "index",
-                table,
-                {i.name: index_text(i) for i in old.indexes},
-                {i.name: index_text(i) for i in new.indexes},
-            ),
-            *_compare(
-                "foreign key",
-                table,
-                {f"({', '.join(k.columns)})": k.describe() for k in old.foreign_keys},
-                {f"({', '.join(k.columns)})": k.describe() for k in new.foreign_keys},
-            ),
-        ]
 
     # --- rows -----------------------------------------------------------------------------
 
@@ -188,7 +120,12 @@ class Comparison:
         rest = [name for name in names if name not in key] if counts.key else []
         columns = key + rest
         size = len(key)
-        order = ", ".join(f"{quote(name)} COLLATE BINARY" for name in key)
+        # a key holding NULL names no row (NULLs are distinct): such rows sort, and match,
+        # by all their columns, as rows of a table with no key do
+        nullable = bool(counts.key) and (old.nullable_key or new.nullable_key)
+        order = ", ".join(f"{quote(name)} COLLATE BINARY" for name in columns if nullable) or (
+            ", ".join(f"{quote(name)} COLLATE BINARY" for name in key)
+        )
         select = (
             f"SELECT {', '.join(map(quote, columns))} FROM {quote(table)} ORDER BY {order}"
             if columns
@@ -196,9 +133,8 @@ class Comparison:
         )
         old_rows = self.old.execute(select) if old.present and select else iter(())
         new_rows = self.new.execute(select) if new.present and select else iter(())
-        key_of = itemgetter(*range(size)) if size else None
         texts = documents(new.columns) | documents(old.columns)
-        for op, before, after in _merge(old_rows, new_rows, key_of, size):
+        for op, before, after in _merge(old_rows, new_rows, size):
             if op == "same":
                 counts.unchanged += 1
                 continue
@@ -213,7 +149,7 @@ class Comparison:
                     if name not in texts
                     else (readable(before[index]), readable(after[index]))
                     for index, name in enumerate(columns[size:], start=size)
-                    if before[index] != after[index]
+                    if not same(before[index], after[index])
                 }
                 yield RowChange("changed", keyed, values)
                 continue
@@ -231,41 +167,30 @@ class Comparison:
             yield RowChange("added" if added else "removed", keyed, values)
 
 
-def _compare(
-    kind: str, table: str, old: dict[str, str], new: dict[str, str]
-) -> Iterator[SchemaChange]:
-    """Things of one kind, by name: those only in `new`, only in `old`, or different."""
-    for name in [*old, *(name for name in new if name not in old)]:
-        if name not in new:
-            yield SchemaChange("removed", kind, table, name, old[name], None)
-        elif name not in old:
-            yield SchemaChange("added", kind, table, name, None, new[name])
-        elif old[name] != new[name]:
-            yield SchemaChange("changed", kind, table, name, old[name], new[name])
-
-
 def _merge(
-    old_rows: Any, new_rows: Any, key_of: Any, size: int
+    old_rows: Any, new_rows: Any, size: int
 ) -> Iterator[tuple[str, tuple[Any, ...] | None, tuple[Any, ...] | None]]:
     """
-    Two row streams in the same key order, merged: ("same" | "changed" | "added" |
-    "removed", old row, new row). Rows are tuples; keys compare as Python values, and as
-    SQLite orders mixed types only when Python cannot compare them.
+    Two row streams in the same order, merged: ("same" | "changed" | "added" | "removed",
+    old row, new row). Rows are tuples whose first `size` values are the key; a row whose key
+    holds NULL is named by the whole row. Rows compare as Python values, and as SQLite orders
+    mixed types only when Python cannot compare them; values compare with their types, so
+    1 and 1.0 differ.
 
     """
     old_iter, new_iter = iter(old_rows), iter(new_rows)
     before = next(old_iter, None)
     after = next(new_iter, None)
     while before is not None and after is not None:
-        old_key, new_key = key_of(before), key_of(after)
+        old_key, new_key = _identity(before, size), _identity(after, size)
         if old_key == new_key:
-            if before == after:
+            if before == after and list(map(type, before)) == list(map(type, after)):
                 yield "same", before, after
             else:
                 yield "changed", before, after
             before = next(old_iter, None)
             after = next(new_iter, None)
-        elif _before(old_key, new_key, size):
+        elif _before(old_key, new_key):
             yield "removed", before, None
             before = next(old_iter, None)
         else:
@@ -279,12 +204,16 @@ def _merge(
         after = next(new_iter, None)
 
 
-def _before(old_key: Any, new_key: Any, size: int) -> bool:
+def _identity(row: tuple[Any, ...], size: int) -> tuple[Any, ...]:
+    """What names a row: its key, or the whole row when the key holds NULL."""
+    key = row[:size]
+    return row if None in key else key
+
+
+def _before(old_key: tuple[Any, ...], new_key: tuple[Any, ...]) -> bool:
     try:
         return bool(old_key < new_key)
     except TypeError:  # NULL, or values of different types: SQLite's order of types
-        if size == 1:
-            old_key, new_key = (old_key,), (new_key,)
         return sqlite_order(old_key) < sqlite_order(new_key)
 
 

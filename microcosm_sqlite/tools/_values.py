@@ -1,17 +1,32 @@
 """
-How stored values show in `diff` and `textconv`: one line each, the same in both.
+How stored values show in `diff` and `textconv`, the same in both: one line of text each, or a
+JSON value that tells SQLite's types apart.
+
+In text, NULL is `NULL`, a number is itself (a real always with its point or exponent, `1.0`,
+`inf`), text is a JSON string whose every character that is not printable is escaped (see
+`microcosm_sqlite.formatting`), a blob is SQL's `x'00ff'`.
+
+In JSON, NULL, integers, finite reals and text are JSON's null, numbers and strings (a real
+always written with its point or exponent, `1.0`); what JSON has no value for is an object of
+one member naming its type: a blob `{"blob": "00ff"}` (its bytes in hexadecimal), an infinite
+real `{"real": "Infinity"}` or `{"real": "-Infinity"}`. Text is never an object, so a blob and
+a string with the same characters never look alike, and the document stays strict JSON.
 
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from microcosm_sqlite.artifact.contents import ColumnInfo
-from microcosm_sqlite.formatting import json_text, unescape_json
+from microcosm_sqlite.formatting import quote_text, unescape_json, write_quoted
 
-__all__ = ["documents", "plain", "readable", "show"]
+__all__ = ["documents", "readable", "same", "show", "typed", "write_value"]
+
+# how many bytes of a long blob `write_value` writes at a time
+BLOB_SLICE = 1 << 19
 
 
 def show(value: Any) -> str:
@@ -19,7 +34,7 @@ def show(value: Any) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, str):
-        return json_text(value)
+        return quote_text(value)
     if isinstance(value, bytes):
         return f"x'{value.hex()}'"
     if isinstance(value, float):
@@ -27,9 +42,33 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def plain(value: Any) -> Any:
-    """A stored value as JSON can hold it: blobs as hexadecimal text."""
-    return value.hex() if isinstance(value, bytes) else value
+def write_value(stream: IO[str], value: Any) -> None:
+    """`show(value)` written to a stream a slice at a time, so a long value is never copied."""
+    if isinstance(value, str):
+        write_quoted(stream, value)
+    elif isinstance(value, bytes) and len(value) > BLOB_SLICE:
+        stream.write("x'")
+        with memoryview(value) as view:
+            for start in range(0, len(value), BLOB_SLICE):
+                stream.write(view[start : start + BLOB_SLICE].hex())
+        stream.write("'")
+    else:
+        stream.write(show(value))
+
+
+def typed(value: Any) -> Any:
+    """A stored value as strict JSON holds it, its type told apart (see the module's doc)."""
+    if isinstance(value, bytes):
+        return {"blob": value.hex()}
+    if isinstance(value, float) and not math.isfinite(value):
+        # SQLite stores no NaN (it reads back as NULL): only the infinities are left
+        return {"real": "Infinity" if value > 0 else "-Infinity" if value < 0 else "NaN"}
+    return value
+
+
+def same(old: Any, new: Any) -> bool:
+    """Whether two stored values are the same value of the same type: 1 is not 1.0."""
+    return type(old) is type(new) and old == new
 
 
 def documents(columns: Sequence[ColumnInfo]) -> frozenset[str]:

@@ -3,6 +3,13 @@
 text (one line per change, as diff(1) marks lines) or one JSON document, written as the rows
 stream. How the two are compared: `microcosm_sqlite.tools._comparison`.
 
+Both forms are safe to show whatever the files hold: in text, names and values holding a
+newline or a character that is not printable are quoted and escaped (`formatting`); the JSON
+is strict (no `NaN` or `Infinity`), escapes the same characters, and tells SQLite's types
+apart: a blob is `{"blob": "<hex>"}`, an infinite real `{"real": "Infinity"}`, never a string
+or a bare number (`_values`). When the comparison fails midway (exit status 2), the JSON
+written so far is not a whole document.
+
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import os
 from collections.abc import Sequence
 from typing import IO
 
-from microcosm_sqlite.formatting import json_text, plural
+from microcosm_sqlite.formatting import json_safe, name_text, plural
 from microcosm_sqlite.tools._changes import RowChange, SchemaChange, TableCounts
 from microcosm_sqlite.tools._comparison import Comparison, compare_artifacts
 
@@ -36,6 +43,11 @@ def diff_artifacts(
     document: `{"old", "new", "equal", "schema": [...], "tables": {name: {"key", "added",
     "removed", "changed", "unchanged", "rows": [...]}}}`, written as the rows stream.
     `limit` caps the rows shown per table; the counts are always exact.
+
+    A schema change is `{"op", "kind", "table", "name", "old", "new"}`, its kind one of `data
+    set`, `table`, `column` (a declaration as written), `column order`, `constraint`, `options`
+    (STRICT, WITHOUT ROWID), `index` (what follows `ON <table>`) and `statement` (what no part
+    shows); `old` and `new` are SQL text, null for what was added or removed.
 
     """
     with compare_artifacts(old, new) as comparison:
@@ -74,10 +86,11 @@ class _TextWriter:
 
     def end_table(self, counts: TableCounts, shown: int) -> None:
         hidden = counts.added + counts.removed + counts.changed - shown
+        table = name_text(counts.table)
         if hidden:
-            self.stream.write(f"{counts.table}: {plural(hidden, 'more row change')} not shown\n")
+            self.stream.write(f"{table}: {plural(hidden, 'more row change')} not shown\n")
         if not counts.key:
-            self.stream.write(f"{counts.table}: no primary key, whole rows compared\n")
+            self.stream.write(f"{table}: no primary key, whole rows compared\n")
         self.stream.write(counts.line() + "\n")
 
     def end(self, differs: bool) -> None:
@@ -92,24 +105,24 @@ class _JsonWriter:
         self.first_table = True
         self.first_row = True
         stream.write(
-            "{" + f'"old": {json_text(comparison.old_path)},'
-            f' "new": {json_text(comparison.new_path)},\n'
+            "{" + f'"old": {json_safe(comparison.old_path)},'
+            f' "new": {json_safe(comparison.new_path)},\n'
         )
 
     def schema(self, changes: Sequence[SchemaChange]) -> None:
-        documents = ",\n  ".join(json_text(change.as_dict()) for change in changes)
+        documents = ",\n  ".join(json_safe(change.as_dict()) for change in changes)
         self.stream.write(f' "schema": [\n  {documents}\n ],\n' if changes else ' "schema": [],\n')
         self.stream.write(' "tables": {')
 
     def begin_table(self, table: str, counts: TableCounts) -> None:
-        self.stream.write(("\n" if self.first_table else ",\n") + f"  {json_text(table)}: ")
-        self.stream.write("{" + f'"key": {json_text(list(counts.key))}, "rows": [')
+        self.stream.write(("\n" if self.first_table else ",\n") + f"  {json_safe(table)}: ")
+        self.stream.write("{" + f'"key": {json_safe(list(counts.key))}, "rows": [')
         self.first_table = False
         self.first_row = True
 
     def row(self, table: str, change: RowChange) -> None:
         self.stream.write(("\n" if self.first_row else ",\n") + "   ")
-        self.stream.write(json_text(change.as_dict()))
+        self.stream.write(json_safe(change.as_dict()))
         self.first_row = False
 
     def end_table(self, counts: TableCounts, shown: int) -> None:

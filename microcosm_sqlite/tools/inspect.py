@@ -4,6 +4,9 @@ keys, the file's size and page layout, and the manifest its build wrote.
 
 The artifact opens as `microcosm_sqlite.artifact.opening` opens it: read-only, defended, and
 refused when its schema holds views, triggers or virtual tables. Every error names its path.
+Generated columns are shown, marked so. In the text form, a name or value holding a character
+that is not printable is quoted and escaped (`microcosm_sqlite.formatting`); a malformed
+manifest's entries are listed as problems, not raised.
 
 """
 
@@ -24,9 +27,9 @@ from microcosm_sqlite.artifact.contents import (
     indexes_of,
     quote,
 )
-from microcosm_sqlite.artifact.manifest import read_manifest
+from microcosm_sqlite.artifact.manifest import manifest_problems, read_manifest
 from microcosm_sqlite.artifact.opening import open_artifact
-from microcosm_sqlite.formatting import plural, size
+from microcosm_sqlite.formatting import code_text, name_text, plural, size
 
 __all__ = ["ArtifactInfo", "TableInfo", "describe", "inspect_artifact"]
 
@@ -53,6 +56,8 @@ class ArtifactInfo:
     journal_mode: str
     tables: tuple[TableInfo, ...]
     manifest: dict[str, str] | None = field(default=None)
+    # what is wrong with the manifest's entries (keys or values that are not text...)
+    manifest_problems: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form `inspect --json` prints."""
@@ -66,7 +71,7 @@ def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
             TableInfo(
                 name,
                 connection.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0],
-                columns_of(connection, name),
+                columns_of(connection, name, generated=True),
                 indexes_of(connection, name),
                 foreign_keys_of(connection, name),
             )
@@ -80,33 +85,41 @@ def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
             journal_mode=connection.execute("PRAGMA journal_mode").fetchone()[0],
             tables=tables,
             manifest=read_manifest(connection),
+            manifest_problems=tuple(manifest_problems(connection)),
         )
 
 
 def describe(info: ArtifactInfo) -> str:
     """`inspect`'s text form."""
     lines = [
-        f"{info.path}: {size(info.size)} ({plural(info.page_count, 'page')} of"
+        f"{name_text(info.path)}: {size(info.size)} ({plural(info.page_count, 'page')} of"
         f" {plural(info.page_size, 'byte')}), journal mode {info.journal_mode}"
     ]
     for table in info.tables:
-        lines.append(f"table {table.name}: {plural(table.rows, 'row')}")
+        lines.append(f"table {name_text(table.name)}: {plural(table.rows, 'row')}")
         for column in table.columns:
             flags = [] if column.nullable else ["NOT NULL"]
             if column.primary_key:
                 flags.append("PRIMARY KEY")
             if column.default is not None:
-                flags.append(f"DEFAULT {column.default}")
-            lines.append(f"  {column.name} {column.type} {' '.join(flags)}".rstrip())
+                flags.append(f"DEFAULT {code_text(column.default)}")
+            if column.generated:
+                flags.append(f"GENERATED {column.generated}")
+            declared = [name_text(column.name), code_text(column.type), *flags]
+            lines.append("  " + " ".join(part for part in declared if part))
         for key in table.foreign_keys:
-            lines.append(f"  {key.describe()}")
+            lines.append(f"  {code_text(key.describe())}")
         for index in table.indexes:
             unique = "unique " if index.unique else ""
             automatic = f" [automatic, for {index.automatic}]" if index.automatic else ""
-            lines.append(f"  {unique}index {index.name} ({', '.join(index.columns)}){automatic}")
+            columns = ", ".join(map(name_text, index.columns))
+            lines.append(f"  {unique}index {name_text(index.name)} ({columns}){automatic}")
     if info.manifest is None:
         lines.append("no manifest (not built by microcosm-sqlite build)")
     else:
         lines.append("manifest:")
-        lines.extend(f"  {key} = {value}" for key, value in info.manifest.items())
+        lines.extend(
+            f"  {name_text(key)} = {name_text(value)}" for key, value in info.manifest.items()
+        )
+        lines.extend(f"  {problem}" for problem in info.manifest_problems)
     return "\n".join(lines)

@@ -4,7 +4,8 @@ its schema match them. Every way it does not is one line.
 
 Views, triggers and virtual tables are reported, not refused, and nothing more is read from a
 file that holds them. Damage bad enough that SQLite's integrity check itself fails is a line
-too, not an exception.
+too, not an exception, and so is a malformed manifest (a key that is no text, a row count that
+is no number). Names from the file are quoted where they hold what is not printable.
 
 """
 
@@ -21,10 +22,15 @@ from microcosm_sqlite.artifact.contents import (
     quote,
     unexpected_objects,
 )
-from microcosm_sqlite.artifact.manifest import manifest_tables, read_manifest, schema_fingerprint
+from microcosm_sqlite.artifact.manifest import (
+    manifest_problems,
+    manifest_tables,
+    read_manifest,
+    schema_fingerprint,
+)
 from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.artifact.opening import open_artifact
-from microcosm_sqlite.formatting import number, plural
+from microcosm_sqlite.formatting import name_text, number, plural
 
 __all__ = ["manifest_differences", "verify_artifact"]
 
@@ -63,23 +69,25 @@ def manifest_differences(connection: sqlite3.Connection) -> list[str]:
     manifest = read_manifest(connection)
     if manifest is None:
         return [f"manifest: no {MANIFEST_TABLE} table (not built by microcosm-sqlite build)"]
-    differences = []
+    differences = manifest_problems(connection)
     recorded = manifest.get("schema_sha256")
     actual = schema_fingerprint(connection)
     if recorded != actual:
-        differences.append(f"manifest: schema sha256 {recorded} but the schema's is {actual}")
+        shown = "missing" if recorded is None else name_text(recorded)
+        differences.append(f"manifest: schema sha256 {shown} but the schema's is {actual}")
     counts = manifest_tables(manifest)
     tables = set(data_tables(connection))
     for table in sorted(counts.keys() | tables):
+        shown, count = name_text(table), counts.get(table)
         if table not in tables:
-            differences.append(f"manifest: table {table} is listed but missing")
+            differences.append(f"manifest: table {shown} is listed but missing")
         elif table not in counts:
-            differences.append(f"manifest: table {table} is not listed")
-        else:
+            differences.append(f"manifest: table {shown} is not listed")
+        elif count is not None:  # a count that is no number is one of the manifest's problems
             rows = connection.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
-            if rows != counts[table]:
+            if rows != count:
                 differences.append(
-                    f"manifest: table {table} should hold {plural(counts[table], 'row')},"
+                    f"manifest: table {shown} should hold {plural(count, 'row')},"
                     f" holds {number(rows)}"
                 )
     return differences

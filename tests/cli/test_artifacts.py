@@ -261,3 +261,20 @@ def test_build_replaces_an_artifact_or_an_empty_file(tmp_path: Path, built: Path
 
         assert result.exit_code == 0, result.stderr
         assert len(rows(target, "books")) == 4
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a" * 221 + ".sqlite", "b" * 248 + ".sqlite", os.fsdecode(b"\xff\xfe-latin1.sqlite")],
+    ids=["228 characters", "255 characters", "not UTF-8"],
+)
+def test_a_legal_output_name_builds(tmp_path: Path, name: str) -> None:
+    """A name as long as the file system allows, or one that is not UTF-8, builds: its
+    temporary files (and their journals) are named after a prefix of it and a hash."""
+    output = tmp_path / name
+
+    result = run_console_script("build", MODELS, SOURCES, "-o", output, "--quiet")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert len(rows(output, "books")) == 4
+    assert leftovers(tmp_path) == []

@@ -151,7 +151,7 @@ def test_rows_added_removed_and_changed_show_as_text(old: Path, new: Path) -> No
 
 
 def test_schema_changes_come_first(old: Path, new: Path) -> None:
-    """Tables, columns, indexes and foreign keys added, removed or changed are each a line."""
+    """Tables, columns, indexes and constraints added, removed or changed are each a line."""
     alter(
         new,
         "PRAGMA foreign_keys = OFF",
@@ -175,14 +175,18 @@ def test_schema_changes_come_first(old: Path, new: Path) -> None:
         "schema: table authors: column nickname added: TEXT",
         "schema: table authors: index ix_authors_name removed (was: (name))",
         "schema: table authors: index ix_authors_country added: (country)",
+        "schema: table books: column isbn changed: VARCHAR(13) NOT NULL"
+        " -> VARCHAR(13) NOT NULL PRIMARY KEY",
         "schema: table books: column title changed: VARCHAR NOT NULL -> TEXT",
-        "schema: table books: column author_id changed: INTEGER NOT NULL -> INTEGER",
-        "schema: table books: column genre removed (was: VARCHAR(7) NOT NULL)",
+        "schema: table books: column author_id changed: INTEGER NOT NULL"
+        " -> INTEGER REFERENCES authors (id) ON DELETE CASCADE",
     ]
+    assert "schema: table books: column genre removed (was: VARCHAR(7) NOT NULL)" in lines
+    # the key and the foreign key, written as table constraints before, now in the columns
+    assert "schema: table books: constraint removed (was: PRIMARY KEY (isbn))" in lines
     assert (
-        "schema: table books: foreign key (author_id) changed: foreign key (author_id)"
-        " references authors (id) -> foreign key (author_id) references authors (id)"
-        " on delete cascade"
+        "schema: table books: constraint removed (was: FOREIGN KEY(author_id)"
+        " REFERENCES authors (id))"
     ) in lines
     assert "schema: table shelves added: name TEXT PRIMARY KEY" in lines
     # rows compare on the columns both sides have: the removed columns are no row changes
@@ -249,8 +253,8 @@ def test_keys_of_mixed_types_merge_in_sqlite_order(tmp_path: Path) -> None:
         ("removed", 2),
         ("added", 2.5),
         ("added", "b"),
-        ("added", "79"),
-        ("removed", "7a"),
+        ("added", {"blob": "79"}),
+        ("removed", {"blob": "7a"}),
     ]
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,26 @@ def test_a_csv_dump_of_long_text_builds_again(built: Path, tmp_path: Path) -> No
     build_artifact(library.Base, tmp_path / "csv", rebuilt)
 
     assert rows(rebuilt, "authors")[0][1] == "x" * 200_000
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_a_text_of_megabytes_is_written_in_slices_and_builds_again(
+    built: Path, tmp_path: Path, format: Any
+) -> None:
+    """A 3 MB text holding quotes, commas, line breaks and non-ASCII, written a slice at a
+    time, builds back to the same rows."""
+    text = 'a "b", c\r\nd é\u2028\t' * 200_000
+    connection = sqlite3.connect(built)
+    connection.execute("UPDATE authors SET name = ? WHERE id = 1", (text,))
+    connection.commit()
+    connection.close()
+    rebuilt = tmp_path / "rebuilt.sqlite"
+
+    dump_artifact(built, tmp_path / "dumped", format=format)
+    build_artifact(library.Base, tmp_path / "dumped", rebuilt)
+
+    assert rows(rebuilt, "authors") == rows(built, "authors")
+    assert rows(rebuilt, "authors")[0][1] == text
 
 
 JSON_VALUES = [

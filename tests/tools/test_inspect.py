@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import library
+from fixtures.tools import invoke
 
 from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
 from microcosm_sqlite.tools.dump import dump_artifact
@@ -126,3 +127,39 @@ def test_looking_never_changes_the_file(built: Path) -> None:
     dump_artifact(built, built.parent / "dump")
 
     assert built.read_bytes() == before
+
+
+def test_names_and_defaults_holding_control_characters_are_escaped(tmp_path: Path) -> None:
+    """A crafted file's table, column and default holding newlines and ESC: inspect's text is
+    one printable line for each, and its JSON (printable too) reads the names back."""
+    path = tmp_path / "crafted.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE TABLE "t\n+ x" ("\x1b[2J" TEXT DEFAULT \'a\nb\', g AS (1) VIRTUAL)')
+    connection.close()
+
+    text = describe(inspect_artifact(path))
+    result = invoke("inspect", "--json", path)
+
+    assert all(line.isprintable() for line in text.splitlines())
+    assert 'table "t\\n+ x": 0 rows' in text
+    assert '  "\\u001b[2J" TEXT DEFAULT "\'a\\nb\'"' in text
+    assert "  g GENERATED VIRTUAL" in text
+    assert all(line.isprintable() for line in result.stdout.splitlines())
+    assert json.loads(result.stdout)["tables"][0]["name"] == "t\n+ x"
+
+
+def test_an_error_naming_what_the_file_holds_is_one_printable_line(tmp_path: Path) -> None:
+    """A view named to forge a line is refused in one line that shows its name escaped."""
+    path = tmp_path / "crafted.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE VIEW "v\nError: all is well\x1b[0m" AS SELECT 1')
+    connection.close()
+
+    result = invoke("inspect", path)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: data set 'crafted' at {path}: the file holds what no build writes"
+        ' (view "v\\nError: all is well\\u001b[0m"); it is not read, so none of their SQL runs'
+        " (`microcosm-sqlite verify` lists them)"
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fixtures import cycle, library
-from fixtures.tools import alter
+from fixtures.tools import alter, run_console_script
 from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, String, Table
 
 from microcosm_sqlite.artifact.model_schema import schema_differences
@@ -133,3 +133,18 @@ def test_the_wrong_models_are_found(built: Path) -> None:
 
     assert differences[0] == "manifest: data set 'library', but the models are of 'cycle'"
     assert "table cities: in the models but not in the artifact" in differences
+
+
+def test_names_from_the_file_are_escaped_in_its_lines(built: Path) -> None:
+    """A manifest listing a table named to forge a line, then a view named with ESC: each of
+    verify's lines is one printable line."""
+    alter(built, "INSERT INTO _microcosm_manifest VALUES ('table.x\nverified.rows', '0')")
+    differences = verify_artifact(built)
+    alter(built, 'CREATE VIEW "v\x1b[2J" AS SELECT 1')
+
+    result = run_console_script("verify", built)
+
+    assert 'manifest: table "x\\nverified" is listed but missing' in differences
+    assert result.returncode == 1
+    assert all(line.isprintable() for line in result.stderr.splitlines())
+    assert 'not written by a build: view "v\\u001b[2J"' in result.stderr.splitlines()
