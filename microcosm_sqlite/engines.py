@@ -37,6 +37,7 @@ from microcosm_sqlite._error_mapping import not_utf8, translate_error
 from microcosm_sqlite._legacy import legacy
 from microcosm_sqlite._sqla_internals import fast_path_available
 from microcosm_sqlite.artifact.defences import harden
+from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.artifact.opening import read_only_uri
@@ -277,7 +278,7 @@ class DataSetEngine:
         if self.resolved.in_memory:
             # one shared connection, or every connection would see its own empty database
             engine = create_engine(
-                "sqlite://",
+                f"{ARTIFACT_DRIVER}://",
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
                 echo=self.options.echo,
@@ -394,7 +395,7 @@ class ReadOnlyEngine(DataSetEngine):
 
     def _file_engine(self) -> Engine:
         return create_engine(
-            "sqlite://",
+            f"{ARTIFACT_DRIVER}://",
             creator=self._connect_read_only,
             # pool_size=0 keeps every returned connection: one per thread, never a wait
             poolclass=QueuePool,
@@ -454,7 +455,7 @@ class WritableEngine(DataSetEngine):
     def _file_engine(self) -> Engine:
         # a URL object, not a string: "?" or "#" in the path must not start a query
         return create_engine(
-            URL.create("sqlite", database=str(Path(self.path).resolve())),
+            URL.create(ARTIFACT_DRIVER, database=str(Path(self.path).resolve())),
             poolclass=QueuePool,
             pool_size=0,
             max_overflow=-1,
