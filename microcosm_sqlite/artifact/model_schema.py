@@ -35,7 +35,8 @@ def schema_differences(
     Always: tables and columns the models map that the artifact lacks (a view is no table).
     With `complete`, also tables and columns the models do not know, and each column's type,
     nullability and primary key. Types are the ones a build declares; artifacts of earlier
-    versions declared JSON columns `JSON`, as SQLAlchemy does, which matches too.
+    versions declared JSON columns `JSON` and decimals of more than 15 digits `NUMERIC(p, s)`
+    (not `NUMERIC TEXT(p, s)`), as SQLAlchemy does, which matches too.
 
     """
     differences: list[str] = []

@@ -164,6 +164,12 @@ def build_from_rows(
     started = time.monotonic()
     output = Path(output)
     context = _check_output(base, output, force)
+    if not isinstance(rows, Mapping):
+        raise BuildError(
+            f"the rows are a {type(rows).__name__}, not a mapping of each table's name to its"
+            " rows: {'country': [{'code': 'FR', 'name': 'France'}], ...}",
+            **context,
+        )
     tables = load_order(base.metadata.tables.values())
     problems = Problems(limit=max(1, max_errors))
     names = {table.name for table in tables}

@@ -1,30 +1,35 @@
 """
-Source values -> the values SQLite stores, one column type at a time, and the defaults of
-columns a source leaves out.
+Source values -> the values SQLite stores, one column type at a time.
 
-Every value goes through the column's SQLAlchemy type the way the ORM would send it to SQLite
-(text -> Python value -> the type's bind processor for the SQLite dialect), so models read back
-exactly what they would have written themselves. Conventions, the same for every column type:
+Every value goes through the column's SQLAlchemy type the way the ORM would send it to an
+artifact (text -> Python value -> the type's bind processor for the artifact dialect, whose
+stored forms are `microcosm_sqlite.artifact.storage`'s), so models read back exactly what they
+would have written themselves, and a value that would not come back as it went in is refused.
+Conventions, the same for every column type (`docs/column-types.md` has the table):
 
 - An empty CSV field is NULL. A column that is not nullable rejects it (an autoincrement
   integer primary key accepts it, and SQLite numbers the row). CSV cannot tell an empty string
-  from NULL: sources with empty strings are written as JSON Lines, where `""` and `null` differ.
-- A column the source leaves out (no CSV header, no JSON key) takes the column's default:
-  a scalar `default=`, a callable `default=` that takes no context (called per row), or the
-  `server_default` (evaluated once by SQLite); a nullable column with no default is NULL; any
-  other column is required.
+  (or empty bytes) from NULL: sources with them are written as JSON Lines, where `""` and
+  `null` differ.
+- A column the source leaves out takes its default (`defaults`).
 - Integers are ASCII digits with an optional sign (`[+-]?[0-9]+`) within SQLite's 64 bits
   (-2**63 to 2**63 - 1); floats and decimals are that with an optional fraction and exponent
   (`-1.5`, `.5`, `2e-3`). No surrounding spaces, no `_` separators, no other scripts' digits,
   and no NaN or infinity (nor a number that overflows to one): an unknown number is NULL, an
   empty field.
+- Decimals (`Numeric`) keep every digit: more digits than the column's precision and scale
+  allow is refused, not rounded; a JSON Lines number in a decimal column is read from its
+  text, not through a float.
 - Text is Unicode that UTF-8 can hold: a lone surrogate (`"\\ud800"` in JSON) is refused.
 - A `String(n)` (or `Unicode(n)`, `Text(n)`) column refuses text longer than `n` characters,
-  though SQLite itself would store it.
+  and a binary column of a length bytes longer than it, though SQLite itself would store them.
 - Booleans take the spellings of `microcosm_sqlite.types.to_bool`; dates, times and datetimes
-  ISO 8601; `EnumType` and `Enum` columns the member's name; JSON columns a JSON document
-  (in JSON Lines, any JSON value), without NaN or infinity, which are not JSON; binary columns
-  hexadecimal.
+  ISO 8601 (a UTC offset only in a column with `timezone=True`, which requires one; no more
+  than microseconds); `EnumType` and `Enum` columns the member's name; JSON columns a JSON
+  document (in JSON Lines, any JSON value), without NaN or infinity, which are not JSON;
+  binary columns hexadecimal (`dead00`, in JSON Lines a string too).
+- Python values (`build_from_rows`) are of the column's own Python type (a `date` for a Date
+  column, not a datetime; `bytes` only for a binary column), or text and JSON values as above.
 
 A value that does not convert raises `ValueError`, whose message is the problem's reason.
 
@@ -34,21 +39,23 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from enum import Enum as PythonEnum
 from typing import Any
 
 from sqlalchemy import Column
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import (
+    BINARY,
     JSON,
+    VARBINARY,
     Boolean,
     Date,
     DateTime,
+    Enum,
     Float,
     Integer,
     LargeBinary,
@@ -61,47 +68,34 @@ from sqlalchemy.types import (
 )
 
 from microcosm_sqlite._sqla_internals import type_affinity
+from microcosm_sqlite.building.parsing import (
+    NOT_FINITE,
+    JsonNumber,
+    in_int64_range,
+    iso_parser,
+    parse_binary,
+    parse_decimal,
+    parse_float,
+    parse_integer,
+    parse_json,
+    parse_uuid,
+)
 from microcosm_sqlite.types import FALSE_SPELLINGS, TRUE_SPELLINGS, to_bool
 
 __all__ = [
-    "INT64_MAX",
-    "INT64_MIN",
-    "NUMBER_CHARACTERS",
     "ColumnConverter",
-    "Fill",
-    "fill_for",
-    "parse_float",
-    "parse_integer",
+    "generic_type",
+    "json_accepts",
+    "python_values",
     "text_parser",
 ]
 
 Converter = Callable[[Any], Any]
 
-# the number syntax sources use: `int()` and `float()` also take spaces around, `_` between
-# digits, other scripts' digits, and NaN and infinity
-INTEGER = re.compile(r"[+-]?[0-9]+")
-NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-# every character of a number in NUMBER's syntax: the fast path's check before `float()`
-NUMBER_CHARACTERS = "0123456789.eE+-"
-NOT_FINITE = "NaN and infinity are refused; an unknown number is NULL"
-# the integers SQLite stores: 64-bit signed
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-
-
-def parse_integer(text: str) -> int:
-    """An integer in the sources' syntax, within 64 bits; raises `ValueError` otherwise."""
-    if INTEGER.fullmatch(text) is None:
-        raise ValueError(f"{text!r} is not an integer (digits 0-9, optionally signed)")
-    if len(text.lstrip("+-0")) > 19:  # beyond int64 however it reads, and maybe beyond int()
-        raise ValueError(f"{text!r} is out of range for a 64-bit integer")
-    return _in_int64_range(int(text))
-
-
-def _in_int64_range(value: int) -> int:
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise ValueError(f"{value} is out of range for a 64-bit integer (SQLite's)")
-    return value
+# bytes as SQLAlchemy's binary types bind them, stored as bytes
+BYTES_LIKE = (bytes, bytearray, memoryview)
+# what sqlite3 stores as it is: a bound value of any other type is refused at its row
+STORABLE = (int, float, str, bytes)
 
 
 def _storable(stored: Any) -> Any:
@@ -119,71 +113,10 @@ def _storable(stored: Any) -> Any:
                 ) from None
     elif isinstance(stored, int):
         if not isinstance(stored, bool):
-            _in_int64_range(stored)
+            in_int64_range(stored)
     elif isinstance(stored, float) and not math.isfinite(stored):
         raise ValueError(f"{stored!r} is not a number: {NOT_FINITE}")
     return stored
-
-
-def _check_number(text: str) -> None:
-    if NUMBER.fullmatch(text) is None:
-        if text.strip().lstrip("+-").lower() in {"nan", "inf", "infinity"}:
-            raise ValueError(f"{text!r} is not a number: {NOT_FINITE}")
-        raise ValueError(f"{text!r} is not a number")
-
-
-def parse_float(text: str) -> float:
-    """A finite float in the sources' number syntax; raises `ValueError` otherwise."""
-    _check_number(text)
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text!r} is out of range for a float")
-    return value
-
-
-def _parse_uuid(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a UUID") from None
-
-
-def _parse_decimal(text: str) -> Decimal:
-    _check_number(text)
-    try:
-        return Decimal(text)
-    except InvalidOperation:  # pragma: no cover - NUMBER's syntax is Decimal's
-        raise ValueError(f"{text!r} is not a number") from None
-
-
-def _parse_binary(text: str) -> bytes:
-    try:
-        return bytes.fromhex(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not hexadecimal bytes") from None
-
-
-def _not_json_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON (NaN and infinity are refused)")
-
-
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text, parse_constant=_not_json_constant)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not a JSON document ({error})") from None
-    except RecursionError:
-        raise ValueError("not a JSON document: nested too deeply") from None
-
-
-def _iso(kind: type[date] | type[datetime] | type[time]) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            return kind.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not an ISO 8601 {kind.__name__}") from None
-
-    return parse
 
 
 def _int_or_float(value: Any) -> bool:
@@ -201,6 +134,9 @@ def generic_type(type_: TypeEngine[Any]) -> type[TypeEngine[Any]] | None:
     stored = type_.impl_instance if isinstance(type_, TypeDecorator) else type_
     if isinstance(stored, Float):
         return Float
+    if isinstance(stored, LargeBinary | BINARY | VARBINARY):
+        # `_Binary` to SQLAlchemy, which no public name covers
+        return LargeBinary
     return type_affinity(type_)
 
 
@@ -216,20 +152,49 @@ def text_parser(type_: TypeEngine[Any]) -> Callable[[str], Any] | None:
     if issubclass(affinity, Float):
         return parse_float
     if issubclass(affinity, Numeric):
-        return _parse_decimal
+        return parse_decimal
     if issubclass(affinity, DateTime):
-        return _iso(datetime)
+        return iso_parser(datetime)
     if issubclass(affinity, Date):
-        return _iso(date)
+        return iso_parser(date)
     if issubclass(affinity, Time):
-        return _iso(time)
+        return iso_parser(time)
     if issubclass(affinity, JSON):
-        return _parse_json
+        return parse_json
     if issubclass(affinity, Uuid):
-        return _parse_uuid
+        return parse_uuid
     if issubclass(affinity, LargeBinary):
-        return _parse_binary
+        return parse_binary
     return None
+
+
+# Python values a plain column type takes from `build_from_rows` beyond text and JSON values
+# (which convert as a source's would); values of other types are refused
+PYTHON_VALUES: tuple[tuple[type[TypeEngine[Any]], tuple[type, ...]], ...] = (
+    (Numeric, (Decimal,)),
+    (DateTime, (datetime,)),
+    (Date, (date,)),
+    (Time, (time,)),
+    (LargeBinary, BYTES_LIKE),
+    (Uuid, (uuid.UUID,)),
+    (JSON, (object,)),
+)
+
+
+def python_values(type_: TypeEngine[Any]) -> tuple[type, ...] | None:
+    """The Python types, beyond text and JSON values, a column takes (None: what its bind
+    processor takes, for types of their own)."""
+    if isinstance(type_, TypeDecorator):
+        return None
+    if isinstance(type_, Enum):  # text to SQLAlchemy, whose affinity says String
+        return (PythonEnum,)
+    affinity = generic_type(type_)
+    if affinity is None:
+        return None
+    for kind, accepted in PYTHON_VALUES:
+        if issubclass(affinity, kind) and not issubclass(affinity, Float):
+            return accepted
+    return ()
 
 
 def json_accepts(type_: TypeEngine[Any], value: Any) -> bool:
@@ -290,11 +255,19 @@ class ColumnConverter:
         # a TypeDecorator may add its own bind step, so only plain types convert inline
         self.plain = not isinstance(type_, TypeDecorator)
         self.is_number = affinity is not None and issubclass(affinity, Float | Numeric)
+        self.is_decimal = (
+            self.is_number and affinity is not None and not issubclass(affinity, Float)
+        )
         stored = type_.impl_instance if isinstance(type_, TypeDecorator) else type_
-        # the declared length of text, which SQLite does not enforce: the build does
-        self.length: int | None = stored.length if isinstance(stored, String) else None
+        self.is_binary = isinstance(stored, LargeBinary | BINARY | VARBINARY)
+        # the declared length of text and bytes, which SQLite does not enforce: the build does
+        self.length: int | None = (
+            stored.length if isinstance(stored, String | LargeBinary | BINARY | VARBINARY) else None
+        )
         self.bind: Converter | None = type_.dialect_impl(dialect).bind_processor(dialect)
         self.parse = text_parser(type_)
+        # the Python types `build_from_rows` may give beyond text and JSON values
+        self.python_values = python_values(type_)
         compiled = type_.compile(dialect=dialect).upper()
         # SQLite numbers a NULL INTEGER PRIMARY KEY itself (the rowid), so NULL is fine there
         self.autoincrement = column is column.table.autoincrement_column and compiled == "INTEGER"
@@ -318,10 +291,21 @@ class ColumnConverter:
             stored = value if self.bind is None else self.bind(value)
         except (TypeError, ValueError, LookupError, AttributeError) as error:
             raise ValueError(str(error) or f"{value!r} does not fit {self.type!r}") from None
-        if self.length is not None and isinstance(stored, str) and len(stored) > self.length:
+        if isinstance(stored, BYTES_LIKE):
+            if not self.is_binary:
+                raise ValueError(
+                    f"{bytes(stored)[:40]!r} is bytes, which only a binary column holds"
+                    f" ({self.type!r} is not one)"
+                )
+            stored = bytes(stored)
+            if self.length is not None and len(stored) > self.length:
+                raise ValueError(f"{len(stored)} bytes are longer than {self.length}")
+        elif self.length is not None and isinstance(stored, str) and len(stored) > self.length:
             raise ValueError(f"{stored!r} is longer than {self.length} characters")
+        elif stored is not None and not isinstance(stored, STORABLE):
+            raise ValueError(f"{value!r} does not fit a {self.type!r} column")
         if self.is_json and isinstance(stored, str) and ("NaN" in stored or "Infinity" in stored):
-            _parse_json(stored)  # which refuses them, where they are not inside a string
+            parse_json(stored)  # which refuses them, where they are not inside a string
         return _storable(stored)
 
     def from_text(self, text: str) -> Any:
@@ -349,48 +333,32 @@ class ColumnConverter:
             raise ValueError(f"{json.dumps(value)} does not fit a {self.type!r} column")
         elif self.is_number and isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{json.dumps(value)} is not a number: {NOT_FINITE}")
+        elif self.is_decimal and isinstance(value, JsonNumber):
+            value = parse_decimal(value.text)
+        return self.from_python(value)
+
+    def from_row(self, value: Any) -> Any:
+        """
+        The stored value for a value of a Python row (`build_from_rows`): text and JSON
+        values as JSON Lines take them, others only of the column's Python types. Raises
+        `ValueError`.
+
+        """
+        if value is None:
+            return self.null()
+        if isinstance(value, TEXT_OR_JSON):
+            return self.from_json(value)
+        accepted = self.python_values
+        if accepted is not None and not isinstance(value, accepted):
+            kind = type(value).__name__
+            if isinstance(value, BYTES_LIKE):
+                raise ValueError(
+                    f"{bytes(value)[:40]!r} is {kind}, which only a binary column holds"
+                    f" ({self.type!r} is not one)"
+                )
+            raise ValueError(f"{value!r} is a {kind}, which a {self.type!r} column does not take")
         return self.from_python(value)
 
 
-# --- filling columns the source leaves out --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fill:
-    """What goes into a column the source does not give: a constant, or a call per row."""
-
-    value: Any = None
-    call: Callable[[], Any] | None = None
-
-
-def fill_for(converter: ColumnConverter, server_defaults: dict[str, Any]) -> Fill | str:
-    """
-    The fill for an omitted column, or the reason it cannot be left out. Raises `ValueError`
-    when a scalar default does not fit the column.
-
-    """
-    column = converter.column
-    default = column.default
-    if default is not None:
-        if default.is_scalar:
-            return Fill(value=converter.from_python(default.arg))  # type: ignore[attr-defined]
-        if default.is_callable:
-            # SQLAlchemy wraps a callable that takes no arguments into one taking a context
-            function = default.arg  # type: ignore[attr-defined]
-
-            def call() -> Any:
-                try:
-                    value = function(None)
-                except Exception as error:
-                    raise ValueError(
-                        f"its default could not run without a statement context ({error!r})"
-                    ) from None
-                return converter.from_python(value)
-
-            return Fill(call=call)
-        return "its default is an SQL expression, which build does not evaluate"
-    if column.name in server_defaults:
-        return Fill(value=server_defaults[column.name])
-    if converter.accepts_null:
-        return Fill()
-    return "the column is required: not nullable and no default"
+# text, which parses as a source's text, and the other values a JSON Lines row may hold
+TEXT_OR_JSON = (str, bool, int, float, list, dict)

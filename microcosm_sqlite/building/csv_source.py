@@ -18,13 +18,9 @@ from typing import IO, Any
 from sqlalchemy.types import Float, String
 
 from microcosm_sqlite._generated_code import compile_generated
-from microcosm_sqlite.building.conversion import (
-    NUMBER_CHARACTERS,
-    ColumnConverter,
-    Fill,
-    parse_float,
-    parse_integer,
-)
+from microcosm_sqlite.building.conversion import ColumnConverter
+from microcosm_sqlite.building.defaults import Fill
+from microcosm_sqlite.building.parsing import NUMBER_CHARACTERS, parse_float, parse_integer
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import HEADER_LINE, UNKNOWN_COLUMN, Batch, FileSource
 from microcosm_sqlite.errors import BuildInputError

@@ -3,7 +3,9 @@ JSON Lines sources: one JSON object per line, its keys the columns.
 
 Unlike CSV, JSON Lines tells an empty string (`""`) from NULL (`null`), and holds numbers,
 booleans, lists and objects as themselves: `conversion` checks that each fits its column.
-Lines may name different keys: each set of keys works out its defaults once.
+A table with a decimal column reads numbers with a fraction or exponent as `JsonNumber`s,
+which keep their text, so no digit of a decimal is lost to a float on the way. Lines may name
+different keys: each set of keys works out its defaults once.
 
 """
 
@@ -13,7 +15,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from microcosm_sqlite.building.conversion import Fill
+from microcosm_sqlite.building.defaults import Fill
+from microcosm_sqlite.building.parsing import JsonNumber
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import UNKNOWN_COLUMN, Batch, FileSource
 from microcosm_sqlite.errors import BuildInputError
@@ -44,9 +47,14 @@ class JsonLinesSource(FileSource):
         rows: list[tuple[Any, ...]] = []
         lines: list[int] = []
         line = 0
+        decode: Callable[[str], Any] = (
+            json.JSONDecoder(parse_float=JsonNumber).decode
+            if any(converter.is_decimal for converter in self.converters)
+            else json.loads
+        )
         try:
             for line, text in enumerate(stream, start=1):
-                row = self._row(text, line, problems, server_defaults, plans)
+                row = self._row(text, line, problems, server_defaults, plans, decode)
                 if row is None:
                     continue
                 rows.append(row)
@@ -69,12 +77,13 @@ class JsonLinesSource(FileSource):
         problems: Problems,
         server_defaults: dict[str, Any],
         plans: dict[frozenset[str], tuple[dict[int, Fill] | None, list[BuildInputError]]],
+        decode: Callable[[str], Any],
     ) -> tuple[Any, ...] | None:
         """One line's row, or None (blank, or bad: its problems reported)."""
         if not text.strip():
             return None
         try:
-            record = json.loads(text)
+            record = decode(text)
         except ValueError as error:  # JSONDecodeError, or an integer of too many digits
             problems.add(self.problem(f"malformed JSON: {error}", line))
             return None

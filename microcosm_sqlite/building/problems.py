@@ -9,6 +9,7 @@ with no match. A build reports them all at once, up to a limit, as one `BuildErr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ __all__ = ["IN_THE_SOURCES", "DiscardedProblems", "Problems", "TooManyProblems",
 
 # where problems are, in the build's error message
 IN_THE_SOURCES = "in the sources"
+# runs of digits in a source's name, which sort as numbers
+DIGITS = re.compile(r"([0-9]+)")
 
 
 class TooManyProblems(Exception):
@@ -86,6 +89,12 @@ def in_source_order(problems: Iterable[BuildInputError]) -> list[BuildInputError
     """
     Problems by file, then line: the order they were found in is the order of the checks
     (a bad value as its batch is read, a duplicate key as the batch is inserted), not theirs.
-    Problems of a whole file (no line) come first among its own.
+    Problems of a whole file (no line) come first among its own. Numbers in names sort as
+    numbers, so rows from Python (`city[2]`, `city[10]`) come in row order.
     """
-    return sorted(problems, key=lambda problem: (problem.file, problem.line or 0))
+    return sorted(problems, key=lambda problem: (_natural(problem.file), problem.line or 0))
+
+
+def _natural(name: str) -> tuple[str | int, ...]:
+    """A name's sort key with its runs of digits as numbers: `city[2]` before `city[10]`."""
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(DIGITS.split(name)))

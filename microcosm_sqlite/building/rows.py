@@ -2,15 +2,17 @@
 Rows held in Python as a build source: `build_from_rows` hands them to the same table writer
 as files.
 
-A row is a mapping of column names to values. Values convert as the other sources' do, by
-column type and with the same checks: a string parses as source text would (`"12"` in an
-integer column, `"2024-01-31"` in a date column, `"yes"` in a boolean one), numbers, booleans,
-lists and dicts are checked as JSON Lines values are, and other Python values (dates, decimals,
-enum members, UUIDs, bytes) go through the column type as the ORM would send them. A key the
-row leaves out takes the column's default.
+A table's rows are an iterable of mappings of column names to values. Values convert as the
+other sources' do, by column type and with the same checks: a string parses as source text
+would (`"12"` in an integer column, `"2024-01-31"` in a date column, `"yes"` in a boolean one,
+`"dead00"` in a binary one), numbers, booleans, lists and dicts are checked as JSON Lines values
+are, and other Python values go through the column type as the ORM would send them, when they
+are of its Python type (a date for a Date column, a datetime for a DateTime, a Decimal for a
+Numeric, bytes for a binary column, an enum member for an enum...): `bytes` in a text or
+integer column is a problem, not a BLOB. A key the row leaves out takes the column's default.
 
 Problems name the table and the row's index in what was given, `country[2]: column 'code':
-...`, where a file's would name the file and line.
+...`, where a file's would name the file and line; they are listed in row order.
 
 """
 
@@ -25,35 +27,19 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
 from microcosm_sqlite.artifact.manifest import TableReport
-from microcosm_sqlite.building.conversion import ColumnConverter, Fill
+from microcosm_sqlite.building.defaults import Fill
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import BATCH_SIZE, Batch, ProgressCallback, TableSource
 from microcosm_sqlite.errors import BuildInputError
 
 __all__ = ["RowsInput"]
 
-# what sqlite3 binds: a stored value of any other type is refused at its row
-BINDABLE = (int, float, str, bytes)
-# text, which parses as a source's text, and the other values a JSON Lines row may hold,
-# checked the same way here
-TEXT_OR_JSON = (str, bool, int, float, list, dict)
 # the table writer's wording for where a duplicated key came first, in a file
 FIRST_ON_LINE = re.compile(r", first on line (\d+)$")
 # plans kept per set of keys, so rows agreeing on their keys work out their fills once
 MAX_PLANS = 256
-
-
-def stored_value(converter: ColumnConverter, value: Any) -> Any:
-    """The value SQLite stores for a Python value; `ValueError` says what is wrong."""
-    if value is None:
-        return converter.null()
-    if isinstance(value, TEXT_OR_JSON):
-        # text parses as a source's text; JSON-like values are checked as JSON Lines' are
-        return converter.from_json(value)
-    stored = converter.from_python(value)
-    if stored is not None and not isinstance(stored, BINDABLE):
-        raise ValueError(f"{value!r} does not fit a {converter.type!r} column")
-    return stored
+NOT_ROWS = "a table's rows are an iterable of mappings, one per row"
+ROWS_EXAMPLE = "[{'code': 'FR', 'name': 'France'}, ...]"
 
 
 class RowsSource(TableSource):
@@ -69,6 +55,8 @@ class RowsSource(TableSource):
     ) -> None:
         super().__init__(table, dialect, table.name, ignore_unknown_columns=ignore_unknown_columns)
         self.given = rows
+        # rows read so far that are not mappings: only the first is reported
+        self.not_mappings = 0
 
     def problem(
         self, reason: str, line: int | None = None, column: str | None = None
@@ -96,10 +84,12 @@ class RowsSource(TableSource):
 
         """
         server_defaults = server_defaults or {}
+        given = self._iterate(problems)
         plans: dict[frozenset[str], dict[int, Fill] | None] = {}
         rows: list[tuple[Any, ...]] = []
         indexes: list[int] = []
-        for index, record in enumerate(self.given):
+        self.not_mappings = 0
+        for index, record in enumerate(given):
             row = self._row(record, index, problems, server_defaults, plans)
             if row is None:
                 continue
@@ -111,6 +101,19 @@ class RowsSource(TableSource):
         if rows:
             yield Batch(rows, indexes)
 
+    def _iterate(self, problems: Problems) -> Iterator[Any]:
+        """The rows given, or none after reporting rows that are not an iterable."""
+        given: Any = self.given
+        if isinstance(given, str | bytes | Mapping):
+            what = "one row" if isinstance(given, Mapping) else type(given).__name__
+            problems.add(self.problem(f"{NOT_ROWS}, not {what}: {ROWS_EXAMPLE}"))
+            return iter(())
+        try:
+            return iter(given)
+        except TypeError:
+            problems.add(self.problem(f"{NOT_ROWS}, not {type(given).__name__}: {ROWS_EXAMPLE}"))
+            return iter(())
+
     def _row(
         self,
         record: Any,
@@ -121,8 +124,16 @@ class RowsSource(TableSource):
     ) -> tuple[Any, ...] | None:
         """One row's stored values, or None (its problems reported)."""
         if not isinstance(record, Mapping):
-            kind = type(record).__name__
-            problems.add(self.problem(f"a row is a mapping of column names, not {kind}", index))
+            self.not_mappings += 1
+            if self.not_mappings == 1:
+                kind = type(record).__name__
+                problems.add(
+                    self.problem(
+                        f"a row is a mapping of column names to values, not {kind}"
+                        " (only the first such row is reported)",
+                        index,
+                    )
+                )
             return None
         keys = frozenset(record)
         if keys in plans and plans[keys] is not None:
@@ -140,7 +151,7 @@ class RowsSource(TableSource):
             fill = fills.get(position)
             try:
                 if fill is None:
-                    values.append(stored_value(converter, record[converter.name]))
+                    values.append(converter.from_row(record[converter.name]))
                 else:
                     values.append(fill.value if fill.call is None else fill.call())
             except Exception as error:

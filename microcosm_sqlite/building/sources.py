@@ -25,7 +25,8 @@ from typing import IO, Any, ClassVar, NamedTuple
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
 
-from microcosm_sqlite.building.conversion import ColumnConverter, Fill, fill_for
+from microcosm_sqlite.building.conversion import ColumnConverter
+from microcosm_sqlite.building.defaults import Fill, fill_for
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.errors import BuildInputError
 

@@ -26,7 +26,7 @@ from typing import IO, Any
 from sqlalchemy import Column, Table
 
 from microcosm_sqlite._legacy import answers
-from microcosm_sqlite.building.conversion import INTEGER, NUMBER
+from microcosm_sqlite.building.parsing import INTEGER, NUMBER
 from microcosm_sqlite.compat._deprecation import deprecated
 from microcosm_sqlite.components.builder import ModelWrite, Source, SQLiteBuilder
 from microcosm_sqlite.errors import BuildError

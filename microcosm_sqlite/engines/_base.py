@@ -26,6 +26,7 @@ from sqlalchemy.pool import Pool, StaticPool
 
 from microcosm_sqlite._error_mapping import table_error, translating
 from microcosm_sqlite._legacy import legacy, legacy_session_class
+from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion
 from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.errors import SchemaMismatchError
@@ -287,7 +288,7 @@ class DataSetEngine:
         if self.resolved.in_memory:
             # one shared connection, or every connection would see its own empty database
             engine = create_engine(
-                "sqlite:///:memory:",
+                f"{ARTIFACT_DRIVER}:///:memory:",
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
                 echo=self.options.echo,

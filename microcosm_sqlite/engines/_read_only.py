@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from microcosm_sqlite.artifact.defences import harden
+from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.opening import read_only_uri
 from microcosm_sqlite.engines._base import VERSION_ATTEMPTS, DataSetEngine, EngineOptions
@@ -126,7 +127,7 @@ class ReadOnlyEngine(DataSetEngine):
 
     def _file_engine(self) -> Engine:
         return create_engine(
-            "sqlite://",
+            f"{ARTIFACT_DRIVER}://",
             creator=self._connect_read_only,
             # pool_size=0 keeps every returned connection: one per thread, never a wait
             poolclass=QueuePool,

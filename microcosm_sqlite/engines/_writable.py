@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import URL, Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
+from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.engines._base import DataSetEngine
 
 __all__ = ["WritableEngine"]
@@ -24,7 +25,7 @@ class WritableEngine(DataSetEngine):
     def _file_engine(self) -> Engine:
         # a URL object, not a string: "?" or "#" in the path must not start a query
         return create_engine(
-            URL.create("sqlite", database=str(Path(self.path).resolve())),
+            URL.create(ARTIFACT_DRIVER, database=str(Path(self.path).resolve())),
             poolclass=QueuePool,
             pool_size=0,
             max_overflow=-1,

@@ -3,11 +3,12 @@
 build gives the same rows.
 
 CSV writes NULL as an empty field, booleans as true/false and binary as hexadecimal; JSON Lines
-writes JSON columns as nested JSON. Text is written as it is, in UTF-8: JSON (JSON Lines, and a
+writes JSON columns as nested JSON, binary as hexadecimal too. Other values are written as
+stored (docs/column-types.md). Text is written as it is, in UTF-8: JSON (JSON Lines, and a
 CSV dump's JSON columns) escapes only what it must, control characters and lone surrogates
 (an escape such as `"\\ud800"` is valid JSON, which UTF-8 cannot hold). CSV cannot tell an empty
-string from NULL, so a CSV dump of a table holding empty strings fails, naming the row by its
-primary key: dump it as JSON Lines instead.
+string (or empty bytes) from NULL, so a CSV dump of a table holding them fails, naming the row
+by its primary key: dump it as JSON Lines instead.
 
 Rows are written in primary key order (rowid order without one). Generated columns are left
 out: their values are computed, and a build loads none. Every error names the artifact's path.
@@ -215,7 +216,7 @@ def dump_table(
         quoting = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(names)
         for row in rows:
-            if "" in row:
+            if "" in row or b"" in row:
                 raise _empty_string(artifact, table, columns, row, count + 1)
             values = [_csv_value(value) for value in row]
             for index in booleans:
@@ -296,7 +297,7 @@ def _empty_string(
     artifact: str, table: str, columns: Sequence[ColumnInfo], row: Sequence[Any], number: int
 ) -> DumpError:
     """The error for a row a CSV dump cannot keep, naming it by primary key (or position)."""
-    column = columns[list(row).index("")].name
+    column = next(columns[index].name for index, value in enumerate(row) if value in ("", b""))
     keys = key_columns(columns)
     if keys:
         shown = ", ".join(f"{key.name}={row[columns.index(key)]!r}" for key in keys)
@@ -304,8 +305,8 @@ def _empty_string(
     else:
         which = f"row {number}"
     return DumpError(
-        f"{artifact}: table {table} {which} column {column!r} holds an empty string, which a"
-        " CSV source cannot tell from NULL: dump as JSON Lines (--format jsonl)"
+        f"{artifact}: table {table} {which} column {column!r} holds an empty string (or empty"
+        " bytes), which a CSV source cannot tell from NULL: dump as JSON Lines (--format jsonl)"
     )
 
 

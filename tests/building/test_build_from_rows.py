@@ -132,7 +132,8 @@ def test_bad_rows_are_named_by_table_and_index(tmp_path: Path) -> None:
     assert problems_of(error) == [
         "authors[2]: column 'id': 'x' is not an integer (digits 0-9, optionally signed)",
         "authors[2]: column 'name': 5 does not fit a String() column",
-        "authors[3]: a row is a mapping of column names, not int",
+        "authors[3]: a row is a mapping of column names to values, not int"
+        " (only the first such row is reported)",
         "authors[4]: column 'nam': unknown column: table 'authors' has no such column"
         " (ignore_unknown_columns=True skips it)",
         "authors[4]: column 'name': missing column: the column is required:"

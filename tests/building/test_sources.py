@@ -30,15 +30,15 @@ from sqlalchemy import (
     create_engine,
     text,
 )
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER, artifact_dialect
 from microcosm_sqlite.building.conversion import ColumnConverter, text_parser
 from microcosm_sqlite.building.problems import Problems, TooManyProblems
 from microcosm_sqlite.building.source_files import find_sources, open_source
 from microcosm_sqlite.errors import BuildInputError
 
-DIALECT = sqlite.dialect()
+DIALECT = artifact_dialect()
 BOOK_HEADER = "isbn,title,author_id,genre,published,added_at,price,rating,tags,in_print,pages"
 BOOK_ROW = (
     "9780441478125,The Left Hand,1,fiction,1969-03-01,2024-01-02T03:04:05.5,9.99,4.5,"
@@ -63,8 +63,9 @@ def converter(model: Any, name: str) -> ColumnConverter:
 
 
 def test_a_row_stores_exactly_what_the_orm_stores() -> None:
-    """A CSV row converts to the very values the ORM writes for the same Python values."""
-    engine = create_engine("sqlite://")
+    """A CSV row converts to the very values the ORM writes for the same Python values, on an
+    engine of the artifact dialect as the runtime's are."""
+    engine = create_engine(f"{ARTIFACT_DRIVER}://")
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         session.add(Author(id=1, name="Le Guin", active=True))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from microcosm_sqlite.building.conversion import INTEGER, NUMBER, parse_float, parse_integer
+from microcosm_sqlite.building.parsing import INTEGER, NUMBER, parse_float, parse_integer
 from microcosm_sqlite.types import FALSE_SPELLINGS, TRUE_SPELLINGS, to_bool
 
 BOOL, INT, NUMBER_KIND, DATE, DATETIME, JSON_KIND, TEXT = (
