@@ -294,9 +294,18 @@ class BuildInputError(SQLiteError):
 
 
 class BuildError(SQLiteError):
-    """A build that failed; nothing was written to the output."""
+    """
+    A build that failed; nothing was written to the output.
+
+    The message lists the first problems, the first on its first line (all that one-line
+    reports, such as pytest's summary, show), then says how many more `problems` holds, and
+    last the output it was building.
+
+    """
 
     status_code = 400
+    # how many problems the message lists
+    listed = 5
 
     def __init__(
         self,
@@ -311,8 +320,18 @@ class BuildError(SQLiteError):
         self.output = None if output is None else str(output)
         self.problems = tuple(problems)
         subject = f"build of data set {dataset!r}" if dataset else "build"
-        target = f" into {self.output}" if self.output else ""
-        super().__init__(f"{subject}{target} failed: {reason}")
+        if not self.problems:
+            target = f" into {self.output}" if self.output else ""
+            super().__init__(f"{subject}{target} failed: {reason}")
+            return
+        # the first problem comes first, before a long temporary path
+        shown = [str(problem) for problem in self.problems[: self.listed]]
+        more = len(self.problems) - len(shown)
+        if more:
+            shown.append(f"and {more} more (the error's `problems` holds them all)")
+        if self.output:
+            shown.append(f"(output {self.output}, left as it was)")
+        super().__init__(f"{subject} failed: {reason}: " + "\n  ".join(shown))
 
 
 class DumpError(SQLiteError):

@@ -186,4 +186,23 @@ def test_build_error_keeps_its_problems() -> None:
     problem = BuildInputError("bad", file="a.csv", line=2)
     error = BuildError("2 bad rows", dataset="x", output="out.sqlite", problems=[problem])
     assert error.problems == (problem,)
-    assert str(error) == "build of data set 'x' into out.sqlite failed: 2 bad rows"
+    assert str(error) == (
+        "build of data set 'x' failed: 2 bad rows: a.csv:2: bad\n"
+        "  (output out.sqlite, left as it was)"
+    )
+    assert str(BuildError("no room", dataset="x", output="out.sqlite")) == (
+        "build of data set 'x' into out.sqlite failed: no room"
+    )
+
+
+def test_build_error_lists_its_first_problems_and_counts_the_others() -> None:
+    """The message shows the first problem on its first line, then the next few, then how many
+    more there are."""
+    problems = [BuildInputError("bad", file="a.csv", line=line) for line in range(2, 10)]
+    error = BuildError("8 problems in the sources", dataset="x", problems=problems)
+    first, *others = str(error).splitlines()
+    assert first == "build of data set 'x' failed: 8 problems in the sources: a.csv:2: bad"
+    assert others == [
+        *(f"  a.csv:{line}: bad" for line in range(3, 7)),
+        "  and 3 more (the error's `problems` holds them all)",
+    ]

@@ -153,6 +153,81 @@ def test_bad_rows_fail_the_test_with_the_builds_problems(project: pytest.Pyteste
     assert "country[0]: column 'code': 'FRA' is longer than 2 characters" in result.stdout.str()
 
 
+@pytest.mark.parametrize("report", ["--tb=line", "--tb=short", "--tb=no"])
+def test_the_summary_line_names_the_first_problems(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, report: str
+) -> None:
+    """Whatever the traceback style, pytest's one-line summary shows the problem, with its table,
+    index and column, and the count of the ones left out."""
+    project.makepyfile(
+        test_bad="""
+        from reference_models import Base
+
+
+        def test_bad(sqlite_graph):
+            rows = [{"id": index, "name": "x", "population": "many", "country_code": "FR"}
+                    for index in range(8)]
+            sqlite_graph(Base, {"country": [{"code": "FR", "name": "France"}], "city": rows})
+    """
+    )
+
+    # a terminal of 200 columns: pytest cuts the summary line to its width
+    monkeypatch.setenv("COLUMNS", "200")
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-rf", report)
+
+    result.assert_outcomes(failed=1)
+    summary = [line for line in result.outlines if line.startswith("FAILED")]
+    assert len(summary) == 1
+    assert (
+        "failed: 8 problems in the rows: city[0]: column 'population': 'many' is not"
+        in (summary[0])
+    )
+    if report != "--tb=no":
+        assert "and 3 more (the error's `problems` holds them all)" in result.stdout.str()
+
+
+def test_the_graph_takes_the_builds_options(project: pytest.Pytester) -> None:
+    """`sqlite_graph` passes `allow_missing` (and the other build options) to the build, and
+    `name` and `config` to the graph; build options with `artifact=` are refused."""
+    project.makepyfile(
+        test_options="""
+        import pytest
+        from reference_models import Base, CityStore
+
+
+        def test_one_table(sqlite_graph):
+            graph = sqlite_graph(
+                Base,
+                {"country": [{"code": "FR", "name": "France", "capital": "Paris"}]},
+                allow_missing=True,
+                ignore_unknown_columns=True,
+                name="isosvc",
+                config=dict(isosvc=dict(answer=42)),
+            )
+            assert CityStore(graph).count() == 0
+            assert graph.metadata.name == "isosvc"
+            assert graph.config.isosvc.answer == 42
+
+
+        def test_max_errors(sqlite_graph):
+            bad = [{"id": index, "name": "x", "population": "many", "country_code": "FR"}
+                   for index in range(8)]
+            rows = {"country": [{"code": "FR", "name": "France"}], "city": bad}
+            with pytest.raises(Exception) as caught:
+                sqlite_graph(Base, rows, max_errors=2)
+            assert len(caught.value.problems) == 2
+
+
+        def test_options_need_rows(sqlite_graph, sqlite_artifact):
+            path = sqlite_artifact(Base, {"country": []}, allow_missing=True)
+            with pytest.raises(TypeError, match="build options"):
+                sqlite_graph(Base, artifact=path, allow_missing=True)
+    """
+    )
+
+    run(project).assert_outcomes(passed=3)
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to list open files")
 def test_graph_connections_are_closed_after_the_test(project: pytest.Pytester) -> None:
     """When the test ends the artifact's file is closed, though its graph is still referenced."""

@@ -101,7 +101,9 @@ def build(
             force=force,
         )
     except BuildError as error:
-        fail(error, [str(problem) for problem in error.problems])
+        # every problem on its line, then the error without the few its message lists
+        headline = BuildError(error.reason, dataset=error.dataset, output=error.output)
+        fail(headline, [str(problem) for problem in error.problems])
     # for pinning the artifact's URL: URL#sha256=<hex>
     logger.info("%s: sha256=%s", output, file_sha256(output))
 
