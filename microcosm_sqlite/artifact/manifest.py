@@ -1,8 +1,15 @@
 """
-The manifest an artifact carries: what it holds and where it came from, for `inspect` and `verify`.
+The manifest an artifact carries: what it holds and what built it, for `inspect` and `verify`.
 
 One key/value table, `_microcosm_manifest`: the data set's name, the library and SQLite versions
-that built it, a fingerprint of its schema, and per table its row count and its source's sha256.
+that built it, a fingerprint of its schema, and per table its row count. Nothing in it depends on
+how the sources were spelled (their names, format, line endings, quoting, column order), so the
+same rows and models give the same bytes. Manifests of 3.0 (version 1) also recorded each
+table's source file name and the sha256 of its bytes.
+
+No fingerprint of the rows is kept: one would read every row back into Python at each build
+(a build of a million rows 40% slower). The artifact's own sha256 (what a URL is pinned by)
+stands for its content, and `diff` compares rows.
 
 A file one did not build may hold anything there: readers take the entries whose key and value
 are text (`read_manifest`), and `manifest_problems` says what else is wrong, one line each (a key
@@ -25,6 +32,7 @@ from microcosm_sqlite.formatting import quote_text
 
 __all__ = [
     "MANIFEST_VERSION",
+    "READABLE_VERSIONS",
     "TableReport",
     "has_manifest",
     "library_version",
@@ -36,17 +44,17 @@ __all__ = [
     "write_manifest",
 ]
 
-MANIFEST_VERSION = "1"
+MANIFEST_VERSION = "2"
+# the manifests this library reads: 1, by 3.0 (source file names and hashes), and its own
+READABLE_VERSIONS = ("1", MANIFEST_VERSION)
 
 
 @dataclass(frozen=True)
 class TableReport:
-    """One loaded table: its row count and where the rows came from."""
+    """One loaded table: its row count."""
 
     name: str
     rows: int
-    source: str | None = None
-    sha256: str | None = None
 
 
 def library_version() -> str:
@@ -78,8 +86,6 @@ def manifest_entries(
     }
     for table in tables:
         entries[f"table.{table.name}.rows"] = str(table.rows)
-        entries[f"table.{table.name}.source"] = table.source or ""
-        entries[f"table.{table.name}.source_sha256"] = table.sha256 or ""
     return sorted(entries.items())
 
 

@@ -17,7 +17,6 @@ from typing import IO, Literal
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
-from microcosm_sqlite.artifact.digest import file_sha256
 from microcosm_sqlite.artifact.manifest import TableReport
 from microcosm_sqlite.building.csv_source import CsvSource
 from microcosm_sqlite.building.jsonl_source import JsonLinesSource
@@ -157,6 +156,6 @@ class FileInput:
         return self.file.path.stat().st_size
 
     def report(self, table: str, rows: int) -> TableReport:
-        """The manifest's line for the table: its rows, file name and file hash."""
-        path = self.file.path
-        return TableReport(table, rows, path.name, file_sha256(path))
+        """The manifest's line for the table: its rows (not the file's name or bytes, which
+        depend on how the rows were spelled)."""
+        return TableReport(table, rows)

@@ -55,7 +55,7 @@ def inspect_command(
     Tables with their columns, row counts, foreign keys and indexes (SQLite's automatic
     `sqlite_autoindex_*` ones marked as such), the file's size, sha256 (to pin a URL to it,
     URL#sha256=<hex>) and page layout, and the manifest that `build` wrote (data set, schema
-    fingerprint, sources, versions).
+    fingerprint, row counts, versions).
     """
     graph = configure_logging(quiet, verbose)
     path = artifact_for(path, dataset, graph)

@@ -53,7 +53,7 @@ def diff_command(
     Schema changes come first (tables, columns, indexes, foreign keys added, removed or
     changed), then per table each row added (+), removed (-) or changed (~, only the columns
     that changed, old -> new), and a line of counts. Tables with no primary key compare
-    whole rows. The manifest's versions and source hashes are not content.
+    whole rows. The manifest (versions, row counts) is not content.
 
     Names and values holding a newline or a character that is not printable are quoted and
     escaped. --json is strict JSON; a blob is {"blob": "<hex>"} and an infinite real

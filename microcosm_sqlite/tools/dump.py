@@ -10,8 +10,10 @@ CSV dump's JSON columns) escapes only what it must, control characters and lone 
 string (or empty bytes) from NULL, so a CSV dump of a table holding them fails, naming the row
 by its primary key: dump it as JSON Lines instead.
 
-Rows are written in primary key order (rowid order without one). Generated columns are left
-out: their values are computed, and a build loads none. Every error names the artifact's path.
+Rows are written in the order they are stored in: rowid order, which is the order their build
+read them in (and `Store.search` returns them in), so a build of the dump writes the same bytes;
+key order in a table without a rowid. Generated columns are left out: their values are
+computed, and a build loads none. Every error names the artifact's path.
 
 A file's name comes from its table's name, `<table>.csv` or `<table>.jsonl`, as `build` reads
 it back; but an artifact is untrusted, and its names never decide where a file goes. A table
@@ -185,6 +187,25 @@ def dump_to_stream(
         return dump_table(connection, table, stream, format, artifact=artifact)
 
 
+def _stored_order(connection: sqlite3.Connection, table: str, keys: Sequence[ColumnInfo]) -> str:
+    """
+    The order the table's rows are stored in: rowid order, the order a build wrote them in
+    (its sources'), which reads with no ORDER BY follow, so a build of the dump writes the same
+    bytes; key order in a table without a rowid, or whose rowid names are all columns'.
+
+    """
+    taken = {row[1].lower() for row in connection.execute(f"PRAGMA table_xinfo({quote(table)})")}
+    for alias in ("rowid", "_rowid_", "oid"):
+        if alias in taken:
+            continue
+        try:
+            connection.execute(f"SELECT {alias} FROM {quote(table)} LIMIT 0")
+        except sqlite3.OperationalError:  # WITHOUT ROWID
+            break
+        return alias
+    return ", ".join(quote(column.name) for column in keys) or "rowid"
+
+
 def dump_table(
     connection: sqlite3.Connection,
     table: str,
@@ -203,8 +224,7 @@ def dump_table(
     if not columns:
         raise DumpError(f"{artifact}: no table named {table!r}")
     names = [column.name for column in columns]
-    keys = key_columns(columns)
-    order = ", ".join(quote(column.name) for column in keys) if keys else "rowid"
+    order = _stored_order(connection, table, key_columns(columns))
     rows = connection.execute(
         f"SELECT {', '.join(map(quote, names))} FROM {quote(table)} ORDER BY {order}"
     )

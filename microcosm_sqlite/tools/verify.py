@@ -23,6 +23,8 @@ from microcosm_sqlite.artifact.contents import (
     unexpected_objects,
 )
 from microcosm_sqlite.artifact.manifest import (
+    READABLE_VERSIONS,
+    library_version,
     manifest_problems,
     manifest_tables,
     read_manifest,
@@ -65,11 +67,18 @@ def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None)
 
 
 def manifest_differences(connection: sqlite3.Connection) -> list[str]:
-    """The manifest against the content: schema fingerprint and row counts."""
+    """The manifest against the content: its version, the schema fingerprint and row counts."""
     manifest = read_manifest(connection)
     if manifest is None:
-        return [f"manifest: no {MANIFEST_TABLE} table (not built by microcosm-sqlite build)"]
+        return [_no_manifest(connection)]
     differences = manifest_problems(connection)
+    version = manifest.get("manifest_version")
+    if version not in READABLE_VERSIONS:
+        shown = "missing" if version is None else name_text(version)
+        differences.append(
+            f"manifest: version {shown}, which microcosm-sqlite {library_version()}"
+            " neither writes nor knows (a later version built it?)"
+        )
     recorded = manifest.get("schema_sha256")
     actual = schema_fingerprint(connection)
     if recorded != actual:
@@ -91,3 +100,24 @@ def manifest_differences(connection: sqlite3.Connection) -> list[str]:
                     f" holds {number(rows)}"
                 )
     return differences
+
+
+def _no_manifest(connection: sqlite3.Connection) -> str:
+    """
+    What a file with no manifest is, and how to make it an artifact: microcosm-sqlite 2.x
+    wrote none (a 2.x data set with migrations has alembic's table), nor does another tool.
+
+    """
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'alembic_version'"
+    ).fetchone()
+    who = (
+        "microcosm-sqlite 2.x (it has 2.x's alembic_version table)"
+        if found
+        else "microcosm-sqlite 2.x or another tool"
+    )
+    return (
+        f"manifest: no {MANIFEST_TABLE} table: the file was built by {who}, not by"
+        " `microcosm-sqlite build`; build a checked artifact from it with"
+        " `microcosm-sqlite build MODELS THIS_FILE -o NEW_FILE` (see UPGRADING.md)"
+    )

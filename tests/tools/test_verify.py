@@ -17,6 +17,8 @@ from sqlalchemy import FLOAT, REAL, Column, Double, Float, Integer, MetaData, St
 from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.tools.verify import verify_artifact
 
+LEGACY = Path(__file__).parents[1] / "fixtures" / "legacy" / "library-3.0.0.sqlite"
+
 
 def test_a_fresh_build_verifies(built: Path) -> None:
     """A built artifact passes every check, with and without its models."""
@@ -59,12 +61,42 @@ def test_foreign_keys_with_no_target_are_found(built: Path) -> None:
 
 
 def test_an_artifact_without_a_manifest_fails(built: Path) -> None:
-    """A SQLite file that `build` did not write has no manifest, and says so."""
+    """A SQLite file that `build` did not write has no manifest, and says what made it and how
+    to build an artifact from it."""
     alter(built, "DROP TABLE _microcosm_manifest")
 
     assert verify_artifact(built) == [
-        "manifest: no _microcosm_manifest table (not built by microcosm-sqlite build)"
+        "manifest: no _microcosm_manifest table: the file was built by microcosm-sqlite 2.x or"
+        " another tool, not by `microcosm-sqlite build`; build a checked artifact from it with"
+        " `microcosm-sqlite build MODELS THIS_FILE -o NEW_FILE` (see UPGRADING.md)"
     ]
+
+
+def test_a_2x_data_set_with_migrations_is_named_as_such(built: Path) -> None:
+    """A file holding alembic's table, as 2.x's migrations left one, was built by 2.x."""
+    alter(
+        built,
+        "DROP TABLE _microcosm_manifest",
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+    )
+
+    (line,) = verify_artifact(built)
+    assert "built by microcosm-sqlite 2.x (it has 2.x's alembic_version table)" in line
+
+
+def test_an_artifact_of_3_0_still_verifies() -> None:
+    """An artifact built by 3.0 (a version 1 manifest, naming its sources) verifies: its row
+    counts and schema are checked, as they were."""
+    assert verify_artifact(LEGACY) == []
+
+
+def test_a_manifest_of_a_later_version_is_named(built: Path) -> None:
+    """A manifest version this library does not know is one line, not a pass."""
+    alter(built, "UPDATE _microcosm_manifest SET value = '9' WHERE key = 'manifest_version'")
+
+    (line,) = verify_artifact(built)
+    assert line.startswith("manifest: version 9, which microcosm-sqlite ")
+    assert line.endswith(" neither writes nor knows (a later version built it?)")
 
 
 def test_models_that_differ_are_listed_one_difference_a_line(built: Path) -> None:
