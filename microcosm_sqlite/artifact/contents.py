@@ -35,6 +35,7 @@ __all__ = [
     "key_columns",
     "quote",
     "schema_statements",
+    "stored_order",
     "unexpected_objects",
 ]
 
@@ -215,3 +216,23 @@ def unexpected_objects(connection: sqlite3.Connection) -> list[str]:
         else:
             found.append(f"virtual table {name_text(name)}")
     return found
+
+
+def stored_order(connection: sqlite3.Connection, table: str) -> str:
+    """
+    What to ORDER BY to read a table's rows in the order they are stored in: its rowid (under
+    a name no column takes), which is the order a build wrote them in; the primary key in a
+    table without a rowid, or whose rowid names columns all take.
+
+    """
+    columns = columns_of(connection, table, generated=True)
+    taken = {column.name.lower() for column in columns}
+    for alias in ("rowid", "_rowid_", "oid"):
+        if alias in taken:
+            continue
+        try:
+            connection.execute(f"SELECT {alias} FROM {quote(table)} LIMIT 0")
+        except sqlite3.OperationalError:  # WITHOUT ROWID: stored in key order
+            break
+        return alias
+    return ", ".join(quote(column.name) for column in key_columns(columns)) or "rowid"

@@ -72,7 +72,7 @@ from microcosm_sqlite.building.problems import IN_THE_SOURCES, Problems, collect
 from microcosm_sqlite.building.progress import BuildProgress, announce
 from microcosm_sqlite.building.rows import RowsInput
 from microcosm_sqlite.building.schema import load_order
-from microcosm_sqlite.building.source_files import FileInput, collect_sources
+from microcosm_sqlite.building.source_files import collect_inputs
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural, size
 
@@ -113,6 +113,7 @@ def build_artifact(
 ) -> BuildReport:
     """
     Build `base`'s data set from the sources in `source_dir` into `output`, atomically.
+    `source_dir` may be a SQLite file instead (one 2.x built, say): its tables are the sources.
 
     Raises `BuildError` (with `problems`) and leaves `output` as it was when anything is
     wrong; returns what was written otherwise. An existing `output` is replaced only when
@@ -126,8 +127,7 @@ def build_artifact(
     tables = load_order(base.metadata.tables.values())
     problems = Problems(limit=max(1, max_errors))
     with collecting(problems, context):
-        files = collect_sources(tables, source_dir, allow_missing=allow_missing, problems=problems)
-    inputs = {name: FileInput(file) for name, file in files.items()}
+        inputs = collect_inputs(tables, source_dir, allow_missing=allow_missing, problems=problems)
     return _build(
         base,
         output,

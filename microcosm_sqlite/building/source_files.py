@@ -1,8 +1,10 @@
 """
-The source directory: which file feeds which table, and the reader for its format.
+The sources: which file feeds which table, and the reader for its format.
 
-`<table>.csv` or `<table>.jsonl` holds a table's rows; a table with both, a file for a table
-the models do not have, and a table with no file are problems of the build.
+In a source directory, `<table>.csv` or `<table>.jsonl` holds a table's rows; a table with both,
+a file for a table the models do not have, and a table with no file are problems of the build.
+A SQLite file (2.x's, say) may stand for the directory: its tables are the sources
+(`sqlite_source`).
 
 """
 
@@ -22,6 +24,11 @@ from microcosm_sqlite.building.csv_source import CsvSource
 from microcosm_sqlite.building.jsonl_source import JsonLinesSource
 from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import FileSource
+from microcosm_sqlite.building.sqlite_source import (
+    SqliteTableInput,
+    collect_tables,
+    is_sqlite_file,
+)
 from microcosm_sqlite.errors import BuildError, BuildInputError
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "FileInput",
     "SourceFile",
     "SourceFormat",
+    "collect_inputs",
     "collect_sources",
     "find_sources",
     "open_source",
@@ -109,8 +117,10 @@ def collect_sources(
     problems reach their limit.
 
     """
+    if not source_dir.exists():
+        raise BuildError(f"the source directory {str(source_dir)!r} does not exist")
     if not source_dir.is_dir():
-        raise BuildError(f"source directory {str(source_dir)!r} does not exist or is not one")
+        raise BuildError(f"the source {str(source_dir)!r} is neither a directory nor a SQLite file")
     found, doubled = find_sources(source_dir)
     for problem in doubled:
         problems.add(problem)
@@ -133,6 +143,22 @@ def collect_sources(
                 )
             )
     return {name: source for name, source in found.items() if name in names}
+
+
+def collect_inputs(
+    tables: Sequence[Table], source: Path, *, allow_missing: bool, problems: Problems
+) -> dict[str, FileInput | SqliteTableInput]:
+    """
+    Each table's input: its file in a source directory, or its table in a SQLite file.
+
+    Raises `BuildError` when `source` is neither, `TooManyProblems` when the problems reach
+    their limit.
+
+    """
+    if is_sqlite_file(source):
+        return dict(collect_tables(tables, source, allow_missing=allow_missing, problems=problems))
+    files = collect_sources(tables, source, allow_missing=allow_missing, problems=problems)
+    return {name: FileInput(file) for name, file in files.items()}
 
 
 @dataclass(frozen=True)

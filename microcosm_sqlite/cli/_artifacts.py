@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 @click.command()
 @click.argument("models")
-@click.argument("source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("source_dir", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -76,7 +76,9 @@ def build(
 
     MODELS is the module defining the data set's models, `package.module`, or its base,
     `package.module:Base`. SOURCE_DIR holds one file per table, `<table>.csv` (with a header
-    row) or `<table>.jsonl` (one JSON object per line).
+    row) or `<table>.jsonl` (one JSON object per line). It may be a SQLite file instead, such
+    as one microcosm-sqlite 2.x built: its tables are the sources, and the checked artifact
+    that comes out is what 3.x serves and verifies.
 
     Values convert by column type. An empty CSV field is NULL; a column a source leaves out
     takes its default (or NULL when nullable). Any bad value, missing or unknown column,

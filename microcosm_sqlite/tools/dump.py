@@ -49,6 +49,7 @@ from microcosm_sqlite.artifact.contents import (
     data_tables,
     key_columns,
     quote,
+    stored_order,
 )
 from microcosm_sqlite.artifact.opening import open_artifact
 from microcosm_sqlite.errors import DumpError
@@ -187,25 +188,6 @@ def dump_to_stream(
         return dump_table(connection, table, stream, format, artifact=artifact)
 
 
-def _stored_order(connection: sqlite3.Connection, table: str, keys: Sequence[ColumnInfo]) -> str:
-    """
-    The order the table's rows are stored in: rowid order, the order a build wrote them in
-    (its sources'), which reads with no ORDER BY follow, so a build of the dump writes the same
-    bytes; key order in a table without a rowid, or whose rowid names are all columns'.
-
-    """
-    taken = {row[1].lower() for row in connection.execute(f"PRAGMA table_xinfo({quote(table)})")}
-    for alias in ("rowid", "_rowid_", "oid"):
-        if alias in taken:
-            continue
-        try:
-            connection.execute(f"SELECT {alias} FROM {quote(table)} LIMIT 0")
-        except sqlite3.OperationalError:  # WITHOUT ROWID
-            break
-        return alias
-    return ", ".join(quote(column.name) for column in keys) or "rowid"
-
-
 def dump_table(
     connection: sqlite3.Connection,
     table: str,
@@ -224,7 +206,7 @@ def dump_table(
     if not columns:
         raise DumpError(f"{artifact}: no table named {table!r}")
     names = [column.name for column in columns]
-    order = _stored_order(connection, table, key_columns(columns))
+    order = stored_order(connection, table)
     rows = connection.execute(
         f"SELECT {', '.join(map(quote, names))} FROM {quote(table)} ORDER BY {order}"
     )
