@@ -76,6 +76,7 @@ PUBLIC_API = {
         "dump_artifact",
         "dump_to_stream",
         "get_row",
+        "git_setup",
         "inspect_artifact",
         "query_artifact",
         "table_rows",

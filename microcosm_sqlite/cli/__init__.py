@@ -9,8 +9,8 @@ has gone) ends any command, `--help` included, with one line on stderr and exit 
 for `diff`, its status for trouble), never a traceback. Names and values from a file are
 escaped in every line written for people (see `microcosm_sqlite.formatting`).
 Commands live in modules by theme: `_artifacts` (build, fetch), `_looking` (inspect, verify,
-dump), `_reviewing` (diff, textconv), `_starting` (init, models), `_querying` (query, rows,
-get); what they share is `_options`.
+dump), `_reviewing` (diff, textconv, git-setup), `_starting` (init, models), `_querying` (query,
+rows, get); what they share is `_options`.
 
 """
 
@@ -32,7 +32,7 @@ from microcosm_sqlite.cli._options import (
     report_output_error,
 )
 from microcosm_sqlite.cli._querying import get_command, query_command, rows_command
-from microcosm_sqlite.cli._reviewing import diff_command, textconv
+from microcosm_sqlite.cli._reviewing import diff_command, git_setup_command, textconv
 from microcosm_sqlite.cli._starting import init_command, models_command
 
 __all__ = ["cli", "main"]
@@ -81,6 +81,7 @@ cli.add_command(verify)
 cli.add_command(dump)
 cli.add_command(diff_command)
 cli.add_command(textconv)
+cli.add_command(git_setup_command)
 cli.add_command(init_command)
 cli.add_command(models_command)
 cli.add_command(query_command)

@@ -6,17 +6,18 @@ calls them:
 
 `inspect` (what an artifact holds), `verify` (is it sound, does it match its manifest and
 models), `dump` (its tables back out as sources), `diff` (what changed between two) and
-`textconv` (a stable text form for git's diff driver), `query` (a read-only look inside:
-`query_artifact`, `table_rows`, `get_row`); and for starting a data set, `scaffold`
-(`create_data_package`) and `drafting` (`draft_models` from sources). They open artifacts
-read-only and defended (`microcosm_sqlite.artifact.opening`), and sit above both the build and
-the runtime.
+`textconv` (a stable text form for git's diff driver, which `git_setup` sets up in a clone),
+`query` (a read-only look inside: `query_artifact`, `table_rows`, `get_row`); and for starting a
+data set, `scaffold` (`create_data_package`) and `drafting` (`draft_models` from sources). They
+open artifacts read-only and defended (`microcosm_sqlite.artifact.opening`), and sit above both
+the build and the runtime.
 
 """
 
 from microcosm_sqlite.tools.diff import diff_artifacts
 from microcosm_sqlite.tools.drafting import draft_models
 from microcosm_sqlite.tools.dump import dump_artifact, dump_to_stream
+from microcosm_sqlite.tools.git_setup import git_setup
 from microcosm_sqlite.tools.inspect import ArtifactInfo, inspect_artifact
 from microcosm_sqlite.tools.query import get_row, query_artifact, table_rows
 from microcosm_sqlite.tools.scaffold import create_data_package
@@ -31,6 +32,7 @@ __all__ = [
     "dump_artifact",
     "dump_to_stream",
     "get_row",
+    "git_setup",
     "inspect_artifact",
     "query_artifact",
     "table_rows",

@@ -18,15 +18,16 @@ def commands() -> list[str]:
     return sorted(cli.commands)  # type: ignore[attr-defined]
 
 
-def test_there_are_the_twelve_commands() -> None:
-    """The group offers build, inspect, verify, dump, diff, textconv and fetch, and init,
-    models, query, rows and get."""
+def test_there_are_the_thirteen_commands() -> None:
+    """The group offers build, inspect, verify, dump, diff, textconv, git-setup and fetch, and
+    init, models, query, rows and get."""
     assert commands() == [
         "build",
         "diff",
         "dump",
         "fetch",
         "get",
+        "git-setup",
         "init",
         "inspect",
         "models",
