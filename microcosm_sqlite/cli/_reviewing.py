@@ -60,9 +60,13 @@ def diff_command(
     that changed, old -> new), and a line of counts. Tables with no primary key compare
     whole rows. The manifest (versions, row counts) is not content.
 
+    A JSON column's changed document shows what changed inside it, each key or item at its
+    path: `names.common_name "Latin" -> "Latin (classical)"`.
+
     Names and values holding a newline or a character that is not printable are quoted and
-    escaped. --json is strict JSON; a blob is {"blob": "<hex>"} and an infinite real
-    {"real": "Infinity"}, so no value looks like one of another type.
+    escaped. --json is strict JSON; a blob is {"blob": "<hex>"}, an infinite real
+    {"real": "Infinity"} and a JSON column's document {"json": <the value it holds>} (a
+    changed one with its "changes"), so no value looks like one of another type.
 
     Exit status as diff(1)'s: 0 when the content is the same, 1 when it differs, 2 on
     trouble (a path that is missing, not an artifact, or corrupt, or output that cannot be

@@ -4,7 +4,8 @@ as a line of text or an entry of the JSON document.
 
 A line never holds what a file could use to forge another: names are shown as they are only
 when printable and unambiguous (`formatting.name_text`), SQL text likewise, and values as
-`_values.show` writes them.
+`_values.show` writes them. A JSON column's document shows as the JSON it holds, and a changed
+one as the keys and values that changed inside it (`_documents`).
 
 """
 
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from microcosm_sqlite.formatting import code_text, name_text, number
-from microcosm_sqlite.tools._values import show, typed
+from microcosm_sqlite.tools._documents import DocumentChange, document_changes
+from microcosm_sqlite.tools._values import Document, show_document, typed
 
 __all__ = ["MARKS", "Operation", "RowChange", "SchemaChange", "TableCounts"]
 
@@ -70,24 +72,35 @@ class RowChange:
 
     def line(self, table: str) -> str:
         """The row as one line of the text diff, marked +, - or ~."""
-        key = ", ".join(f"{name_text(name)}={show(value)}" for name, value in self.key.items())
+        key = ", ".join(
+            f"{name_text(name)}={show_document(value)}" for name, value in self.key.items()
+        )
         subject = f"{MARKS[self.op]} {name_text(table)}" + (f" ({key})" if key else "")
         if self.op == "changed":
-            changes = "; ".join(
-                f"{name_text(name)} {show(old)} -> {show(new)}"
-                for name, (old, new) in self.values.items()
-            )
-            return f"{subject}: {changes}"
-        shown = ", ".join(f"{name_text(name)}={show(value)}" for name, value in self.values.items())
+            changes: list[str] = []
+            for name, (old, new) in self.values.items():
+                inside = _inside(old, new)
+                if inside:
+                    changes.extend(change.line(name_text(name)) for change in inside)
+                else:
+                    changes.append(
+                        f"{name_text(name)} {show_document(old)} -> {show_document(new)}"
+                    )
+            return f"{subject}: {'; '.join(changes)}"
+        shown = ", ".join(
+            f"{name_text(name)}={show_document(value)}" for name, value in self.values.items()
+        )
         return f"{subject}: {shown}" if shown else subject
 
     def as_dict(self) -> dict[str, Any]:
         """The row as an entry of a table's `rows` in `--json`."""
         if self.op == "changed":
-            values = {
-                name: {"old": typed(old), "new": typed(new)}
-                for name, (old, new) in self.values.items()
-            }
+            values: dict[str, Any] = {}
+            for name, (old, new) in self.values.items():
+                values[name] = {"old": typed(old), "new": typed(new)}
+                inside = _inside(old, new)
+                if inside:
+                    values[name]["changes"] = [change.as_dict() for change in inside]
         else:
             values = {name: typed(value) for name, value in self.values.items()}
         return {
@@ -95,6 +108,17 @@ class RowChange:
             "key": {name: typed(value) for name, value in self.key.items()},
             "values": values,
         }
+
+
+def _inside(old: Any, new: Any) -> list[DocumentChange]:
+    """What changed inside two documents of a JSON column; empty when not two documents whose
+    changes can be told apart (a whole value changed, or either is no JSON)."""
+    if not (isinstance(old, Document) and isinstance(new, Document)):
+        return []
+    (old_ok, old_document), (new_ok, new_document) = old.parsed(), new.parsed()
+    if not (old_ok and new_ok):
+        return []
+    return document_changes(old_document, new_document)
 
 
 @dataclass

@@ -12,6 +12,10 @@ one member naming its type: a blob `{"blob": "00ff"}` (its bytes in hexadecimal)
 real `{"real": "Infinity"}` or `{"real": "-Infinity"}`. Text is never an object, so a blob and
 a string with the same characters never look alike, and the document stays strict JSON.
 
+A JSON column's stored text is a `Document`: in `--json` it is the JSON value it holds, as the
+one member of `{"json": ...}` (so an object stored there never looks like a blob), and `diff`
+compares what is inside it (`_documents`); text that is no strict JSON stays text.
+
 """
 
 from __future__ import annotations
@@ -21,9 +25,30 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from microcosm_sqlite.artifact.contents import ColumnInfo
-from microcosm_sqlite.formatting import quote_text, unescape_json, write_quoted
+from microcosm_sqlite.formatting import json_safe, quote_text, unescape_json, write_quoted
+from microcosm_sqlite.tools._documents import parse_document
 
-__all__ = ["documents", "readable", "same", "show", "typed", "write_value"]
+__all__ = [
+    "Document",
+    "documents",
+    "readable",
+    "same",
+    "show",
+    "show_document",
+    "typed",
+    "write_value",
+]
+
+
+class Document(str):
+    """A JSON column's stored text (its `\\uXXXX` escapes written as the characters)."""
+
+    __slots__ = ()
+
+    def parsed(self) -> tuple[bool, Any]:
+        """(True, the JSON value the text holds), or (False, None) when it is no strict JSON."""
+        return parse_document(self)
+
 
 # how many bytes of a long blob `write_value` writes at a time
 BLOB_SLICE = 1 << 19
@@ -56,8 +81,20 @@ def write_value(stream: IO[str], value: Any) -> None:
         stream.write(show(value))
 
 
+def show_document(value: Any) -> str:
+    """`show`, but a document as the JSON it holds (one line), not as a quoted string."""
+    if isinstance(value, Document):
+        ok, document = value.parsed()
+        if ok:
+            return json_safe(document)
+    return show(value)
+
+
 def typed(value: Any) -> Any:
     """A stored value as strict JSON holds it, its type told apart (see the module's doc)."""
+    if isinstance(value, Document):
+        ok, document = value.parsed()
+        return {"json": document} if ok else str(value)
     if isinstance(value, bytes):
         return {"blob": value.hex()}
     if isinstance(value, float) and not math.isfinite(value):
@@ -77,5 +114,6 @@ def documents(columns: Sequence[ColumnInfo]) -> frozenset[str]:
 
 
 def readable(value: Any) -> Any:
-    """A JSON column's stored document with `\\uXXXX` escapes of text written as the text."""
-    return unescape_json(value) if isinstance(value, str) else value
+    """A JSON column's stored value: text as a `Document`, its `\\uXXXX` escapes written as the
+    characters; a number (the column's NUMERIC affinity stores `5` so) or NULL as it is."""
+    return Document(unescape_json(value)) if isinstance(value, str) else value
