@@ -37,6 +37,7 @@ __all__ = [
     "dataset_name_for_url",
     "find_entry_point",
     "is_remote",
+    "url_file_name",
 ]
 
 ENTRY_POINT_GROUP = "microcosm.sqlite"
@@ -71,17 +72,23 @@ class DownloadSettings:
         return ArtifactCache(directory, self.timeout_seconds, self.attempts)
 
 
-def dataset_name_for_url(url: str) -> str:
+def url_file_name(url: str) -> str:
     """
-    A name for messages about a URL given without one (`fetch URL`): its file's stem,
-    `https://host/x.sqlite?sig=...#sha256=...` is `x`; never a part of the query.
+    The name of the file a URL points at, for messages about a URL given without a data set
+    (`fetch URL`): `https://host/x.sqlite?sig=...#sha256=...` is `x.sqlite`; never a part of
+    the query.
 
     """
     scheme, _, address = (url.rpartition("#")[0] or url).partition("://")
     if scheme.lower() not in LOCAL_SCHEMES:
         # a local path may hold "?" and "#"; in any other URL they end the path
         address = address.partition("#")[0].partition("?")[0]
-    return PurePosixPath(address.partition("/")[2]).stem or "url"
+    return PurePosixPath(address.partition("/")[2]).name or "url"
+
+
+def dataset_name_for_url(url: str) -> str:
+    """The name errors give a URL fetched without a data set's: its file's stem (`x`)."""
+    return PurePosixPath(url_file_name(url)).stem or "url"
 
 
 @dataclass(frozen=True)
@@ -213,12 +220,18 @@ class PathResolver:
         )
 
     def fetch(
-        self, located: ResolvedPath, progress: Progress | None = None, *, verify: bool = False
+        self,
+        located: ResolvedPath,
+        progress: Progress | None = None,
+        *,
+        verify: bool = False,
+        subject: str | None = None,
     ) -> ResolvedPath:
         """
         A located URL's cached file, its origin naming the (redacted) URL, where it came from,
         and the file; with `verify`, a file already cached is re-hashed first, and downloaded
-        again if damaged. A local path is returned as it is.
+        again if damaged. A local path is returned as it is. The download's log lines name the
+        data set, or `subject`.
 
         """
         if not is_url(located.path):
@@ -230,7 +243,12 @@ class PathResolver:
             source = f"{CONFIG_ORIGIN}.{located.dataset}"
         pin = PinnedURL.parse(located.path, dataset=located.dataset, origin=source)
         cached = self.cache.fetch(
-            pin, dataset=located.dataset, origin=source, progress=progress, verify=verify
+            pin,
+            dataset=located.dataset,
+            origin=source,
+            progress=progress,
+            verify=verify,
+            subject=subject,
         )
         origin = f"url {pin} (from {source}), cached at {cached}"
         return ResolvedPath(located.dataset, str(cached), origin, shipped=True, url=str(pin))
@@ -238,9 +256,9 @@ class PathResolver:
     def fetch_url(
         self, url: str, origin: str, progress: Progress | None = None, *, verify: bool = False
     ) -> ResolvedPath:
-        """A pinned URL given without a data set name (`fetch URL`): named by its file."""
+        """A pinned URL given without a data set name (`fetch URL`): named as the file it is."""
         located = ResolvedPath(dataset_name_for_url(url), url, origin)
-        return self.fetch(located, progress, verify=verify)
+        return self.fetch(located, progress, verify=verify, subject=f"file {url_file_name(url)}")
 
     def close(self) -> None:
         """Delete the files extracted from zipped packages; their engines must be gone."""

@@ -15,10 +15,20 @@ from microcosm_sqlite.artifact.digest import file_sha256
 from microcosm_sqlite.artifact.header import check_artifact
 from microcosm_sqlite.building import build_artifact
 from microcosm_sqlite.cli._models import import_models
-from microcosm_sqlite.cli._options import app_dir_option, configure_logging, fail, verbosity
+from microcosm_sqlite.cli._options import (
+    BAD_INPUT,
+    app_dir_option,
+    app_option,
+    configure_logging,
+    fail,
+    locate,
+    service_graph,
+    verbosity,
+)
 from microcosm_sqlite.cli._progress import ProgressBar
-from microcosm_sqlite.errors import BuildError, SQLiteError
-from microcosm_sqlite.paths import is_remote
+from microcosm_sqlite.errors import BuildError, DataSetError, SQLiteError
+from microcosm_sqlite.formatting import one_line
+from microcosm_sqlite.paths import is_remote, url_file_name
 
 __all__ = ["build", "fetch"]
 
@@ -112,6 +122,7 @@ def build(
 
 @click.command()
 @click.argument("target", metavar="NAME|URL")
+@app_option
 @click.option(
     "--verify",
     is_flag=True,
@@ -119,32 +130,49 @@ def build(
     " differs.",
 )
 @verbosity(progress=True)
-def fetch(target: str, verify: bool, quiet: bool, verbose: bool) -> None:
+def fetch(target: str, app: str | None, verify: bool, quiet: bool, verbose: bool) -> None:
     """
     Download the data set NAME's pinned URL, or URL itself, into this machine's cache.
 
-    Run it when building a container image, so that services start with no download. NAME
-    resolves as a service resolves it: sqlite.paths from the environment
-    (MICROCOSM_SQLITE__SQLITE__PATHS__NAME), then installed microcosm.sqlite entry points.
-    A URL is pinned by its content hash, URL#sha256=<hex>. The cache is sqlite.cache_dir
-    (MICROCOSM_SQLITE__SQLITE__CACHE_DIR), by default the per-user cache directory.
+    Run it when building a container image, so that services start with no download. With
+    --app SERVICE, NAME resolves as that microcosm service resolves it, from its own config
+    (SERVICE__SQLITE__PATHS__NAME, its cache SERVICE__SQLITE__CACHE_DIR, its SERVICE__SETTINGS
+    file), then installed microcosm.sqlite entry points; without, from this command's
+    (MICROCOSM_SQLITE__SQLITE__PATHS__NAME...), and it fails when the environment configures
+    NAME otherwise for a service, rather than answer for a file that service never opens. A
+    URL is pinned by its content hash, URL#sha256=<hex>. The cache is sqlite.cache_dir, by
+    default the per-user cache directory.
 
     A file already in the cache is used when it looks whole (a regular file of the size its
     header gives); --verify re-hashes it against the pin, and downloads it again if it differs.
     Prints the cached file's path; a NAME whose path is a local file is checked and printed.
     """
     graph = configure_logging(quiet, verbose)
+    service = service_graph(app, graph)
     on_terminal = not quiet and sys.stderr.isatty()
     progress = ProgressBar(enabled=on_terminal, verbose=verbose) if on_terminal else None
     if progress is not None:
         progress.label = "downloading"
-    try:
-        if is_remote(target):
-            resolved = graph.sqlite.resolver.fetch_url(
+    if is_remote(target):
+        name = url_file_name(target)
+        try:
+            resolved = service.sqlite.resolver.fetch_url(
                 target, "the command line", progress, verify=verify
             )
-        else:
-            resolved = graph.sqlite.fetch(target, progress, verify=verify)
+            check_artifact(resolved.path, resolved.context())
+        except DataSetError as error:
+            # a URL given alone names no data set: the file is named as a file
+            where = "" if error.path is None else f" at {error.path}"
+            click.echo(f"Error: file {one_line(name)}{where}: {one_line(error.reason)}", err=True)
+            raise click.exceptions.Exit(BAD_INPUT) from error
+        except SQLiteError as error:
+            fail(error)
+        logger.info("file %s: %s", name, resolved.origin)
+        click.echo(resolved.path)
+        return
+    located = locate(service, target, app)
+    try:
+        resolved = service.sqlite.resolver.fetch(located, progress, verify=verify)
         check_artifact(resolved.path, resolved.context())
     except SQLiteError as error:
         fail(error)

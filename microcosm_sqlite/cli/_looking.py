@@ -16,6 +16,7 @@ from microcosm_sqlite.cli._models import import_models
 from microcosm_sqlite.cli._options import (
     BAD_INPUT,
     app_dir_option,
+    app_option,
     artifact_for,
     artifact_path,
     configure_logging,
@@ -44,13 +45,20 @@ logger = logging.getLogger(__name__)
 @click.command("inspect")
 @optional_artifact_path
 @dataset_option
+@app_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @verbosity()
 def inspect_command(
-    path: Path | None, dataset: str | None, as_json: bool, quiet: bool, verbose: bool
+    path: Path | None,
+    dataset: str | None,
+    app: str | None,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """
-    Show what the artifact at PATH (or the data set --dataset NAME) holds.
+    Show what the artifact at PATH (or the data set --dataset NAME, as the service --app
+    SERVICE resolves it) holds.
 
     Tables with their columns, row counts, foreign keys and indexes (SQLite's automatic
     `sqlite_autoindex_*` ones marked as such), the file's size, sha256 (to pin a URL to it,
@@ -58,7 +66,7 @@ def inspect_command(
     fingerprint, row counts, versions).
     """
     graph = configure_logging(quiet, verbose)
-    path = artifact_for(path, dataset, graph)
+    path = artifact_for(path, dataset, graph, app)
     try:
         info = inspect_artifact(path)
     except SQLiteError as error:
@@ -74,6 +82,7 @@ def inspect_command(
 @click.command()
 @optional_artifact_path
 @dataset_option
+@app_option
 @click.option(
     "--models",
     metavar="MODELS",
@@ -84,20 +93,22 @@ def inspect_command(
 def verify(
     path: Path | None,
     dataset: str | None,
+    app: str | None,
     models: str | None,
     app_dir: Path | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """
-    Check the artifact at PATH (or the data set --dataset NAME); exit 0 when sound, 1 if not.
+    Check the artifact at PATH (or the data set --dataset NAME, as the service --app SERVICE
+    resolves it); exit 0 when sound, 1 if not.
 
     Runs SQLite's integrity and foreign key checks and compares the manifest with the content
     (row counts, schema fingerprint). With --models, also checks that tables and columns match
     the models: names, types, nullability and primary keys. Each difference is one line.
     """
     graph = configure_logging(quiet, verbose)
-    path = artifact_for(path, dataset, graph)
+    path = artifact_for(path, dataset, graph, app)
     base = import_models(models, app_dir) if models else None
     try:
         differences = verify_artifact(path, base)

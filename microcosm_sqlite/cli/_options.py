@@ -16,7 +16,9 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from microcosm.api import create_object_graph, load_each, load_from_dict, load_from_environ
+from microcosm.loaders.settings import load_from_json_file
 
+from microcosm_sqlite._urls import is_url
 from microcosm_sqlite.artifact.header import check_artifact
 from microcosm_sqlite.errors import SQLiteError
 from microcosm_sqlite.formatting import one_line
@@ -26,16 +28,20 @@ __all__ = [
     "DIFFERENT",
     "TROUBLE",
     "app_dir_option",
+    "app_option",
     "artifact_for",
     "artifact_path",
     "configure_logging",
     "dataset_option",
     "fail",
     "is_output_error",
+    "locate",
     "optional_artifact_path",
     "output_failed",
     "output_status",
     "report_output_error",
+    "service_graph",
+    "services_elsewhere",
     "verbosity",
 ]
 
@@ -80,8 +86,15 @@ dataset_option = click.option(
     "--dataset",
     metavar="NAME",
     help="Instead of PATH, the data set NAME resolved as a service resolves it: sqlite.paths"
-    " from the environment (MICROCOSM_SQLITE__SQLITE__PATHS__NAME), then installed"
-    " microcosm.sqlite entry points.",
+    " from the environment (MICROCOSM_SQLITE__SQLITE__PATHS__NAME, or with --app the"
+    " service's own config), then installed microcosm.sqlite entry points.",
+)
+app_option = click.option(
+    "--app",
+    metavar="SERVICE",
+    help="Resolve data sets as the microcosm service SERVICE does, with its config: its"
+    " environment prefix (SERVICE__SQLITE__PATHS__NAME, SERVICE__SQLITE__CACHE_DIR...) and its"
+    " SERVICE__SETTINGS JSON file, as microcosm's loaders read them for that graph name.",
 )
 artifact_path = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 # PATH, or --dataset NAME in its place
@@ -130,24 +143,103 @@ def configure_logging(quiet: bool, verbose: bool) -> Any:
     return graph
 
 
-def artifact_for(path: Path | None, dataset: str | None, graph: Any) -> Path:
+def artifact_for(
+    path: Path | None, dataset: str | None, graph: Any, app: str | None = None
+) -> Path:
     """
-    PATH, or the file --dataset resolves to: the resolution is logged with where the path came
-    from, and a missing or unreadable file fails here, named as the service would name it.
+    PATH, or the file --dataset resolves to (as service `app` resolves it, given one): the
+    resolution is logged with where the path came from, and a missing or unreadable file, or
+    another service's config for the name, fails here, named as the service would name it.
 
     """
     if path is not None and dataset is not None:
         raise click.UsageError("give PATH or --dataset NAME, not both")
     if path is not None:
+        if app is not None:
+            raise click.UsageError("--app resolves --dataset NAME; a PATH needs none")
         return path
     if dataset is None:
         raise click.UsageError("give PATH, or --dataset NAME")
+    service = service_graph(app, graph)
+    locate(service, dataset, app)
     try:
-        resolved = graph.sqlite.resolve(dataset)
+        resolved = service.sqlite.resolve(dataset)
         check_artifact(resolved.path, resolved.context())
     except SQLiteError as error:
         fail(error)
     return Path(resolved.path)
+
+
+def service_graph(app: str | None, graph: Any) -> Any:
+    """
+    The graph that resolves data sets: the command's own (its environment prefix is
+    MICROCOSM_SQLITE), or, for --app SERVICE, one configured as that service's is by
+    microcosm's loaders: the SERVICE__SETTINGS JSON file, then the SERVICE__ environment.
+
+    """
+    if app is None:
+        return graph
+    settings: Any = load_from_json_file
+    try:
+        return create_object_graph(app, loader=load_each(settings, load_from_environ))
+    except (OSError, ValueError) as error:
+        raise click.UsageError(f"the config of service {app!r} cannot be read: {error}") from error
+
+
+def locate(service: Any, dataset: str, app: str | None) -> Any:
+    """
+    Where `service` finds a data set (config or entry point), not fetched. Without --app, the
+    environment must not configure it otherwise for a service, or this command would answer
+    for a file that service never opens: that fails, naming the variables and the --app to use.
+
+    """
+    try:
+        located = service.sqlite.resolver.locate(dataset)
+    except SQLiteError as error:
+        if app is None:
+            refuse_elsewhere(dataset, services_elsewhere(dataset, None, ""))
+        fail(error)
+    if app is None:
+        cache_dir = service.sqlite.resolver.downloads.cache_dir
+        refuse_elsewhere(dataset, services_elsewhere(dataset, located.path, cache_dir))
+    return located
+
+
+def services_elsewhere(dataset: str, path: str | None, cache_dir: str) -> list[str]:
+    """
+    The environment variables by which a service (a prefix other than this command's) would
+    find the data set elsewhere than `path`: its `SERVICE__SQLITE__PATHS__NAME` set otherwise,
+    or, for a pinned URL, its `SERVICE__SQLITE__CACHE_DIR` other than this command's.
+
+    """
+    own = GRAPH_NAME.upper()
+    found = []
+    for key, value in sorted(os.environ.items()):
+        prefix, _, rest = key.partition("__")
+        if prefix == own or rest.lower() != f"sqlite__paths__{dataset.lower()}":
+            continue
+        if value != path:
+            found.append(key)
+            continue
+        cache = f"{prefix}__SQLITE__CACHE_DIR"
+        if is_url(value) and os.environ.get(cache, cache_dir) != cache_dir:
+            found.append(cache)
+    return found
+
+
+def refuse_elsewhere(dataset: str, keys: list[str]) -> None:
+    """Fail when `keys` name another service's config for the data set; nothing otherwise."""
+    if not keys:
+        return
+    services = sorted({key.partition("__")[0].lower() for key in keys})
+    hint = " or ".join(f"--app {service}" for service in services)
+    click.echo(
+        f"Error: data set {dataset!r}: the environment configures it otherwise for a service"
+        f" ({', '.join(keys)}), whose config this command reads only with {hint}: the answer"
+        " here would not be that service's",
+        err=True,
+    )
+    raise click.exceptions.Exit(BAD_INPUT)
 
 
 def fail(error: SQLiteError, problems: list[str] | tuple[str, ...] = ()) -> NoReturn:

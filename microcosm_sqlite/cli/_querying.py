@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from microcosm_sqlite.cli._options import (
+    app_option,
     artifact_for,
     configure_logging,
     dataset_option,
@@ -82,16 +83,21 @@ def reading_options(command: F) -> F:
 
 
 def split_arguments(
-    arguments: tuple[str, ...], dataset: str | None, names: tuple[str, ...], graph: Any
+    arguments: tuple[str, ...],
+    dataset: str | None,
+    names: tuple[str, ...],
+    graph: Any,
+    app: str | None = None,
 ) -> tuple[Path, list[str]]:
-    """The artifact (PATH, or --dataset NAME resolved) and the arguments after it."""
+    """The artifact (PATH, or --dataset NAME resolved, as service `app` would) and the
+    arguments after it."""
     wanted = len(names) + (dataset is None)
     if len(arguments) < wanted or (len(arguments) > wanted and names[-1] != "KEY"):
         shown = " ".join(names)
         raise click.UsageError(f"give {'PATH ' if dataset is None else ''}{shown}")
     if dataset is None:
-        return artifact_for(Path(arguments[0]), None, graph), list(arguments[1:])
-    return artifact_for(None, dataset, graph), list(arguments)
+        return artifact_for(Path(arguments[0]), None, graph, app), list(arguments[1:])
+    return artifact_for(None, dataset, graph, app), list(arguments)
 
 
 def print_rows(result: QueryResult, format_: OutputFormat) -> None:
@@ -108,12 +114,14 @@ def print_rows(result: QueryResult, format_: OutputFormat) -> None:
 @click.command("query")
 @click.argument("arguments", nargs=-1, metavar="[PATH] SQL")
 @dataset_option
+@app_option
 @output_format
 @reading_options
 @verbosity()
 def query_command(
     arguments: tuple[str, ...],
     dataset: str | None,
+    app: str | None,
     format_: OutputFormat | None,
     params: tuple[tuple[str, str], ...],
     limit: int,
@@ -131,7 +139,7 @@ def query_command(
     --csv.
     """
     graph = configure_logging(quiet, verbose)
-    path, (sql,) = split_arguments(arguments, dataset, ("SQL",), graph)
+    path, (sql,) = split_arguments(arguments, dataset, ("SQL",), graph, app)
     try:
         with query_artifact(
             path, sql, dict(params), limit=limit or None, seconds=seconds
@@ -144,6 +152,7 @@ def query_command(
 @click.command("rows")
 @click.argument("arguments", nargs=-1, metavar="[PATH] TABLE")
 @dataset_option
+@app_option
 @click.option("--where", metavar="SQL", help="Only rows for which this SQL expression holds.")
 @output_format
 @reading_options
@@ -151,6 +160,7 @@ def query_command(
 def rows_command(
     arguments: tuple[str, ...],
     dataset: str | None,
+    app: str | None,
     where: str | None,
     format_: OutputFormat | None,
     params: tuple[tuple[str, str], ...],
@@ -167,7 +177,7 @@ def rows_command(
     read-only as `query` is; at most --limit rows print, within --timeout seconds.
     """
     graph = configure_logging(quiet, verbose)
-    path, (table,) = split_arguments(arguments, dataset, ("TABLE",), graph)
+    path, (table,) = split_arguments(arguments, dataset, ("TABLE",), graph, app)
     try:
         with table_rows(
             path, table, where=where, parameters=dict(params), limit=limit or None, seconds=seconds
@@ -180,11 +190,13 @@ def rows_command(
 @click.command("get")
 @click.argument("arguments", nargs=-1, metavar="[PATH] TABLE KEY...")
 @dataset_option
+@app_option
 @output_format
 @verbosity()
 def get_command(
     arguments: tuple[str, ...],
     dataset: str | None,
+    app: str | None,
     format_: OutputFormat | None,
     quiet: bool,
     verbose: bool,
@@ -196,7 +208,7 @@ def get_command(
     Exit status 1, naming the key, when no row has it.
     """
     graph = configure_logging(quiet, verbose)
-    path, (table, *key) = split_arguments(arguments, dataset, ("TABLE", "KEY"), graph)
+    path, (table, *key) = split_arguments(arguments, dataset, ("TABLE", "KEY"), graph, app)
     try:
         columns, row = get_row(path, table, key)
     except SQLiteError as error:

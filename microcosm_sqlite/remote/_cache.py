@@ -150,13 +150,16 @@ class ArtifactCache:
         origin: str | None = None,
         progress: Progress | None = None,
         verify: bool = False,
+        subject: str | None = None,
     ) -> Path:
         """
         The cached file for a pin, downloaded first if no process has yet, or if the file there
         is damaged (with `verify`, also re-hashed). Concurrent processes take a file lock: one
-        downloads, the others wait and find it there.
+        downloads, the others wait and find it there. Log lines name the data set, or
+        `subject` (`file x.sqlite`, for a URL given without a name).
 
         """
+        subject = subject or f"data set {dataset!r}"
         target = self.path_for(pin)
         problem = problem_with(target, pin.sha256 if verify else None)
         if problem is None:
@@ -168,10 +171,10 @@ class ArtifactCache:
                 # another process put a file there while this one waited: it verified it
                 problem = problem_with(target)
                 if problem is None:
-                    logger.info("data set %r: %s was downloaded by another process", dataset, pin)
+                    logger.info("%s: %s was downloaded by another process", subject, pin)
                     return target
-            self._clear(pin, problem, context)
-            self._download(pin, target, context, progress or LoggedProgress(dataset))
+            self._clear(pin, problem, context, subject)
+            self._download(pin, target, context, subject, progress or LoggedProgress(subject))
         return target
 
     @contextmanager
@@ -199,7 +202,7 @@ class ArtifactCache:
         finally:
             lock.release()
 
-    def _clear(self, pin: PinnedURL, problem: str, context: Context) -> None:
+    def _clear(self, pin: PinnedURL, problem: str, context: Context, subject: str) -> None:
         """Under the lock: remove a killed download's leftovers, and a damaged cached file."""
         target = self.path_for(pin)
         folder = target.parent
@@ -210,15 +213,15 @@ class ArtifactCache:
                 each.unlink(missing_ok=True)
             if removed:
                 logger.info(
-                    "data set %r: removed %s left by an interrupted download",
-                    context["dataset"],
+                    "%s: removed %s left by an interrupted download",
+                    subject,
                     plural(len(removed), "file"),
                 )
             if problem == ABSENT:
                 return
             logger.warning(
-                "data set %r: the cached file %s is damaged (%s); downloading it again",
-                context["dataset"],
+                "%s: the cached file %s is damaged (%s); downloading it again",
+                subject,
                 target,
                 problem,
             )
@@ -227,11 +230,13 @@ class ArtifactCache:
                 raise ArtifactCacheError(reason, **context)
             target.unlink(missing_ok=True)
 
-    def _download(self, pin: PinnedURL, target: Path, context: Context, progress: Progress) -> None:
+    def _download(
+        self, pin: PinnedURL, target: Path, context: Context, subject: str, progress: Progress
+    ) -> None:
         """Download with bounded retries and exponential backoff; the last failure is raised."""
         for attempt in range(1, self.attempts + 1):
             try:
-                self._download_once(pin, target, context, progress)
+                self._download_once(pin, target, context, subject, progress)
                 return
             except FailedAttempt as failed:
                 error = failed.error
@@ -251,7 +256,7 @@ class ArtifactCache:
                 time.sleep(delay)
 
     def _download_once(
-        self, pin: PinnedURL, target: Path, context: Context, progress: Progress
+        self, pin: PinnedURL, target: Path, context: Context, subject: str, progress: Progress
     ) -> None:
         """
         Stream the file to a temporary name beside `target`, check it, rename it into place;
@@ -265,7 +270,7 @@ class ArtifactCache:
             )
         partial = Path(name)
         try:
-            logger.info("data set %r: downloading %s into %s", context["dataset"], pin, target)
+            logger.info("%s: downloading %s into %s", subject, pin, target)
             with open(descriptor, "wb") as temporary:
                 download(
                     pin,
@@ -292,8 +297,8 @@ class ArtifactCache:
         finally:
             progress.end()
         logger.info(
-            "data set %r: downloaded %s in %.1f s, cached at %s",
-            context["dataset"],
+            "%s: downloaded %s in %.1f s, cached at %s",
+            subject,
             size(received),
             time.monotonic() - started,
             target,

@@ -19,8 +19,9 @@ PROGRESS_LOG_SECONDS = 10.0
 class LoggedProgress:
     """A log line every PROGRESS_LOG_SECONDS, so a long download shows it is moving."""
 
-    def __init__(self, dataset: str) -> None:
-        self.dataset = dataset
+    def __init__(self, subject: str) -> None:
+        # what the lines name: `data set 'x'`, or `file x.sqlite` for a URL given alone
+        self.subject = subject
         self.total = 0
         self.done = 0
         self.logged_at = time.monotonic()
@@ -38,7 +39,7 @@ class LoggedProgress:
             return
         self.logged_at = time.monotonic()
         share = f" of {size(self.total)} ({self.done * 100 // self.total}%)" if self.total else ""
-        logger.info("data set %r: downloaded %s%s", self.dataset, size(self.done), share)
+        logger.info("%s: downloaded %s%s", self.subject, size(self.done), share)
 
     def end(self) -> None:
         """Nothing to close: the last log line stands."""
