@@ -176,19 +176,23 @@ class CsvSource(FileSource):
         ]
 
         def slow(fields: list[str], line: int, problems: Problems) -> tuple[Any, ...] | None:
-            values: list[Any] = []
+            values: dict[str, Any] = {}
             good = True
             for converter, fill, position in plan:
                 try:
                     if fill is not None:
-                        values.append(fill.value if fill.call is None else fill.call())
+                        values[converter.name] = fill.value if fill.call is None else fill.call()
                     else:
                         assert position is not None
-                        values.append(converter.from_text(fields[position]))
+                        values[converter.name] = converter.from_text(fields[position])
                 except Exception as error:
                     good = False
                     problems.add(self.problem(str(error), line, converter.name))
-            return tuple(values) if good else None
+            if not good:
+                # what did convert, so that keys pointing at the row fold into its problem
+                problems.refuse(self.table.name, values)
+                return None
+            return tuple(values.values())
 
         return slow
 

@@ -21,7 +21,7 @@ from microcosm_sqlite.building.problems import Problems
 from microcosm_sqlite.building.sources import UNKNOWN_COLUMN, Batch, FileSource
 from microcosm_sqlite.errors import BuildInputError
 
-__all__ = ["JsonLinesSource"]
+__all__ = ["JsonLinesSource", "malformed"]
 
 # plans kept per set of keys, so lines agreeing on their keys work out their fills once
 MAX_PLANS = 256
@@ -84,7 +84,10 @@ class JsonLinesSource(FileSource):
             return None
         try:
             record = decode(text)
-        except ValueError as error:  # JSONDecodeError, or an integer of too many digits
+        except json.JSONDecodeError as error:
+            problems.add(self.problem(malformed(text, error), line))
+            return None
+        except ValueError as error:  # an integer of too many digits
             problems.add(self.problem(f"malformed JSON: {error}", line))
             return None
         except RecursionError:
@@ -106,7 +109,7 @@ class JsonLinesSource(FileSource):
         if fills is None:
             return None
         values: list[Any] = []
-        good = True
+        bad: list[str] = []
         for index, converter in enumerate(self.converters):
             try:
                 fill = fills.get(index)
@@ -115,9 +118,14 @@ class JsonLinesSource(FileSource):
                 else:
                     values.append(fill.value if fill.call is None else fill.call())
             except Exception as error:
-                good = False
+                bad.append(converter.name)
                 problems.add(self.problem(str(error), line, converter.name))
-        return tuple(values) if good else None
+        if bad:
+            # what did convert, so that keys pointing at the row fold into its problem
+            good = (converter.name for converter in self.converters if converter.name not in bad)
+            problems.refuse(self.table.name, dict(zip(good, values, strict=True)))
+            return None
+        return tuple(values)
 
     def _plan(
         self, keys: frozenset[str], server_defaults: dict[str, Any]
@@ -131,3 +139,16 @@ class JsonLinesSource(FileSource):
                 found.add(self.problem(UNKNOWN_COLUMN.format(table=self.table.name), None, name))
         fills = self.fills(set(keys), found, server_defaults)
         return (None if found else fills), found.found
+
+
+def malformed(text: str, error: json.JSONDecodeError) -> str:
+    """
+    A malformed line's problem, at the column of the line where the JSON goes wrong: the
+    decoder counts lines inside the text it is given, and the line's own ending is one, so a
+    truncated row would be "line 2 column 1".
+
+    """
+    content = text.rstrip("\r\n")
+    if error.pos >= len(content):
+        return f"malformed JSON: the line ends before the JSON does ({error.msg})"
+    return f"malformed JSON at column {error.pos + 1}: {error.msg}"

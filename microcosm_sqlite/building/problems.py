@@ -5,6 +5,10 @@ with no match. A build reports them all at once, up to a limit, as one `BuildErr
 `Problems.add` raises `TooManyProblems` at the limit, which stops the reading wherever it is;
 `collecting` is the one place that catches it, and turns what was found into the error.
 
+A row refused for a bad value is not written, so keys in other tables that point at it have no
+match. Sources say what did convert in such a row (`refuse`), and the table writer folds those
+keys into the row's own problem (`fold`) rather than report each as one more problem.
+
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ from typing import Any
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural
 
-__all__ = ["IN_THE_SOURCES", "DiscardedProblems", "Problems", "TooManyProblems", "collecting"]
+__all__ = [
+    "IN_THE_SOURCES",
+    "DiscardedProblems",
+    "Problems",
+    "RefusedRow",
+    "TooManyProblems",
+    "collecting",
+]
 
 # where problems are, in the build's error message
 IN_THE_SOURCES = "in the sources"
@@ -30,18 +41,53 @@ class TooManyProblems(Exception):
     """Raised by `Problems.add` once the limit is reached: the build stops reading."""
 
 
+@dataclass(frozen=True)
+class RefusedRow:
+    """A row refused for its problems: the values that did convert, and its last problem."""
+
+    table: str
+    values: dict[str, Any]
+    # the index of its problem in `Problems.found`
+    problem: int
+
+
 @dataclass
 class Problems:
     """Every input problem found so far, up to `limit`; past it, reading stops."""
 
     limit: int = 20
     found: list[BuildInputError] = field(default_factory=list)
+    # rows refused for their values, which keys of other tables may point at
+    refused: list[RefusedRow] = field(default_factory=list)
 
     def add(self, problem: BuildInputError) -> None:
         """Keep `problem`; raises `TooManyProblems` when it is the last one the limit allows."""
         self.found.append(problem)
         if len(self.found) >= self.limit:
             raise TooManyProblems()
+
+    def refuse(self, table: str, values: dict[str, Any]) -> None:
+        """The row whose problem was just added is not written: `values` is what converted."""
+        if self.found:
+            self.refused.append(RefusedRow(table, values, len(self.found) - 1))
+
+    def refused_keys(self, table: str, columns: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+        """The refused rows of `table` by their values of `columns` (those that converted)."""
+        return {
+            tuple(row.values[name] for name in columns): row.problem
+            for row in self.refused
+            if row.table == table and all(name in row.values for name in columns)
+        }
+
+    def fold(self, index: int, note: str) -> None:
+        """Add a note to the problem at `index`: what else it caused."""
+        problem = self.found[index]
+        self.found[index] = BuildInputError(
+            f"{problem.reason} ({note})",
+            file=problem.file,
+            line=problem.line,
+            column=problem.column,
+        )
 
     def __bool__(self) -> bool:
         return bool(self.found)
@@ -55,6 +101,9 @@ class DiscardedProblems(Problems):
 
     def add(self, problem: BuildInputError) -> None:
         """Forget `problem`: the first pass reported it."""
+
+    def refuse(self, table: str, values: dict[str, Any]) -> None:
+        """Forget the row: the first pass reported it."""
 
 
 @contextmanager

@@ -145,19 +145,23 @@ class RowsSource(TableSource):
                 plans[keys] = fills
         if fills is None:
             return None
-        values: list[Any] = []
+        values: dict[str, Any] = {}
         good = True
         for position, converter in enumerate(self.converters):
             fill = fills.get(position)
             try:
                 if fill is None:
-                    values.append(converter.from_row(record[converter.name]))
+                    values[converter.name] = converter.from_row(record[converter.name])
                 else:
-                    values.append(fill.value if fill.call is None else fill.call())
+                    values[converter.name] = fill.value if fill.call is None else fill.call()
             except Exception as error:
                 good = False
                 problems.add(self.problem(str(error), index, converter.name))
-        return tuple(values) if good else None
+        if not good:
+            # what did convert, so that keys pointing at the row fold into its problem
+            problems.refuse(self.table.name, values)
+            return None
+        return tuple(values.values())
 
     def _plan(
         self, keys: frozenset[str], index: int, problems: Problems, server_defaults: dict[str, Any]

@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import Table
@@ -172,16 +173,19 @@ class TableWriter:
     ) -> None:
         """Report a row SQLite refused."""
         message = str(error)
+        written = dict(zip((column.name for column in source.columns), row, strict=True))
         if isinstance(error, sqlite3.DataError):
             message = (
                 f"a value or the row is larger than {size(MAX_VALUE_BYTES)}, the most a reader"
                 f" accepts ({message})"
             )
             self.problems.add(source.problem(message, line))
+            self.problems.refuse(source.table.name, written)
             return
         match = UNIQUE_FAILED.search(message)
         if match is None:
             self.problems.add(source.problem(f"refused by SQLite: {message}", line))
+            self.problems.refuse(source.table.name, written)
             return
         names = tuple(name.strip().rpartition(".")[2] for name in match.group(1).split(","))
         positions = {column.name: index for index, column in enumerate(source.columns)}
@@ -222,10 +226,19 @@ class TableWriter:
         Report every row whose foreign key has no match, at its source line if it can.
 
         Rows refused for other problems were not written, so keys pointing at them have no
-        match either; keys into a table that wrote nothing but problems are not checked.
-        Raises `TooManyProblems` when the problems reach their limit.
+        match either: those are folded into the refused row's problem, which says how many
+        rows point at it, rather than reported one by one. Keys into a table that wrote
+        nothing but problems are not checked. Raises `TooManyProblems` when the problems reach
+        their limit.
 
         """
+        folded = _Folded(self.problems)
+        try:
+            self._check_foreign_keys(tables, folded)
+        finally:
+            folded.note()
+
+    def _check_foreign_keys(self, tables: Iterable[str], folded: _Folded) -> None:
         connection = self.connection
         for table in tables:
             missing: dict[int, set[tuple[Any, ...]]] = {}
@@ -258,7 +271,7 @@ class TableWriter:
                     )
                 )
             if missing:
-                self._report_missing(table, source, keys, missing)
+                self._report_missing(table, source, keys, missing, folded)
 
     def _report_missing(
         self,
@@ -266,6 +279,7 @@ class TableWriter:
         source: TableSource | None,
         keys: dict[int, tuple[tuple[str, ...], str, tuple[str, ...]]],
         missing: dict[int, set[tuple[Any, ...]]],
+        folded: _Folded,
     ) -> None:
         def reason(key_id: int, values: tuple[Any, ...]) -> str:
             _, parent, parents = keys[key_id]
@@ -273,16 +287,17 @@ class TableWriter:
             target = ", ".join(f"{parent}.{name}" for name in parents)
             return f"{shown} has no match in {target}"
 
+        name = source.name if source else table
         if source is None or not source.rewind():
             for key_id, found in sorted(missing.items()):
                 for values in sorted(found, key=repr):
-                    self.problems.add(
-                        BuildInputError(
-                            reason(key_id, values),
-                            file=source.name if source else table,
-                            column=keys[key_id][0][0],
+                    _, parent, parents = keys[key_id]
+                    if not folded.into(parent, parents, values, name):
+                        self.problems.add(
+                            BuildInputError(
+                                reason(key_id, values), file=name, column=keys[key_id][0][0]
+                            )
                         )
-                    )
             return
         positions = {column.name: index for index, column in enumerate(source.columns)}
         indexes = {key_id: [positions[name] for name in keys[key_id][0]] for key_id in missing}
@@ -290,8 +305,50 @@ class TableWriter:
             for key_id, found in missing.items():
                 values = tuple(row[index] for index in indexes[key_id])
                 if values in found:
-                    column = keys[key_id][0][0]
-                    self.problems.add(source.problem(reason(key_id, values), line, column))
+                    _, parent, parents = keys[key_id]
+                    if not folded.into(parent, parents, values, name):
+                        column = keys[key_id][0][0]
+                        self.problems.add(source.problem(reason(key_id, values), line, column))
+
+
+class _Folded:
+    """
+    Keys with no match that point at a refused row: counted against the row's problem, which
+    says how many rows of which sources point at it once the check is over (`note`).
+
+    """
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.keys: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
+        # refused row's problem -> source naming the rows that point at it -> how many
+        self.counts: dict[int, dict[str, int]] = {}
+
+    def into(self, parent: str, columns: tuple[str, ...], values: tuple[Any, ...], by: str) -> bool:
+        """Whether a key of `by` into `parent` points at a refused row: then it is counted."""
+        if not self.problems.refused:
+            return False
+        if (parent, columns) not in self.keys:
+            self.keys[parent, columns] = self.problems.refused_keys(parent, columns)
+        index = self.keys[parent, columns].get(values)
+        if index is None:
+            return False
+        counts = self.counts.setdefault(index, {})
+        counts[by] = counts.get(by, 0) + 1
+        return True
+
+    def note(self) -> None:
+        """Tell each refused row's problem what pointed at it."""
+        for index, counts in self.counts.items():
+            pointing = ", ".join(
+                f"{plural(count, 'row')} of {PurePath(name).name}"
+                for name, count in sorted(counts.items())
+            )
+            one = sum(counts.values()) == 1
+            refer, have = ("refers", "has") if one else ("refer", "have")
+            self.problems.fold(
+                index, f"not written, so {pointing} that {refer} to it {have} no match"
+            )
 
 
 def _foreign_keys(
