@@ -34,18 +34,38 @@ def run(*command: str | Path, cwd: Path | None = None) -> str:
     return result.stdout
 
 
-def wheel_of(project: Path, folder: Path) -> Path:
-    """The wheel pip builds for a project, with no dependencies."""
+def wheel_of(project: Path, folder: Path) -> tuple[Path, str]:
+    """The wheel pip builds for a project, with no dependencies, and what the build printed."""
     before = set(folder.glob("*.whl"))
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", folder, project)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", folder, project],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
     [built] = set(folder.glob("*.whl")) - before
-    return built
+    return built, result.stderr
 
 
 @pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def builds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, str]]:
+    """The library's wheel and the example's, each with what its build printed."""
     folder = tmp_path_factory.mktemp("wheels")
-    return wheel_of(ROOT, folder), wheel_of(EXAMPLE, folder)
+    return [wheel_of(ROOT, folder), wheel_of(EXAMPLE, folder)]
+
+
+@pytest.fixture(scope="module")
+def wheels(builds: list[tuple[Path, str]]) -> tuple[Path, Path]:
+    return builds[0][0], builds[1][0]
+
+
+def test_the_builds_print_no_setuptools_warning(builds: list[tuple[Path, str]]) -> None:
+    """Neither build prints one of setuptools' banners (a deprecated licence classifier, a
+    folder of package data that is no package): installs, and `make run`, stay quiet."""
+    for wheel, printed in builds:
+        banners = [line for line in printed.splitlines() if "Warning" in line or "!!" in line]
+        assert banners == [], f"{wheel.name}:\n{printed}"
 
 
 def entry_points(wheel: Path) -> str:

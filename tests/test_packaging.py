@@ -84,8 +84,9 @@ def test_completion_completes_command_names() -> None:
 
 
 def test_the_metadata_says_where_who_and_what() -> None:
-    """Home page and project URLs, author and maintainer, licence, and the classifiers that
-    say the package is typed, its licence, audience and Python versions."""
+    """Home page and project URLs, author and maintainer, the licence as an SPDX expression
+    (not a deprecated classifier, which setuptools warns about at every install), and the
+    classifiers that say the package is typed, its audience and Python versions."""
     meta = metadata("microcosm-sqlite")
     urls = dict(url.split(", ", 1) for url in meta.get_all("Project-URL") or [])
     classifiers = set(meta.get_all("Classifier") or [])
@@ -96,9 +97,9 @@ def test_the_metadata_says_where_who_and_what() -> None:
     assert urls["Source"] == HOME
     assert meta["Author"] == "Globality Engineering"
     assert meta["Maintainer"] == "Globality Engineering"
-    assert meta["License"] == "Apache-2.0"
+    assert meta["License-Expression"] == "Apache-2.0"
+    assert not [classifier for classifier in classifiers if classifier.startswith("License ::")]
     assert {
-        "License :: OSI Approved :: Apache Software License",
         "Typing :: Typed",
         "Intended Audience :: Developers",
         "Operating System :: MacOS",
