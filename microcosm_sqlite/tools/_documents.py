@@ -86,9 +86,11 @@ def document_changes(old: Any, new: Any) -> list[DocumentChange]:
     if not _containers_alike(old, new):
         return []
     try:
-        return list(_changes((), old, new))
+        changes = list(_changes((), old, new))
     except RecursionError:
         return []
+    # an array that grew or shrank is a change of the whole
+    return [] if [change.path for change in changes] == [()] else changes
 
 
 def path_text(path: Path) -> str:

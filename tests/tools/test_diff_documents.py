@@ -85,9 +85,10 @@ def test_nested_values_items_and_odd_keys(tmp_path: Path) -> None:
 
 def test_a_whole_document_changed_or_text_that_is_no_json(tmp_path: Path) -> None:
     """An object that became an array is one change of the whole; the same keys in another
-    order too; text that is no JSON (NaN, a cut document) shows as text, in JSON as strings."""
-    old = [("a", '{"x": 1}'), ("b", '{"x": 1, "y": 2}'), ("c", '{"x": NaN}')]
-    new = [("a", "[1]"), ("b", '{"y": 2, "x": 1}'), ("c", '{"x": ')]
+    order too, and an array that grew; text that is no JSON (NaN, a cut document) shows as
+    text, in JSON as strings."""
+    old = [("a", '{"x": 1}'), ("b", '{"x": 1, "y": 2}'), ("c", '{"x": NaN}'), ("d", "[1]")]
+    new = [("a", "[1]"), ("b", '{"y": 2, "x": 1}'), ("c", '{"x": '), ("d", "[1, 2]")]
 
     lines, rows = diff(tmp_path, old, new)
 
@@ -95,8 +96,10 @@ def test_a_whole_document_changed_or_text_that_is_no_json(tmp_path: Path) -> Non
         '~ t (k="a"): names {"x": 1} -> [1]',
         '~ t (k="b"): names {"x": 1, "y": 2} -> {"y": 2, "x": 1}',
         '~ t (k="c"): names "{\\"x\\": NaN}" -> "{\\"x\\": "',
+        '~ t (k="d"): names [1] -> [1, 2]',
     ]
     assert rows[0]["values"]["names"] == {"old": {"json": {"x": 1}}, "new": {"json": [1]}}
+    assert rows[3]["values"]["names"] == {"old": {"json": [1]}, "new": {"json": [1, 2]}}
     assert rows[2]["values"]["names"] == {"old": '{"x": NaN}', "new": '{"x": '}
 
 
