@@ -24,7 +24,8 @@ __all__ = ["DataSets", "check_data_sets", "check_one", "models_of", "names_in_us
 class DataSets(Protocol):
     """What the checks need of a graph's `sqlite` component: engines by name, and the config."""
 
-    def __call__(self, name: str) -> DataSetEngine: ...
+    def __call__(self, name: str) -> DataSetEngine:
+        """The data set's engine."""
 
     @property
     def configured(self) -> Mapping[str, Any]:

@@ -28,6 +28,7 @@ class DataSetHealth:
         self.name = name
 
     def __call__(self, graph: Any) -> str:
+        """Check the data set in `graph`: a line saying what holds, or an SQLiteError."""
         return check_one(graph.sqlite, self.name)
 
 
