@@ -73,17 +73,6 @@ class FullTextIndex:
     table: str
     declaration: FullText
 
-    def describe(self) -> str:
-        """One line: `airports_fts on airports (name, city), tokenize '...', prefix 2 3`."""
-        columns = ", ".join(map(name_text, self.declaration.columns))
-        text = (
-            f"full-text index {name_text(self.name)} on {name_text(self.table)} ({columns}),"
-            f" tokenize {self.declaration.tokenize!r}"
-        )
-        if self.declaration.prefix:
-            text += f", prefix {' '.join(map(str, self.declaration.prefix))}"
-        return text
-
 
 def create_statement(table: str, declaration: FullText) -> str:
     """The one way a build writes a table's full-text index."""
