@@ -40,11 +40,12 @@ __all__ = [
     "NoRows",
     "NotNull",
     "RowCount",
-    "Severity",
     "Unique",
     "declared_checks",
+    "target_of",
 ]
 
+# "error" fails the build (and verify); "warn" is reported and the build goes on
 Severity = Literal["error", "warn"]
 SEVERITIES = ("error", "warn")
 

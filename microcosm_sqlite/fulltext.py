@@ -25,9 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "DEFAULT_TOKENIZE",
-    "INDEX_SUFFIX",
-    "TOKENIZERS",
     "FullText",
     "declared_indexes",
     "fulltext_of",
