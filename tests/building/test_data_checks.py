@@ -173,13 +173,13 @@ def test_a_check_only_reads(tmp_path: Path, sql: str) -> None:
 @pytest.mark.parametrize(
     ("check", "problem"),
     [
-        (NotNull("nowhere"), "places: check not_null(nowhere) is wrong: table has no column 'nowhere'"),
-        (Unique("name", "nowhere"), "places: check unique(name, nowhere) is wrong: table has no column 'nowhere'"),
-        (ExistsIn("city", "towns.name"), "places: check exists_in(city, towns.name) is wrong: no column towns.name"),
-        (AcceptedValues("kind", ["harbour"]), "places: check accepted_values(kind, ['harbour']) is wrong: 'harbour' cannot be stored:"),
+        (NotNull("nowhere"), "not_null(nowhere) is wrong: table has no column 'nowhere'"),
+        (Unique("name", "nowhere"), "unique(name, nowhere) is wrong: table has no column"),
+        (ExistsIn("city", "towns.name"), "exists_in(city, towns.name) is wrong: no column"),
+        (AcceptedValues("kind", ["dock"]), "accepted_values(kind, ['dock']) is wrong: 'dock'"),
     ],
     ids=["column", "one of the columns", "target", "value"],
-)  # fmt: skip
+)
 def test_a_wrong_declaration_fails_before_any_row_is_read(
     tmp_path: Path, check: Check, problem: str
 ) -> None:
@@ -188,7 +188,7 @@ def test_a_wrong_declaration_fails_before_any_row_is_read(
     with pytest.raises(BuildError) as caught:
         declare([check]).build(tmp_path / "places.sqlite", rows)
     assert "in the models' declarations" in str(caught.value)
-    assert problems_of(caught)[0].startswith(problem)
+    assert problems_of(caught)[0].startswith(f"places: check {problem}")
 
 
 @pytest.mark.parametrize(
@@ -216,7 +216,7 @@ def test_checks_that_are_no_checks_are_refused(tmp_path: Path) -> None:
     """`__checks__` holds checks: anything else is a TypeError naming the model."""
     declared = declare()
     declared.Place.__checks__ = ("not a check",)
-    with pytest.raises(TypeError, match="Place.__checks__ holds 'not a check'"):
+    with pytest.raises(TypeError, match=r"Place\.__checks__ holds 'not a check'"):
         declared.build(tmp_path / "places.sqlite")
 
 
