@@ -18,7 +18,17 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Integer, MetaData, Select, Table, func, literal_column
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    func,
+    literal_column,
+    select,
+)
 
 from microcosm_sqlite._filters import unencodable_reason
 from microcosm_sqlite.artifact.contents import quote
@@ -84,15 +94,20 @@ class FullTextMatch:
 
     def __init__(self, model: type[Any], declaration: FullText) -> None:
         table: Table = model.__table__
+        self.table = table
         self.declaration = declaration
         self.name = index_name(table.name)
         self.index = Table(self.name, MetaData(), Column("rowid", Integer))
-        self.on = self.index.c.rowid == literal_column(f"{quote(table.name)}.rowid")
+        self.rowid: ColumnElement[Any] = literal_column(f"{quote(table.name)}.rowid")
+        self.on = self.index.c.rowid == self.rowid
         self.column: ColumnElement[Any] = literal_column(quote(self.name))
         weights = [] if set(declaration.weights) == {1.0} else declaration.weights
         self.rank: ColumnElement[Any] = func.bm25(
             self.column, *(literal_column(repr(weight)) for weight in weights)
         )
+        key = list(table.primary_key.columns)
+        # an INTEGER PRIMARY KEY is the rowid: key order is rowid order
+        self.key_is_rowid = len(key) == 1 and type(key[0].type) is Integer
 
     @classmethod
     def checked(
@@ -114,6 +129,40 @@ class FullTextMatch:
             raise SchemaMismatchError([difference], **context)
         return cls(model, declaration)
 
-    def matching(self, statement: Select[Any], query: str) -> Select[Any]:
-        """The statement's rows whose indexed text matches the FTS5 query."""
-        return statement.join(self.index, self.on).where(self.column.op("MATCH")(query))
+    def matching(
+        self,
+        statement: Select[Any],
+        query: str,
+        *,
+        ranked: bool = False,
+        top: int | None = None,
+        count: bool = False,
+    ) -> Select[Any]:
+        """
+        The statement's rows whose indexed text matches the FTS5 query: most relevant first
+        when `ranked`, or (`count`) how many there are.
+
+        Unfiltered (the statement reads the model's table alone, with no condition), the index
+        answers by itself: it counts, and it ranks the `top` rows (when the Store's order, which
+        breaks ties, is the rowid's), so only those rows are read from the table. Otherwise every
+        match is joined with its row, then filtered and ranked.
+
+        """
+        condition = self.column.op("MATCH")(query)
+        froms = statement.get_final_froms()
+        alone = statement.whereclause is None and len(froms) == 1 and froms[0] is self.table
+        if count and alone:
+            return select(func.count()).select_from(self.index).where(condition)
+        if top is not None and ranked and alone and self.key_is_rowid:
+            best = (
+                select(self.index.c.rowid, self.rank.label("score"))
+                .where(condition)
+                .order_by(self.rank, self.index.c.rowid)
+                .limit(top)
+                .subquery("best")
+            )
+            return statement.join(best, best.c.rowid == self.rowid).order_by(best.c.score)
+        joined = statement.join(self.index, self.on).where(condition)
+        if count:
+            return select(func.count()).select_from(joined.subquery())
+        return joined.order_by(self.rank) if ranked else joined

@@ -179,11 +179,12 @@ class Store(Generic[ModelT]):
         order, which alone orders them when not `ranked`.
         """
         check_page(type(self).__name__, offset=offset, limit=limit)
-        statement = self._matching(text, prefix, syntax, filters)
+        # how many rows the index alone may rank, where ties go in the default (key) order
+        default_order = type(self)._order_by is Store._order_by
+        top = None if limit is None or not default_order else (offset or 0) + limit
+        statement = self._matching(text, prefix, syntax, filters, ranked=ranked, top=top)
         if statement is None:
             return []
-        if ranked:
-            statement = statement.order_by(self._fulltext.rank)
         statement = self._order_by(statement, **filters).offset(offset).limit(limit)
         with self._session() as session, self._refusing(filters):
             return list(self._reader.instances(session, statement))
@@ -192,10 +193,9 @@ class Store(Generic[ModelT]):
         self, text: str, *, prefix: bool = True, syntax: bool = False, **filters: Any
     ) -> int:
         """How many rows `match` would return for the same text and filters, unpaged."""
-        statement = self._matching(text, prefix, syntax, filters)
-        if statement is None:
+        counted = self._matching(text, prefix, syntax, filters, count=True)
+        if counted is None:
             return 0
-        counted = select(func.count()).select_from(statement.subquery())
         with self._session() as session, self._refusing(filters):
             return int(session.scalar(counted) or 0)
 
@@ -278,15 +278,16 @@ class Store(Generic[ModelT]):
             return statement
 
     def _matching(
-        self, text: str, prefix: bool, syntax: bool, filters: dict[str, Any]
+        self, text: str, prefix: bool, syntax: bool, filters: dict[str, Any], **how: Any
     ) -> Select[Any] | None:
-        """The filtered select of the rows matching `text`; None when it holds no word."""
+        """The filtered rows matching `text` (`how`: see `FullTextMatch.matching`); None for
+        text with no word."""
         statement = self._filtered(**filters)
         fulltext = self._fulltext
         query = match_query(
             type(self).__name__, text, fulltext.declaration, prefix=prefix, syntax=syntax
         )
-        return None if query is None else fulltext.matching(statement, query)
+        return None if query is None else fulltext.matching(statement, query, **how)
 
     @cached_property
     def _fulltext(self) -> FullTextMatch:

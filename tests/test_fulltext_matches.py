@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import GraphMaker
-from fixtures.searchable import Declared, declare
+from fixtures.searchable import Declared, declare, sample_rows
 
 from microcosm_sqlite.errors import (
     InvalidFilterValueError,
@@ -168,3 +168,25 @@ def test_match_inside_a_context_as_in_2x(
     graph = make_graph({"places": str(places_artifact)})
     with declared.Base.new_context(graph):
         assert ids(declared.PlaceStore().match("gatwick")) == [2]
+
+
+def test_pages_ranked_by_the_index_alone_are_pages_of_every_match(
+    make_graph: GraphMaker, declared: Declared, tmp_path: Path
+) -> None:
+    """Unfiltered pages (ranked by the index, then read) are slices of the whole ranking."""
+    rows = sample_rows()
+    names = ["Station", "Station Road", "Old Station", "Station", "Station Square Station"]
+    rows["places"] += [
+        {**rows["places"][0], "id": 100 - number, "name": names[number % 5], "city": "Bath"}
+        for number in range(40)
+    ]
+    store = declared.PlaceStore(
+        make_graph({"places": str(declared.build(tmp_path / "p.sqlite", rows))})
+    )
+    every = ids(store.match("station"))
+    assert len(every) == store.count_matches("station") == 41
+    for offset, limit in [(0, 5), (3, 7), (10, 20), (39, 5), (41, 3)]:
+        page = ids(store.match("station", offset=offset, limit=limit))
+        assert page == every[offset : offset + limit]
+        filtered = ids(store.match("station", offset=offset, limit=limit, kind="airport"))
+        assert filtered == [id for id in every if id != 3][offset : offset + limit]
