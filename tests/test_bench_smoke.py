@@ -26,6 +26,8 @@ FIGURES = [
     "get (hot keys)",
     "get_many",
     "search (indexed)",
+    "match (FTS5), top 20",
+    "match vs LIKE '%word%'",
     "iterate (all rows)",
     "iterate peak RSS growth",
     "cold start",
@@ -40,6 +42,8 @@ ORM_FIGURES = {
     "get (hot keys)": RATIO_AND_TIME,
     "get_many": RATIO_AND_TIME,
     "search (indexed)": RATIO_AND_TIME,
+    "match (FTS5), top 20": RATIO_AND_TIME,
+    "match vs LIKE '%word%'": RATIO_AND_TIME,
     "iterate (all rows)": RATIO_AND_TIME,
     "iterate peak RSS growth": r"\d[\d.]* MB",
 }
