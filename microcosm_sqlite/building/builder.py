@@ -71,7 +71,8 @@ from microcosm_sqlite.artifact.manifest import (
     schema_fingerprint,
     write_manifest,
 )
-from microcosm_sqlite.building import checks, fts
+from microcosm_sqlite.building import checks as data_checks
+from microcosm_sqlite.building import fts
 from microcosm_sqlite.building.loading import BUILD_CACHE_KIB, TableInput, write_tables
 from microcosm_sqlite.building.problems import IN_THE_SOURCES, Problems, collecting
 from microcosm_sqlite.building.progress import BuildProgress, announce
@@ -119,13 +120,15 @@ def build_artifact(
     max_errors: int = 20,
     progress: BuildProgress | None = None,
     force: bool = False,
+    checks: bool = True,
 ) -> BuildReport:
     """
     Build `base`'s data set from the sources in `source_dir` into `output`, atomically.
 
     Raises `BuildError` (with `problems`) and leaves `output` as it was when anything is
     wrong; returns what was written otherwise. An existing `output` is replaced only when
-    it is an artifact a build wrote (or empty), unless `force`.
+    it is an artifact a build wrote (or empty), unless `force`. `checks=False` skips the
+    models' data checks (a test's few rows, say).
 
     """
     started = time.monotonic()
@@ -147,6 +150,7 @@ def build_artifact(
         ignore_unknown_columns=ignore_unknown_columns,
         progress=progress,
         started=started,
+        checks=checks,
     )
 
 
@@ -159,6 +163,7 @@ def build_from_rows(
     ignore_unknown_columns: bool = False,
     max_errors: int = 20,
     force: bool = False,
+    checks: bool = True,
 ) -> BuildReport:
     """
     Build `base`'s data set from rows held in Python into `output`, as `build_artifact` does.
@@ -212,6 +217,7 @@ def build_from_rows(
         progress=None,
         started=started,
         where=IN_THE_ROWS,
+        checks=checks,
     )
 
 
@@ -241,10 +247,11 @@ def _build(
     progress: BuildProgress | None,
     started: float,
     where: str = IN_THE_SOURCES,
+    checks: bool = True,
 ) -> BuildReport:
     """Write, check and move into place: the build whatever its sources are."""
     dataset: str = base.__dataset__
-    declared = checks.declaration_problems(base) + fts.declaration_problems(base)
+    declared = data_checks.declaration_problems(base) + fts.declaration_problems(base)
     if declared:
         reason = f"{plural(len(declared), 'problem')} {IN_THE_MODELS}"
         raise BuildError(reason, problems=declared, **context)
@@ -273,7 +280,7 @@ def _build(
                 where=where,
             )
             clock.lap("loaded sources and created indexes")
-            warnings = _run_checks(connection, base, problems, context, progress)
+            warnings = _run_checks(connection, base, problems, context, progress) if checks else ()
             clock.lap("ran the data checks")
             indexes = fts.write_indexes(connection, base, progress)
             clock.lap("wrote the full-text indexes")
@@ -340,15 +347,11 @@ def _run_checks(
     context: dict[str, Any],
     progress: BuildProgress | None,
 ) -> tuple[str, ...]:
-    """
-    The declared data checks, reading only: raises `BuildError` with the failing errors as
-    problems; returns the failing warnings, each logged.
-
-    """
+    """The data checks, reading only: failing errors raised as problems, warnings logged."""
     announce(progress, "running the data checks")
-    connection.set_authorizer(checks.only_reading)
+    connection.set_authorizer(data_checks.only_reading)
     try:
-        results = checks.run_checks(connection, base)
+        results = data_checks.run_checks(connection, base)
     finally:
         connection.set_authorizer(None)
     with collecting(problems, context, IN_THE_CHECKS):

@@ -261,3 +261,12 @@ def test_verify_runs_the_models_sql_on_an_untrusted_file_reading_only(tmp_path: 
         "table places: check never writes: its SQL failed: attempt to write a readonly database",
     ]
     assert output.read_bytes() == before
+
+
+def test_checks_can_be_skipped_for_a_tests_few_rows(tmp_path: Path) -> None:
+    """`checks=False` builds rows that fail a check, as a test's fixture of three rows needs."""
+    declared = declare([RowCount(min=25_000)])
+    output = tmp_path / "places.sqlite"
+    report = build_from_rows(declared.Base, sample_rows(), output, checks=False)
+    assert report.warnings == ()
+    assert verify_artifact(output) == []
