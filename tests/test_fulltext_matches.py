@@ -190,3 +190,21 @@ def test_pages_ranked_by_the_index_alone_are_pages_of_every_match(
         assert page == every[offset : offset + limit]
         filtered = ids(store.match("station", offset=offset, limit=limit, kind="airport"))
         assert filtered == [id for id in every if id != 3][offset : offset + limit]
+
+
+@pytest.mark.parametrize(("weights", "first"), [({"name": 2.0}, 1), ({"city": 10.0}, 2), (None, 1)])
+def test_weights_rank_one_column_above_another(
+    make_graph: GraphMaker, tmp_path: Path, weights: dict[str, float] | None, first: int
+) -> None:
+    """A word in the heavier column ranks first; the weights are the reader's, not the file's."""
+    rows = sample_rows()
+    place = rows["places"][0]
+    rows["places"] = [
+        {**place, "id": 1, "name": "Bern Airport", "city": "Belp"},
+        {**place, "id": 2, "name": "Wankdorf", "city": "Bern"},
+    ]
+    output = declare().build(tmp_path / "bern.sqlite", rows)
+    store = declare(fulltext=FullText("name", "city", prefix=(2,), weights=weights))
+    found = ids(store.PlaceStore(make_graph({"places": str(output)})).match("bern"))
+    assert found[0] == first
+    assert sorted(found) == [1, 2]
