@@ -79,6 +79,7 @@ from microcosm_sqlite.building.progress import BuildProgress, announce
 from microcosm_sqlite.building.rows import RowsInput
 from microcosm_sqlite.building.schema import load_order
 from microcosm_sqlite.building.source_files import FileInput, collect_sources
+from microcosm_sqlite.checks import declared_checks
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural, size
 
@@ -348,6 +349,8 @@ def _run_checks(
     progress: BuildProgress | None,
 ) -> tuple[str, ...]:
     """The data checks, reading only: failing errors raised as problems, warnings logged."""
+    if not declared_checks(base):
+        return ()
     announce(progress, "running the data checks")
     connection.set_authorizer(data_checks.only_reading)
     try:
