@@ -95,6 +95,7 @@ class RowCount(Check):
             raise ValueError(f"{self.describe()}: min is more than max")
 
     def describe(self) -> str:
+        """`row_count(min=..., max=...)`."""
         return f"row_count({_arguments((), min=self.min, max=self.max, where=self.where)})"
 
 
@@ -106,6 +107,7 @@ class NotNull(Check):
     where: str | None = field(default=None, kw_only=True)
 
     def describe(self) -> str:
+        """`not_null(column)`."""
         return f"not_null({_arguments([self.column], where=self.where)})"
 
 
@@ -132,6 +134,7 @@ class Unique(Check):
         self.__post_init__()
 
     def describe(self) -> str:
+        """`unique(column, ...)`."""
         return f"unique({_arguments(self.columns, where=self.where)})"
 
 
@@ -164,6 +167,7 @@ class AcceptedValues(Check):
         self.__post_init__()
 
     def describe(self) -> str:
+        """`accepted_values(column, [value, ...])`."""
         shown = ", ".join(repr(getattr(value, "name", value)) for value in self.values[:5])
         more = ", ..." if len(self.values) > 5 else ""
         where = "" if self.where is None else f", where={self.where!r}"
@@ -187,6 +191,7 @@ class InRange(Check):
             raise ValueError(f"{self.describe()}: min is more than max")
 
     def describe(self) -> str:
+        """`in_range(column, min=..., max=...)`."""
         return (
             f"in_range({_arguments([self.column], min=self.min, max=self.max, where=self.where)})"
         )
@@ -208,6 +213,7 @@ class Matches(Check):
             raise ValueError(f"{self.describe()}: not a regular expression: {error}") from error
 
     def describe(self) -> str:
+        """`matches(column, 'pattern')`."""
         return f"matches({_arguments([self.column], self.pattern, where=self.where)})"
 
 
@@ -234,6 +240,7 @@ class ExistsIn(Check):
             )
 
     def describe(self) -> str:
+        """`exists_in(column, table.column)`."""
         table, column = target_of(self.to) or ("?", "?")
         return f"exists_in({_arguments([self.column, f'{table}.{column}'], where=self.where)})"
 
@@ -258,6 +265,7 @@ class NoRows(Check):
             raise ValueError("NoRows takes a query and a message saying what it asserts")
 
     def describe(self) -> str:
+        """The message: what the query asserts."""
         return self.message
 
 

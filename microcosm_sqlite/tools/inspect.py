@@ -47,6 +47,7 @@ class FullTextInfo:
 
     @classmethod
     def of(cls, index: FullTextIndex) -> FullTextInfo:
+        """What `inspect` shows of an index the defences vouched for."""
         declaration = index.declaration
         return cls(index.name, declaration.columns, declaration.tokenize, declaration.prefix)
 
