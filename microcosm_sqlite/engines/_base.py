@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool, StaticPool
@@ -27,8 +27,7 @@ from sqlalchemy.pool import Pool, StaticPool
 from microcosm_sqlite._error_mapping import table_error, translating
 from microcosm_sqlite._legacy import legacy, legacy_session_class
 from microcosm_sqlite.artifact.header import FileVersion
-from microcosm_sqlite.artifact.model_schema import schema_differences
-from microcosm_sqlite.errors import SchemaMismatchError
+from microcosm_sqlite.engines._model_checks import model_problem
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.reading.readers import OrmReader, Reader
 from microcosm_sqlite.reading.sessions import FastReadSession
@@ -97,6 +96,7 @@ class DataSetEngine:
         )
         self._local = threading.local()
         self._inherited: list[object] = []
+        # the models found to fit the file read now: a new version is checked for each first
         self.checked_models: set[type[Any]] = set()
         # model -> how this engine reads it, chosen once
         self.readers: dict[type[Any], Reader[Any]] = {}
@@ -239,11 +239,10 @@ class DataSetEngine:
 
     def check_model(self, model: type[Any]) -> None:
         """
-        Once per model: the artifact has the model's tables and every column it maps.
-
-        A stale artifact then fails at first use with the differences listed, not with
-        "no such column" in the middle of a request. `microcosm-sqlite verify --models`
-        checks types and keys as well.
+        The file has the model's tables and every column it maps, and nothing posing as one
+        (`engines._model_checks`): once per model and file version. A stale or crafted artifact
+        then fails at first use with what is wrong, not with "no such column" mid-request.
+        `microcosm-sqlite verify --models` checks types and keys as well.
 
         """
         if model in self.checked_models:
@@ -251,9 +250,9 @@ class DataSetEngine:
         with self.engine.connect() as connection, translating(self.error_context):
             raw = connection.connection.dbapi_connection
             assert isinstance(raw, sqlite3.Connection)
-            differences = schema_differences(raw, inspect(model).tables, complete=False)
-        if differences:
-            raise SchemaMismatchError(differences, **self.context())
+            problem = model_problem(raw, model, self.error_context)
+        if problem is not None:
+            raise problem
         self.checked_models.add(model)
 
     def refuse_write(self, action: str) -> None:
