@@ -56,6 +56,7 @@ class QuietFailedChecks(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but those whose exception is a data set's failed check."""
         error = record.exc_info[1] if record.exc_info else None
         return not isinstance(error, FailedCheck)
 

@@ -247,13 +247,20 @@ class DataSetEngine:
         """
         if model in self.checked_models:
             return
+        version = self.version
         with self.engine.connect() as connection, translating(self.error_context):
             raw = connection.connection.dbapi_connection
             assert isinstance(raw, sqlite3.Connection)
             problem = model_problem(raw, model, self.error_context)
         if problem is not None:
             raise problem
-        self.checked_models.add(model)
+        # under the lock a move to another file holds: a model added here is checked again by
+        # the next move, and one that came meanwhile is checked here against the new file
+        with self.replacement_lock:
+            if self.version == version:
+                self.checked_models.add(model)
+                return
+        self.check_model(model)
 
     def refuse_write(self, action: str) -> None:
         """Raise ReadOnlyDataSetError, before anything is touched, on a read-only data set."""
