@@ -69,7 +69,6 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
             f"    ignore::DeprecationWarning:{module}.*\n"
             for module in ("microcosm_flask", "marshmallow", "openapi")
         )
-        + "    ignore:pkg_resources is deprecated as an API:UserWarning\n"
     )
     pytester.syspathinsert()
     return pytester

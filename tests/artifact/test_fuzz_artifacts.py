@@ -140,7 +140,6 @@ def main(artifact: str, dataset: str, fast_path: bool) -> None:
     # as setup.cfg's filterwarnings: microcosm-flask's stack warns about its own dependencies
     for module in ("microcosm_flask", "marshmallow", "openapi"):
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=f"{module}.*")
-    warnings.filterwarnings("ignore", "pkg_resources is deprecated as an API", UserWarning)
     source = Path(artifact).read_bytes()
     with tempfile.TemporaryDirectory() as folder:
         for case in range(CASES):
