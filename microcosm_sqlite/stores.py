@@ -92,7 +92,9 @@ class Store(Generic[ModelT]):
                 raise
         if instance is None:
             raise ModelNotFoundError(
-                f"{self.model_class.__name__} {identifier!r} not found in data set {self.dataset!r}"
+                f"{self.model_class.__name__} {identifier!r} not found"
+                f" in data set {self.dataset!r}",
+                dataset=self.dataset,
             )
         return instance
 
@@ -110,7 +112,7 @@ class Store(Generic[ModelT]):
         self, offset: int | None = None, limit: int | None = None, **filters: Any
     ) -> list[ModelT]:
         """Every match, ordered by `_order_by`, one page of them when offset or limit is set."""
-        check_page(type(self).__name__, offset=offset, limit=limit)
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
         statement = self._ordered(**filters).offset(offset).limit(limit)
         with self._session() as session, self._refusing(filters):
             return list(self._reader.instances(session, statement))
@@ -133,7 +135,7 @@ class Store(Generic[ModelT]):
         self, offset: int | None = None, limit: int | None = None, **filters: Any
     ) -> ModelT | None:
         """The first match in `_order_by` order (after `offset` rows), or None."""
-        check_page(type(self).__name__, offset=offset, limit=limit)
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
         if limit == 0:
             return None
         # any other limit leaves the first match first, as it did in 2.x
@@ -146,18 +148,20 @@ class Store(Generic[ModelT]):
         the page holds none (ModelNotFoundError) or more than one (MultipleModelsFoundError).
 
         """
-        check_page(type(self).__name__, offset=offset, limit=limit)
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
         # two rows tell "more than one" apart; a smaller page is honoured as it is
         page = 2 if limit is None else min(limit, 2)
         matches = self.search(offset=offset, limit=page, **filters)
         if not matches:
             raise ModelNotFoundError(
-                f"no {self.model_class.__name__} in data set {self.dataset!r} matches {filters!r}"
+                f"no {self.model_class.__name__} in data set {self.dataset!r} matches {filters!r}",
+                dataset=self.dataset,
             )
         if len(matches) > 1:
             raise MultipleModelsFoundError(
                 f"more than one {self.model_class.__name__} in data set {self.dataset!r}"
-                f" matches {filters!r}"
+                f" matches {filters!r}",
+                dataset=self.dataset,
             )
         return matches[0]
 
@@ -178,7 +182,7 @@ class Store(Generic[ModelT]):
         syntax), filtered as `search` filters; most relevant first (bm25), ties in `_order_by`
         order, which alone orders them when not `ranked`.
         """
-        check_page(type(self).__name__, offset=offset, limit=limit)
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
         # how many rows the index alone may rank, where ties go in the default (key) order
         default_order = type(self)._order_by is Store._order_by
         top = None if limit is None or not default_order else (offset or 0) + limit
@@ -268,7 +272,7 @@ class Store(Generic[ModelT]):
 
     def _filtered(self, **filters: Any) -> Select[Any]:
         """A select of the model with the filters applied (unknown keywords refused)."""
-        check_known(type(self).__name__, filters, self.accepted_filters)
+        check_known(type(self).__name__, filters, self.accepted_filters, self.dataset)
         try:
             return self._filter(select(self.model_class), **filters)
         except AttributeError as error:  # perhaps a `_filter` written for 2.x's ORM Query
@@ -312,7 +316,9 @@ class Store(Generic[ModelT]):
         store = type(self).__name__
         return translating(
             self._error_context,
-            refused=lambda reason: InvalidIdentifierError(store, identifier, reason),
+            refused=lambda reason: InvalidIdentifierError(
+                store, identifier, reason, dataset=self.dataset
+            ),
         )
 
     def _refusing(self, filters: dict[str, Any]) -> AbstractContextManager[None]:
@@ -320,7 +326,9 @@ class Store(Generic[ModelT]):
         store = type(self).__name__
         return translating(
             self._error_context,
-            refused=lambda reason: InvalidFilterValueError(store, filters, reason),
+            refused=lambda reason: InvalidFilterValueError(
+                store, filters, reason, dataset=self.dataset
+            ),
         )
 
     # --- where rows come from ------------------------------------------------------------

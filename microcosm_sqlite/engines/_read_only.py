@@ -9,8 +9,9 @@ probe and `sqlite.fast_path` is on.
 
 A read-only graph reads one version of a file at a time. Deploys rename a new build over the
 path while services run, so the graph looks at the path at most once per
-`replacement_check_seconds`; when the file there is another one, every thread moves to it at the
-start of its next call, and no call begins on the old one after that.
+`replacement_check_seconds`; when the file there is another one, and it fits every model read so
+far, every thread moves to it at the start of its next call, and no call begins on the old one
+after that.
 
 """
 
@@ -18,17 +19,20 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import closing
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.opening import read_only_uri
 from microcosm_sqlite.engines._base import VERSION_ATTEMPTS, DataSetEngine, EngineOptions
+from microcosm_sqlite.engines._model_checks import model_problem
 from microcosm_sqlite.errors import ReadOnlyDataSetError
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.reading.probe import fast_path_available
@@ -68,9 +72,10 @@ class ReadOnlyEngine(DataSetEngine):
         """
         Move the graph to the file now at the path, when it is another one.
 
-        The new file is checked first: when it is not a ready artifact, every read fails with
-        that error (and looks again) until a good one arrives, rather than answering from a
-        file the deploy meant to retire.
+        The new file is checked first, as at first use, and against every model read so far:
+        when it is not a ready artifact or does not fit them, every read fails with that error
+        (and looks again) until a good one arrives, rather than answering from a file the
+        deploy meant to retire or from one its models cannot read.
 
         """
         with self.replacement_lock:
@@ -81,11 +86,30 @@ class ReadOnlyEngine(DataSetEngine):
                 self._next_check = 0.0
                 current = check_artifact(self.path, self.context())
                 if current != self.version:
+                    if not self._models_fit(current):
+                        return  # replaced again meanwhile: the next call looks again
                     # connections of the old file go: idle ones now, those in use as their
                     # threads move
                     self.engine.dispose()
                     self.version = current
             self._next_check = now + self.options.replacement_check_seconds
+
+    def _models_fit(self, version: FileVersion) -> bool:
+        """
+        Every model read so far checked against a new file before any read of it, on a
+        connection of its own: raises what keeps one from being read; False when the file at
+        the path is no longer `version`.
+
+        """
+        with translating(self.error_context), closing(self._connect_read_only()) as connection:
+            if connection.version != version:
+                return False
+            self._set_up(connection)
+            for model in list(self.checked_models):
+                problem = model_problem(connection, model, self.error_context)
+                if problem is not None:
+                    raise problem
+        return True
 
     def _end_failed(self, session: Session) -> None:
         """A read-only session has nothing to undo: ending it keeps every instance loaded (a
