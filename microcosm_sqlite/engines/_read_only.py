@@ -31,7 +31,13 @@ from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.opening import read_only_uri
-from microcosm_sqlite.engines._base import VERSION_ATTEMPTS, DataSetEngine, EngineOptions
+from microcosm_sqlite.engines._base import (
+    ENGINE_INFO_KEY,
+    VERSION_ATTEMPTS,
+    DataSetEngine,
+    EngineOptions,
+    weakly,
+)
 from microcosm_sqlite.engines._model_checks import model_problem
 from microcosm_sqlite.errors import ReadOnlyDataSetError
 from microcosm_sqlite.paths import ResolvedPath
@@ -65,7 +71,9 @@ class ReadOnlyEngine(DataSetEngine):
         # read-only files are read one version at a time (see the module's docstring)
         self.follows_replacements = not resolved.in_memory
         self.version = version
-        event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
+        # a function, not a bound method: SQLAlchemy keeps a sessionmaker's listeners for as
+        # long as its session class lives, which they would then keep alive with this engine
+        event.listen(self.sessionmaker, "before_flush", _refuse_flush)
         self._open_first_connection()
 
     def check_replacement(self, force: bool = False) -> None:
@@ -152,7 +160,7 @@ class ReadOnlyEngine(DataSetEngine):
     def _file_engine(self) -> Engine:
         return create_engine(
             f"{ARTIFACT_DRIVER}://",
-            creator=self._connect_read_only,
+            creator=weakly(self._connect_read_only),
             # pool_size=0 keeps every returned connection: one per thread, never a wait
             poolclass=QueuePool,
             pool_size=0,
@@ -199,5 +207,6 @@ class ReadOnlyEngine(DataSetEngine):
             self.engine.dispose()
             raise
 
-    def _refuse_flush(self, session: Session, *args: Any) -> None:
-        self.refuse_write("flush changes")
+
+def _refuse_flush(session: Session, *args: Any) -> None:
+    session.info[ENGINE_INFO_KEY].refuse_write("flush changes")
