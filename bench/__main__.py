@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import build, concurrency, diff, iterate, ormpath, reads, startup
+from bench import build, concurrency, diff, iterate, ormpath, reads, search, startup
 from bench.data import build_raw, generate_csv, read_paths
 from bench.report import Figure, header, load, table
 
-SECTIONS = ("build", "reads", "iterate", "startup", "concurrency", "diff")
+SECTIONS = ("build", "reads", "match", "iterate", "startup", "concurrency", "diff")
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -108,6 +108,15 @@ def main(argv: list[str] | None = None) -> int:
                 )
         if {"reads", "iterate"} & set(sections):
             print(f"setup: {read_paths_line(artifact)}", flush=True)
+        searchable = work / "search.sqlite"
+        if "match" in sections:
+            searchable, seconds = search.build_search_artifact(csv_path, work)
+            megabytes = searchable.stat().st_size / 2**20
+            print(
+                "setup: the same rows with a place name, its FTS5 index built by"
+                f" microcosm-sqlite build in {seconds:.1f} s ({megabytes:.0f} MB)",
+                flush=True,
+            )
 
         steps: dict[str, Callable[[], None]] = {
             "build": lambda: report(*build.build(csv_path, work, rounds)),
@@ -122,6 +131,19 @@ def main(argv: list[str] | None = None) -> int:
                         reads.search(artifact, rows, rounds),
                     ],
                     artifact,
+                    rows,
+                    rounds,
+                )
+            ),
+            "match": lambda: report(
+                *ormpath.with_orm_path(
+                    "match",
+                    [
+                        search.ranked(searchable, rows, rounds),
+                        search.ranked(searchable, rows, rounds, cache_kib=search.LARGE_CACHE_KIB),
+                        search.against_like(searchable, rows, rounds),
+                    ],
+                    searchable,
                     rows,
                     rounds,
                 )

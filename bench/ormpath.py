@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import iterate, reads
+from bench import iterate, reads, search
 from bench.report import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,11 @@ SECTIONS: dict[str, Callable[[Path, int, int], list[Figure]]] = {
         reads.search(path, rows, rounds, fast_path=False),
     ],
     "iterate": lambda path, rows, rounds: [iterate.iterate_time(path, rounds, fast_path=False)],
+    "match": lambda path, rows, rounds: [
+        search.ranked(path, rows, rounds, fast_path=False),
+        search.ranked(path, rows, rounds, fast_path=False, cache_kib=search.LARGE_CACHE_KIB),
+        search.against_like(path, rows, rounds, fast_path=False),
+    ],
 }
 
 

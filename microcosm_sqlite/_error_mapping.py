@@ -7,7 +7,8 @@ CLI all map errors here.
 The table's rules fall in three groups:
 
 - the file's: corrupt, not UTF-8, a value past a reader's limits, a refused write. These become
-  `DataSetError`s naming the data set, its path and where the path came from (`context`).
+  `DataSetError`s naming the data set, its path and where the path came from (`context`), in
+  `str()`; what a client is told (`description`) names the data set alone.
 - the input's: a value SQLite cannot take as a parameter (a lone surrogate, an integer past 64
   bits, a dict, a name an enum lacks). These become the caller's 400 (`refused`), which names the
   store and the value it was given, and never the file. Without `refused`, no rule claims them.
@@ -147,7 +148,7 @@ def translate_error(
 
     """
     return table_error(error, context, refused=refused, reading=reading) or SQLiteError(
-        f"{where(context)}: {first_line(error)}"
+        f"{where(context)}: {first_line(error)}", dataset=context.get("dataset")
     )
 
 
@@ -202,7 +203,7 @@ def table_error(
         reason = rule.reason.format(message=message)
         if issubclass(rule.becomes, DataSetError):
             return rule.becomes(reason, **context)
-        return rule.becomes(f"{where(context)}: {reason}")
+        return rule.becomes(f"{where(context)}: {reason}", dataset=context.get("dataset"))
     return None
 
 

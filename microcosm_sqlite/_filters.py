@@ -50,14 +50,16 @@ def accepted_keywords(store_class: type[Any], auto_filters: Iterable[str]) -> tu
     return tuple(sorted(named))
 
 
-def check_known(store: str, filters: Mapping[str, Any], accepted: tuple[str, ...]) -> None:
+def check_known(
+    store: str, filters: Mapping[str, Any], accepted: tuple[str, ...], dataset: str | None = None
+) -> None:
     """Raise UnknownFilterError for keywords no filter accepts: never "match everything"."""
     unknown = sorted(set(filters) - set(accepted))
     if unknown:
-        raise UnknownFilterError(store, unknown, accepted)
+        raise UnknownFilterError(store, unknown, accepted, dataset=dataset)
 
 
-def check_page(store: str, **page: Any) -> None:
+def check_page(store: str, dataset: str | None, **page: Any) -> None:
     """
     `offset` and `limit` as SQLite takes them: None, or a whole number from 0 to the largest
     64-bit integer (never a bool); else an InvalidFilterValueError naming the parameter.
@@ -72,7 +74,7 @@ def check_page(store: str, **page: Any) -> None:
             reason = f"{name} must be from 0 to {INT64_MAX}"
         else:
             continue
-        raise InvalidFilterValueError(store, {name: value}, reason)
+        raise InvalidFilterValueError(store, {name: value}, reason, dataset=dataset)
 
 
 class AutoFilters:
@@ -90,6 +92,7 @@ class AutoFilters:
             for field in fields
         }
         self.processors: dict[str, Callable[[Any], Any] | None] = {}
+        self.dataset: str | None = getattr(model, "__dataset__", None)
 
     def apply(self, store: str, query: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:
         """The query with a condition for each auto filter given a value."""
@@ -119,7 +122,7 @@ class AutoFilters:
             except (TypeError, ValueError, LookupError, OverflowError) as error:
                 reason = str(error)
             if reason is not None:
-                raise InvalidFilterValueError(store, {name: given}, reason)
+                raise InvalidFilterValueError(store, {name: given}, reason, dataset=self.dataset)
 
 
 def bind_processor(column: Any) -> Callable[[Any], Any] | None:

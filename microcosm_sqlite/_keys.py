@@ -41,6 +41,8 @@ class PrimaryKey:
         # each column's Python type, where a mismatched identifier can be converted to it
         self.kinds = tuple(python_type(column) for column in self.columns)
         self.single = len(self.columns) == 1
+        # what errors about its keys name (a model with no data set names none)
+        self.dataset: str | None = getattr(model, "__dataset__", None)
 
     @classmethod
     def of(cls, model: type[Any]) -> PrimaryKey:
@@ -69,12 +71,15 @@ class PrimaryKey:
                     type(store).__name__,
                     identifier,
                     f"{self.model.__name__} has a primary key of {len(self.columns)} column(s)",
+                    dataset=self.dataset,
                 )
             values = tuple(
                 coerce(kind, value) for kind, value in zip(self.kinds, identifier, strict=True)
             )
         except TypeError as error:  # unhashable
-            raise InvalidIdentifierError(type(store).__name__, identifier, str(error)) from None
+            raise InvalidIdentifierError(
+                type(store).__name__, identifier, str(error), dataset=self.dataset
+            ) from None
         return values[0] if self.single else values
 
     def of_instance(self, instance: Any) -> Hashable:

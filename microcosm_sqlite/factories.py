@@ -56,6 +56,7 @@ class SQLiteBindFactory:
         self.lock = threading.Lock()
 
     def __call__(self, name: str) -> DataSetEngine:
+        """The data set's engine in this graph, opened on first use."""
         try:
             return self.engines[name]
         except KeyError:

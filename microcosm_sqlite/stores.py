@@ -10,6 +10,7 @@ one table in `_error_mapping`, input SQLite cannot take becoming a 400 that name
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
@@ -22,6 +23,7 @@ from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite._filters import AutoFilters, accepted_keywords, check_known, check_page
 from microcosm_sqlite._keys import PrimaryKey
 from microcosm_sqlite._legacy import TWO_X_CONTEXT, LegacyMember, legacy
+from microcosm_sqlite._matching import FullTextMatch, match_query
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (
@@ -90,7 +92,9 @@ class Store(Generic[ModelT]):
                 raise
         if instance is None:
             raise ModelNotFoundError(
-                f"{self.model_class.__name__} {identifier!r} not found in data set {self.dataset!r}"
+                f"{self.model_class.__name__} {identifier!r} not found"
+                f" in data set {self.dataset!r}",
+                dataset=self.dataset,
             )
         return instance
 
@@ -108,7 +112,7 @@ class Store(Generic[ModelT]):
         self, offset: int | None = None, limit: int | None = None, **filters: Any
     ) -> list[ModelT]:
         """Every match, ordered by `_order_by`, one page of them when offset or limit is set."""
-        check_page(type(self).__name__, offset=offset, limit=limit)
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
         statement = self._ordered(**filters).offset(offset).limit(limit)
         with self._session() as session, self._refusing(filters):
             return list(self._reader.instances(session, statement))
@@ -131,7 +135,7 @@ class Store(Generic[ModelT]):
         self, offset: int | None = None, limit: int | None = None, **filters: Any
     ) -> ModelT | None:
         """The first match in `_order_by` order (after `offset` rows), or None."""
-        check_page(type(self).__name__, offset=offset, limit=limit)
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
         if limit == 0:
             return None
         # any other limit leaves the first match first, as it did in 2.x
@@ -144,20 +148,60 @@ class Store(Generic[ModelT]):
         the page holds none (ModelNotFoundError) or more than one (MultipleModelsFoundError).
 
         """
-        check_page(type(self).__name__, offset=offset, limit=limit)
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
         # two rows tell "more than one" apart; a smaller page is honoured as it is
         page = 2 if limit is None else min(limit, 2)
         matches = self.search(offset=offset, limit=page, **filters)
         if not matches:
             raise ModelNotFoundError(
-                f"no {self.model_class.__name__} in data set {self.dataset!r} matches {filters!r}"
+                f"no {self.model_class.__name__} in data set {self.dataset!r} matches {filters!r}",
+                dataset=self.dataset,
             )
         if len(matches) > 1:
             raise MultipleModelsFoundError(
                 f"more than one {self.model_class.__name__} in data set {self.dataset!r}"
-                f" matches {filters!r}"
+                f" matches {filters!r}",
+                dataset=self.dataset,
             )
         return matches[0]
+
+    def match(
+        self,
+        text: str,
+        offset: int | None = None,
+        limit: int | None = None,
+        *,
+        prefix: bool = True,
+        syntax: bool = False,
+        ranked: bool = True,
+        **filters: Any,
+    ) -> list[ModelT]:
+        """
+        Rows whose searchable text (the model's `FullText`) matches all the words of `text`,
+        the last as a prefix unless not `prefix` (with `syntax`, `text` is FTS5's query
+        syntax), filtered as `search` filters; most relevant first (bm25), ties in `_order_by`
+        order, which alone orders them when not `ranked`.
+        """
+        check_page(type(self).__name__, self.dataset, offset=offset, limit=limit)
+        # how many rows the index alone may rank, where ties go in the default (key) order
+        default_order = type(self)._order_by is Store._order_by
+        top = None if limit is None or not default_order else (offset or 0) + limit
+        statement = self._matching(text, prefix, syntax, filters, ranked=ranked, top=top)
+        if statement is None:
+            return []
+        statement = self._order_by(statement, **filters).offset(offset).limit(limit)
+        with self._session() as session, self._refusing(filters):
+            return list(self._reader.instances(session, statement))
+
+    def count_matches(
+        self, text: str, *, prefix: bool = True, syntax: bool = False, **filters: Any
+    ) -> int:
+        """How many rows `match` would return for the same text and filters, unpaged."""
+        counted = self._matching(text, prefix, syntax, filters, count=True)
+        if counted is None:
+            return 0
+        with self._session() as session, self._refusing(filters):
+            return int(session.scalar(counted) or 0)
 
     def iterate(self, **filters: Any) -> Iterator[ModelT]:
         """Every match in order, streamed: memory stays bounded however many rows match."""
@@ -228,7 +272,7 @@ class Store(Generic[ModelT]):
 
     def _filtered(self, **filters: Any) -> Select[Any]:
         """A select of the model with the filters applied (unknown keywords refused)."""
-        check_known(type(self).__name__, filters, self.accepted_filters)
+        check_known(type(self).__name__, filters, self.accepted_filters, self.dataset)
         try:
             return self._filter(select(self.model_class), **filters)
         except AttributeError as error:  # perhaps a `_filter` written for 2.x's ORM Query
@@ -236,6 +280,26 @@ class Store(Generic[ModelT]):
                 self, filters, error
             )
             return statement
+
+    def _matching(
+        self, text: str, prefix: bool, syntax: bool, filters: dict[str, Any], **how: Any
+    ) -> Select[Any] | None:
+        """The filtered rows matching `text` (`how`: see `FullTextMatch.matching`); None for
+        text with no word."""
+        statement = self._filtered(**filters)
+        fulltext = self._fulltext
+        query = match_query(
+            type(self).__name__, text, fulltext.declaration, prefix=prefix, syntax=syntax
+        )
+        return None if query is None else fulltext.matching(statement, query, **how)
+
+    @cached_property
+    def _fulltext(self) -> FullTextMatch:
+        """The model's full-text index, once the artifact is known to hold the one declared."""
+        with self._session() as session, translating(self._error_context):
+            raw = session.connection().connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            return FullTextMatch.checked(self, self.model_class, raw, self._error_context)
 
     def _ordered(self, **filters: Any) -> Select[Any]:
         """The filtered select in `_order_by` order."""
@@ -252,7 +316,9 @@ class Store(Generic[ModelT]):
         store = type(self).__name__
         return translating(
             self._error_context,
-            refused=lambda reason: InvalidIdentifierError(store, identifier, reason),
+            refused=lambda reason: InvalidIdentifierError(
+                store, identifier, reason, dataset=self.dataset
+            ),
         )
 
     def _refusing(self, filters: dict[str, Any]) -> AbstractContextManager[None]:
@@ -260,7 +326,9 @@ class Store(Generic[ModelT]):
         store = type(self).__name__
         return translating(
             self._error_context,
-            refused=lambda reason: InvalidFilterValueError(store, filters, reason),
+            refused=lambda reason: InvalidFilterValueError(
+                store, filters, reason, dataset=self.dataset
+            ),
         )
 
     # --- where rows come from ------------------------------------------------------------

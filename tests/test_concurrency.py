@@ -28,6 +28,7 @@ from fixtures.runtime import (
     SmallBatchCityStore,
     city_values,
 )
+from microcosm.api import create_object_graph, load_from_dict
 
 from microcosm_sqlite import dispose_sqlite_connections
 
@@ -207,3 +208,29 @@ def test_dispose_then_fork_then_read(graph: Any) -> None:
     pid, read_end = run_child(child_check)
     assert wait_for(pid, read_end) == (0, "")
     check_reads(graph, random.Random(6), CityStore(graph))
+
+
+def test_a_graph_dropped_without_dispose_closes_its_connections(artifact: Path) -> None:
+    """Connections of a graph nobody disposed close when it is collected, not at exit."""
+    graphs = [
+        create_object_graph(
+            "runtime-test",
+            testing=True,
+            loader=load_from_dict(sqlite={"paths": {"runtime": str(artifact)}}),
+        )
+    ]
+    drivers: list[sqlite3.Connection] = []
+
+    def read() -> None:
+        assert CityStore(graphs[0]).get(1).name == "city-001"
+        drivers.append(Base.engine_for(graphs[0]).thread_reads().connection)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join(JOIN_TIMEOUT)
+    read()  # and one still held by this thread
+    graphs.clear()
+    gc.collect()
+    for driver in drivers:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            driver.execute("SELECT 1")

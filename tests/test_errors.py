@@ -1,5 +1,6 @@
 """
-The error tree: one root, a status code on every error, context in attributes and messages.
+The error tree: one root, a status code on every error, context in attributes and messages, and
+two faces on each: `str()` with everything, `description` safe to send to any client.
 
 """
 
@@ -139,6 +140,7 @@ def test_unknown_filter_error_is_also_a_type_error() -> None:
         "CityStore does not accept the keyword(s) b, a; it accepts: name"
         " (2.x ignored unknown keywords; see UPGRADING.md#stores)"
     )
+    assert error.description == "unknown filter 'b', 'a'; filters accepted: name"
 
 
 def test_data_set_error_names_data_set_path_and_origin() -> None:
@@ -206,3 +208,110 @@ def test_build_error_lists_its_first_problems_and_counts_the_others() -> None:
         *(f"  a.csv:{line}: bad" for line in range(3, 7)),
         "  and 3 more (the error's `problems` holds them all)",
     ]
+
+
+# a server's folder and file, and where the path came from: what only developers may see
+SECRET_PATH = "/srv/secret dir/airports.sqlite"
+CONTEXT = {"dataset": "airports", "path": SECRET_PATH, "origin": "config sqlite.paths"}
+URL = "https://host/airports.sqlite?sig=[redacted]#sha256=" + "a" * 64
+REMOTE = {**CONTEXT, "path": URL}
+INPUT_PROBLEM = BuildInputError("not an integer", file="/srv/secret dir/city.csv", line=3)
+
+EXAMPLES: dict[type[SQLiteError], SQLiteError] = {
+    SQLiteError: SQLiteError(f"data set 'airports' at {SECRET_PATH}: disk I/O", dataset="airports"),
+    ModelNotFoundError: ModelNotFoundError("City 7 not found in data set 'airports'"),
+    MultipleModelsFoundError: MultipleModelsFoundError("more than one City in data set 'x'"),
+    ModelIntegrityError: ModelIntegrityError(
+        f"data set 'airports' at {SECRET_PATH}: FOREIGN KEY constraint failed", dataset="airports"
+    ),
+    DuplicateModelError: DuplicateModelError(
+        f"data set 'airports' at {SECRET_PATH}: UNIQUE constraint failed: city.id",
+        dataset="airports",
+    ),
+    UnknownFilterError: UnknownFilterError("CityStore", ["colour"], ["name"], dataset="airports"),
+    InvalidIdentifierError: InvalidIdentifierError(
+        "CityStore", {"a": 1}, "unhashable type: 'dict'", dataset="airports"
+    ),
+    InvalidFilterValueError: InvalidFilterValueError(
+        "CityStore", {"limit": -1}, "limit must be from 0", dataset="airports"
+    ),
+    DataSetCheckError: DataSetCheckError([NotADatabaseError("the file is corrupt", **CONTEXT)]),
+    ConfigurationError: ConfigurationError("sqlite.cache_size_kib", -1, "0 or more"),
+    DataSetError: DataSetError(f"cannot open {SECRET_PATH}", **CONTEXT),
+    DataSetNotConfiguredError: DataSetNotConfiguredError(
+        "no path configured", dataset="airports", hint="2.x fell back to :memory:"
+    ),
+    DataSetNotFoundError: DataSetNotFoundError(
+        "no file exists at this path (3.x never creates one, as 2.x did: see UPGRADING.md)",
+        **CONTEXT,
+    ),
+    NotADatabaseError: NotADatabaseError("the file is corrupt: malformed", **CONTEXT),
+    ReadOnlyDataSetError: ReadOnlyDataSetError(
+        "cannot flush changes (2.x wrote by default: see UPGRADING.md#config)", **CONTEXT
+    ),
+    UnreadableValueError: UnreadableValueError("City.population holds 'x'", **CONTEXT),
+    SchemaMismatchError: SchemaMismatchError(["table city: column x is missing"], **CONTEXT),
+    UntrustedArtifactError: UntrustedArtifactError("a view city (SELECT * FROM x)", **CONTEXT),
+    RemoteArtifactError: RemoteArtifactError("cannot fetch", **REMOTE),
+    UnpinnedURLError: UnpinnedURLError("no sha256", **REMOTE),
+    RemoteSupportMissingError: RemoteSupportMissingError("pip install fsspec", **REMOTE),
+    RemoteArtifactNotFoundError: RemoteArtifactNotFoundError("404", **REMOTE),
+    DownloadError: DownloadError("connection refused", **REMOTE),
+    DownloadTimeoutError: DownloadTimeoutError("no answer for 30 s", **REMOTE),
+    HashMismatchError: HashMismatchError("a" * 64, "b" * 64, **REMOTE),
+    ArtifactCacheError: ArtifactCacheError(f"cannot write {SECRET_PATH}", **REMOTE),
+    BuildError: BuildError(
+        "1 problem", dataset="airports", output=SECRET_PATH, problems=[INPUT_PROBLEM]
+    ),
+    BuildInputError: INPUT_PROBLEM,
+    DumpError: DumpError(f"{SECRET_PATH}: table city holds a blob"),
+}
+# what a client's message never holds
+PRIVATE = ("/srv", "secret dir", "host/", "sig=", "UPGRADING", "2.x", "SELECT", "config sqlite")
+
+
+def test_every_error_has_an_example_below() -> None:
+    """The faces are checked for every class of the tree."""
+    assert set(EXAMPLES) == set(ERROR_CLASSES)
+
+
+@pytest.mark.parametrize("error", list(EXAMPLES.values()), ids=lambda error: type(error).__name__)
+def test_the_client_face_holds_no_path_url_sql_or_upgrade_note(error: SQLiteError) -> None:
+    """`description`, which microcosm-flask sends, names the data set and nothing private."""
+    for private in PRIVATE:
+        assert private not in error.description, error.description
+    if error.dataset is not None:
+        assert error.description.startswith(f"data set {error.dataset!r}: ")
+    assert error.description and len(error.description) <= 500
+    # microcosm-flask's audit log keeps the stack, and so str(), for the server's failures
+    assert error.include_stack_trace is (error.status_code >= 500)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [example for example in EXAMPLES.values() if "/srv" in Exception.__str__(example)],
+    ids=lambda error: type(error).__name__,
+)
+def test_the_developer_face_keeps_everything(error: SQLiteError) -> None:
+    """`str()` keeps the path and the origin (and, where there is one, the hint)."""
+    assert "/srv/secret dir/" in str(error)
+    if error.hint:
+        assert str(error).endswith(f"({error.hint})")
+
+
+def test_a_data_set_check_error_lists_each_problem_in_both_faces() -> None:
+    """A failed check's client face lists each problem's client face; str() their full text."""
+    error = EXAMPLES[DataSetCheckError]
+    assert error.description == (
+        "1 data set check failed: data set 'airports': its file is not a usable SQLite artifact"
+    )
+    assert SECRET_PATH in str(error)
+
+
+def test_values_a_caller_gave_are_cut_short_and_escaped() -> None:
+    """A megabyte filter value or a lone surrogate gives a short message that encodes as UTF-8."""
+    error = InvalidFilterValueError("S", {"name": "x" * 1_000_000 + "\udc80"}, "too long")
+    assert len(error.description) < 200
+    error = InvalidFilterValueError("S", {"name": "\udc80"}, "encoding: '\udc80'")
+    error.description.encode("utf-8")
+    assert "'\\udc80'" in error.description

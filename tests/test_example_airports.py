@@ -31,6 +31,7 @@ from microcosm_sqlite_airports.models import (
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.cli import cli
 from microcosm_sqlite.errors import (
+    InvalidFilterValueError,
     ModelNotFoundError,
     ReadOnlyDataSetError,
     UnknownFilterError,
@@ -250,3 +251,64 @@ def test_demo_prints_real_answers(tmp_path: Path) -> None:
     assert "1. ---  SPNH  Laguna Choclococha Airport (Choclococha, Peru)  14,965 ft" in output
     assert "US  United States" in output
     assert f"{len(source_rows('airports')):,} airports in" in output
+    assert "match('blonduos'): 1, the first:" in output
+    assert "BLO  BIBL  Hjaltabakki Airport (Blönduós, Iceland)" in output
+    assert "FTS5 syntax, 'heathrow OR gatwick': LGW, LHR" in output
+
+
+def test_match_finds_names_and_cities_with_accents_ignored(airports: AirportStore) -> None:
+    """`match` finds airports by name or city, accents ignored either way, as typed models."""
+    assert [airport.iata for airport in airports.match("blonduos")] == ["BLO"]
+    assert [airport.icao for airport in airports.match("Blönduós")] == ["BIBL"]
+    assert all(isinstance(airport, Airport) for airport in airports.match("paris"))
+    # Zürich's airports by their city, whose name the sources spell without the accent
+    assert {"ZRH"} <= {airport.iata for airport in airports.match("zürich")}
+
+
+def test_match_ranks_names_above_cities_and_composes_with_filters(airports: AirportStore) -> None:
+    """A match in the name outranks one in the city; filters and limits apply as in search."""
+    found = airports.match("lond", country_code="GB", has_iata=True)
+    assert {airport.iata for airport in found} >= {"LHR", "LGW", "LTN", "LCY", "STN"}
+    assert all(airport.country_code == "GB" and airport.iata for airport in found)
+    assert airports.count_matches("lond", country_code="GB", has_iata=True) == len(found)
+    assert airports.match("lond", country_code="GB", has_iata=True, limit=2) == found[:2]
+    assert airports.match("lond", country_code="GB", has_iata=True, offset=2) == found[2:]
+    # not ranked: the Store's own order (here by name)
+    by_name = airports.match("lond", country_code="GB", ranked=False, order_by="name")
+    assert [airport.name for airport in by_name] == sorted(airport.name for airport in by_name)
+
+
+def test_match_takes_prefixes_and_query_syntax(airports: AirportStore) -> None:
+    """The last word is a prefix unless told otherwise; `syntax=True` takes FTS5's operators."""
+    assert airports.count_matches("heathro") == 2
+    assert airports.count_matches("heathro", prefix=False) == 0
+    either = airports.match("heathrow OR gatwick", syntax=True, has_iata=True)
+    assert sorted(airport.iata for airport in either) == ["LGW", "LHR"]
+
+
+def test_a_query_syntax_error_is_the_callers_400(airports: AirportStore) -> None:
+    """FTS5 syntax that does not parse is an InvalidFilterValueError, never a server error."""
+    with pytest.raises(InvalidFilterValueError) as caught:
+        airports.match("heathrow AND", syntax=True)
+    assert caught.value.status_code == 400
+    assert "AirportStore" in str(caught.value)
+
+
+def test_the_committed_artifact_passes_its_checks() -> None:
+    """`verify --models` runs the declared checks: none fails, the one warning is reported."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "microcosm_sqlite.cli",
+            "verify",
+            str(ARTIFACT),
+            "--models",
+            "microcosm_sqlite_airports.models",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "check every country has an airport: 16 rows fail" in result.stderr

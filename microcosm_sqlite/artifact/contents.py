@@ -2,11 +2,14 @@
 What an artifact's schema holds: data tables with their columns, indexes and foreign keys; the
 tables that are bookkeeping, not data; and anything no build writes.
 
-A build writes tables, their indexes and the manifest (`MANIFEST_TABLE`). SQLite keeps tables
-of its own beside them (`sqlite_stat1` after ANALYZE, `sqlite_sequence`...), named with the
-prefix it reserves, `sqlite_` in any case: `SQLITE_OWN` is the one test for them. Views,
-triggers and virtual tables hold SQL (or a module's code) that would run when the file is read,
-so readers of files they did not build refuse them before running any query but these.
+A build writes tables, their indexes, the manifest (`MANIFEST_TABLE`) and the full-text
+indexes the models declare (`artifact.fts`), FTS5 virtual tables whose index lives in shadow
+tables (`SHADOW`: none of them is data). SQLite keeps tables of its own beside them
+(`sqlite_stat1` after ANALYZE, `sqlite_sequence`...), named with the prefix it reserves,
+`sqlite_` in any case: `SQLITE_OWN` is the one test for them. Views, triggers and virtual tables
+hold SQL (or a module's code) that would run when the file is read, so readers of files they did
+not build refuse them before running any query but these (`artifact.defences`), all but the
+full-text indexes they can vouch for.
 
 """
 
@@ -24,6 +27,8 @@ __all__ = [
     "GENERATED",
     "IS_VIRTUAL",
     "MANIFEST_TABLE",
+    "SHADOW",
+    "SHADOW_SUFFIXES",
     "SQLITE_OWN",
     "ColumnInfo",
     "ForeignKeyInfo",
@@ -50,6 +55,16 @@ SQLITE_OWN = "substr(name, 1, 7) = 'sqlite_' COLLATE NOCASE"
 # whether a schema row's statement makes a virtual table: SQLite stores its first words upper
 # case, and the text is never decoded, so a damaged schema fails no sooner than SQLite does
 IS_VIRTUAL = "substr(sql, 1, 21) = 'CREATE VIRTUAL TABLE '"
+
+# the suffixes of the shadow tables FTS5 keeps a virtual table's index in (`_content` only for
+# tables with content, which no build writes)
+SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
+# whether a schema row is a shadow table of a virtual table: named after one, with a suffix above
+SHADOW = (
+    "lower(name) IN (SELECT lower(vt.name) || suffix.column1 FROM sqlite_schema AS vt, (VALUES "
+    + ", ".join(f"('{suffix}')" for suffix in SHADOW_SUFFIXES)
+    + ") AS suffix WHERE vt.type = 'table' AND substr(vt.sql, 1, 21) = 'CREATE VIRTUAL TABLE ')"
+)
 
 # why SQLite made an index itself, by `PRAGMA index_list`'s origin; "c" is CREATE INDEX
 AUTOMATIC_INDEXES = {"pk": "the PRIMARY KEY", "u": "a UNIQUE constraint"}
@@ -116,11 +131,15 @@ def quote(name: str) -> str:
 
 
 def data_tables(connection: sqlite3.Connection) -> list[str]:
-    """The artifact's data tables by name: not SQLite's own, the manifest, views or virtual."""
+    """
+    The artifact's data tables by name: not SQLite's own, the manifest, views, virtual tables
+    or their shadow tables.
+
+    """
     rows = connection.execute(
         "SELECT name FROM sqlite_schema"
         f" WHERE type = 'table' AND NOT {IS_VIRTUAL} AND NOT {SQLITE_OWN} AND name != ?"
-        " ORDER BY name",
+        f" AND NOT {SHADOW} ORDER BY name",
         (MANIFEST_TABLE,),
     )
     return [name for (name,) in rows]
@@ -129,13 +148,14 @@ def data_tables(connection: sqlite3.Connection) -> list[str]:
 def schema_statements(connection: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """
     The data's schema as `(type, name, CREATE statement)`, whitespace normalized, by type and
-    name: what the manifest's fingerprint hashes and `textconv` shows. SQLite's own objects and
-    the manifest are left out.
+    name: what the manifest's fingerprint hashes and `textconv` shows. SQLite's own objects, the
+    manifest and the shadow tables of virtual tables (their statements follow from the virtual
+    table's) are left out.
 
     """
     rows = connection.execute(
         "SELECT type, name, sql FROM sqlite_schema"
-        f" WHERE sql IS NOT NULL AND NOT {SQLITE_OWN} AND tbl_name != ?"
+        f" WHERE sql IS NOT NULL AND NOT {SQLITE_OWN} AND tbl_name != ? AND NOT {SHADOW}"
         " ORDER BY type, name",
         (MANIFEST_TABLE,),
     )
@@ -197,16 +217,17 @@ def foreign_keys_of(connection: sqlite3.Connection, table: str) -> tuple[Foreign
     return tuple(sorted(found, key=lambda key: (key.columns, key.table)))
 
 
-def unexpected_objects(connection: sqlite3.Connection) -> list[str]:
+def unexpected_objects(connection: sqlite3.Connection, virtual: bool = True) -> list[str]:
     """
-    Every view, trigger and virtual table in the schema, described in one line each (names
-    quoted where they hold what is not printable).
+    Every view, trigger and (unless `virtual` is false) virtual table in the schema, described
+    in one line each (names quoted where they hold what is not printable).
 
     """
     found = []
+    tables = f" OR (type = 'table' AND {IS_VIRTUAL})" if virtual else ""
     for type_, name, table in connection.execute(
         "SELECT type, name, tbl_name FROM sqlite_schema"
-        f" WHERE type IN ('view', 'trigger') OR (type = 'table' AND {IS_VIRTUAL})"
+        f" WHERE type IN ('view', 'trigger'){tables}"
         " ORDER BY type, name"
     ):
         if type_ == "view":

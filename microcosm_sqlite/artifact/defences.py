@@ -16,6 +16,10 @@ untrusted, following sqlite.org/security.html:
 
 None of these costs a read anything measurable: they are set once per connection.
 
+Before anything else is read, the tools look for what no build writes (`refused_objects`):
+views, triggers and virtual tables, whose SQL or module code would run as the file is read,
+except the full-text indexes a build writes and the manifest names (`artifact.fts.vouch`).
+
 """
 
 from __future__ import annotations
@@ -28,9 +32,18 @@ from typing import Any
 
 # the limit lives with the error table, which names it; builds import it from here
 from microcosm_sqlite._error_mapping import MAX_VALUE_BYTES as MAX_VALUE_BYTES
+from microcosm_sqlite.artifact.contents import unexpected_objects
+from microcosm_sqlite.artifact.fts import vouch
 from microcosm_sqlite.errors import UntrustedArtifactError
 
-__all__ = ["LIMITS", "MAX_VALUE_BYTES", "harden", "refuse_guard_changes", "time_bound"]
+__all__ = [
+    "LIMITS",
+    "MAX_VALUE_BYTES",
+    "harden",
+    "refuse_guard_changes",
+    "refused_objects",
+    "time_bound",
+]
 
 LIMITS = {
     # longest string, blob or row
@@ -68,6 +81,15 @@ def harden(connection: sqlite3.Connection) -> None:
         connection.setconfig(defensive, True)  # type: ignore[attr-defined,unused-ignore]
     connection.execute("PRAGMA query_only = ON")
     connection.set_authorizer(refuse_guard_changes)
+
+
+def refused_objects(connection: sqlite3.Connection) -> list[str]:
+    """
+    What a reader of a file it did not build refuses, one line each: every virtual table but
+    the full-text indexes it can vouch for (with why), then views and triggers.
+
+    """
+    return vouch(connection)[1] + unexpected_objects(connection, virtual=False)
 
 
 def refuse_guard_changes(action: int, name: str | None, value: str | None, *_: Any) -> int:

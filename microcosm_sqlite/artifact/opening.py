@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from microcosm_sqlite._error_mapping import translate_error
-from microcosm_sqlite.artifact.contents import unexpected_objects
-from microcosm_sqlite.artifact.defences import harden, time_bound
+from microcosm_sqlite.artifact.defences import harden, refused_objects, time_bound
 from microcosm_sqlite.artifact.header import check_artifact
 from microcosm_sqlite.errors import UntrustedArtifactError
 
@@ -41,7 +40,8 @@ def open_artifact(
     A read-only, defended connection to the artifact at a path, for the tools.
 
     Raises `DataSetNotFoundError` or `NotADatabaseError` when the path holds no artifact,
-    `UntrustedArtifactError` when its schema holds views, triggers or virtual tables (unless
+    `UntrustedArtifactError` when its schema holds views, triggers or virtual tables other than
+    the full-text indexes a build writes (unless
     `refuse_unexpected` is false, for `verify` to report them) or takes too long to read.
     SQLite's errors inside the block (such as "database disk image is malformed"), and text
     it gives back that is not UTF-8, become this library's too, naming the path.
@@ -57,7 +57,7 @@ def open_artifact(
     try:
         harden(connection)
         with time_bound(connection, SCHEMA_SECONDS, context):
-            found = unexpected_objects(connection)
+            found = refused_objects(connection)
         if found and refuse_unexpected:
             raise UntrustedArtifactError(
                 f"the file holds what no build writes ({', '.join(found)}); it is not read, so"

@@ -17,7 +17,11 @@ SQLite artifact out.
    reports them with the other problems; a row that was refused is not written, so a key
    pointing at it has no match too. Keys into a table that wrote nothing but problems (a bad
    header, say) are left until it writes: every one of them would have no match.
-4. The manifest table, `ANALYZE`, then `VACUUM INTO` the temporary file
+4. The data checks the models declare (`checks`, `microcosm_sqlite.checks`), reading only: a
+   failing one is a problem naming the check, its table and a few offending rows, and fails
+   the build as the others do; one of severity "warn" is logged and kept in the report. Then
+   the full-text indexes the models declare (`fts`).
+5. The manifest table, `ANALYZE`, then `VACUUM INTO` the temporary file
    `.<output name>.<pid>.tmp` (the load file is removed), rollback-journal mode,
    `integrity_check` and `foreign_key_check`, fsync, and only then `os.replace` over the
    output. On any error or interrupt the temporary files are removed and the old artifact is
@@ -67,12 +71,15 @@ from microcosm_sqlite.artifact.manifest import (
     schema_fingerprint,
     write_manifest,
 )
+from microcosm_sqlite.building import checks as data_checks
+from microcosm_sqlite.building import fts
 from microcosm_sqlite.building.loading import BUILD_CACHE_KIB, TableInput, write_tables
 from microcosm_sqlite.building.problems import IN_THE_SOURCES, Problems, collecting
 from microcosm_sqlite.building.progress import BuildProgress, announce
 from microcosm_sqlite.building.rows import RowsInput
 from microcosm_sqlite.building.schema import load_order
 from microcosm_sqlite.building.source_files import collect_inputs
+from microcosm_sqlite.checks import declared_checks
 from microcosm_sqlite.errors import BuildError, BuildInputError
 from microcosm_sqlite.formatting import plural, size
 
@@ -81,6 +88,8 @@ __all__ = ["BuildReport", "build_artifact", "build_from_rows"]
 logger = logging.getLogger(__name__)
 
 IN_THE_ROWS = "in the rows"
+IN_THE_CHECKS = "in the data checks"
+IN_THE_MODELS = "in the models' declarations"
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,8 @@ class BuildReport:
     schema_sha256: str
     size: int
     seconds: float
+    # the data checks of severity "warn" that failed, one line each
+    warnings: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -110,6 +121,7 @@ def build_artifact(
     max_errors: int = 20,
     progress: BuildProgress | None = None,
     force: bool = False,
+    checks: bool = True,
 ) -> BuildReport:
     """
     Build `base`'s data set from the sources in `source_dir` into `output`, atomically.
@@ -117,7 +129,8 @@ def build_artifact(
 
     Raises `BuildError` (with `problems`) and leaves `output` as it was when anything is
     wrong; returns what was written otherwise. An existing `output` is replaced only when
-    it is an artifact a build wrote (or empty), unless `force`.
+    it is an artifact a build wrote (or empty), unless `force`. `checks=False` skips the
+    models' data checks (a test's few rows, say).
 
     """
     started = time.monotonic()
@@ -138,6 +151,7 @@ def build_artifact(
         ignore_unknown_columns=ignore_unknown_columns,
         progress=progress,
         started=started,
+        checks=checks,
     )
 
 
@@ -150,6 +164,7 @@ def build_from_rows(
     ignore_unknown_columns: bool = False,
     max_errors: int = 20,
     force: bool = False,
+    checks: bool = True,
 ) -> BuildReport:
     """
     Build `base`'s data set from rows held in Python into `output`, as `build_artifact` does.
@@ -203,6 +218,7 @@ def build_from_rows(
         progress=None,
         started=started,
         where=IN_THE_ROWS,
+        checks=checks,
     )
 
 
@@ -232,9 +248,14 @@ def _build(
     progress: BuildProgress | None,
     started: float,
     where: str = IN_THE_SOURCES,
+    checks: bool = True,
 ) -> BuildReport:
     """Write, check and move into place: the build whatever its sources are."""
     dataset: str = base.__dataset__
+    declared = data_checks.declaration_problems(base) + fts.declaration_problems(base)
+    if declared:
+        reason = f"{plural(len(declared), 'problem')} {IN_THE_MODELS}"
+        raise BuildError(reason, problems=declared, **context)
     dialect = artifact_dialect()
     temp = temp_path(output)
     loading = temp_path(output, stage="load")
@@ -260,8 +281,13 @@ def _build(
                 where=where,
             )
             clock.lap("loaded sources and created indexes")
+            warnings = _run_checks(connection, base, problems, context, progress) if checks else ()
+            clock.lap("ran the data checks")
+            indexes = fts.write_indexes(connection, base, progress)
+            clock.lap("wrote the full-text indexes")
             fingerprint = schema_fingerprint(connection)
-            write_manifest(connection, manifest_entries(dataset, fingerprint, reports))
+            entries = manifest_entries(dataset, fingerprint, reports) + indexes
+            write_manifest(connection, sorted(entries))
             connection.execute("COMMIT")
             announce(progress, "gathering statistics (ANALYZE)")
             connection.execute("ANALYZE")
@@ -301,6 +327,7 @@ def _build(
         schema_sha256=fingerprint,
         size=output.stat().st_size,
         seconds=time.monotonic() - started,
+        warnings=warnings,
     )
     logger.info(
         "built data set %r into %s: %s, %s, %s in %.1fs",
@@ -312,6 +339,34 @@ def _build(
         report.seconds,
     )
     return report
+
+
+def _run_checks(
+    connection: sqlite3.Connection,
+    base: type[Any],
+    problems: Problems,
+    context: dict[str, Any],
+    progress: BuildProgress | None,
+) -> tuple[str, ...]:
+    """The data checks, reading only: failing errors raised as problems, warnings logged."""
+    if not declared_checks(base):
+        return ()
+    announce(progress, "running the data checks")
+    connection.set_authorizer(data_checks.only_reading)
+    try:
+        results = data_checks.run_checks(connection, base)
+    finally:
+        connection.set_authorizer(None)
+    with collecting(problems, context, IN_THE_CHECKS):
+        for result in results:
+            if result.severity == "error":
+                problems.add(result.problem())
+    warnings = tuple(result.line() for result in results if result.severity == "warn")
+    for warning in warnings:
+        logger.warning(
+            "data set %r: %s (a warning: the build goes on)", context["dataset"], warning
+        )
+    return warnings
 
 
 def _check(path: Path, context: dict[str, Any]) -> None:

@@ -65,6 +65,7 @@ class JsonNumber(float):
     text: str
 
     def __new__(cls, text: str) -> JsonNumber:
+        """The number `text` spells, keeping the text."""
         number = super().__new__(cls, text)
         number.text = text
         return number

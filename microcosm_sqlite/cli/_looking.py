@@ -104,8 +104,10 @@ def verify(
     resolves it); exit 0 when sound, 1 if not.
 
     Runs SQLite's integrity and foreign key checks and compares the manifest with the content
-    (row counts, schema fingerprint). With --models, also checks that tables and columns match
-    the models: names, types, nullability and primary keys. Each difference is one line.
+    (row counts, schema fingerprint, full-text indexes against their tables' rows). With
+    --models, also checks that tables and columns match the models (names, types, nullability
+    and primary keys, full-text indexes) and runs the models' data checks, whose warnings are
+    logged. Each difference is one line.
     """
     graph = configure_logging(quiet, verbose)
     path = artifact_for(path, dataset, graph, app)

@@ -35,6 +35,7 @@ class GetOrCreateSession:
         self.expire_on_commit = expire_on_commit
 
     def __call__(self, store: Any) -> Session:
+        """The session a store reads through, as 2.x's session factory gave it."""
         return store_session(store)
 
 

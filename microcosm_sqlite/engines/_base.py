@@ -15,11 +15,11 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool, StaticPool
@@ -28,16 +28,16 @@ from microcosm_sqlite._error_mapping import table_error, translating
 from microcosm_sqlite._legacy import legacy, legacy_session_class
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion
-from microcosm_sqlite.artifact.model_schema import schema_differences
-from microcosm_sqlite.errors import SchemaMismatchError
+from microcosm_sqlite.engines._model_checks import model_problem
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.reading.readers import OrmReader, Reader
 from microcosm_sqlite.reading.sessions import FastReadSession
-from microcosm_sqlite.reading.threads import ThreadReads
+from microcosm_sqlite.reading.threads import ThreadReads, keep_inherited
 
-__all__ = ["ENGINE_INFO_KEY", "VERSION_ATTEMPTS", "DataSetEngine", "EngineOptions"]
+__all__ = ["ENGINE_INFO_KEY", "VERSION_ATTEMPTS", "DataSetEngine", "EngineOptions", "weakly"]
 
 ModelT = TypeVar("ModelT")
+T = TypeVar("T")
 
 # where a session keeps the DataSetEngine it reads, so Store() in a context can find it
 ENGINE_INFO_KEY = "microcosm_sqlite.engine"
@@ -97,7 +97,8 @@ class DataSetEngine:
             info={ENGINE_INFO_KEY: self},
         )
         self._local = threading.local()
-        self._inherited: list[object] = []
+        self._pid = os.getpid()
+        # the models found to fit the file read now: a new version is checked for each first
         self.checked_models: set[type[Any]] = set()
         # model -> how this engine reads it, chosen once
         self.readers: dict[type[Any], Reader[Any]] = {}
@@ -240,22 +241,28 @@ class DataSetEngine:
 
     def check_model(self, model: type[Any]) -> None:
         """
-        Once per model: the artifact has the model's tables and every column it maps.
-
-        A stale artifact then fails at first use with the differences listed, not with
-        "no such column" in the middle of a request. `microcosm-sqlite verify --models`
-        checks types and keys as well.
+        The file has the model's tables and every column it maps, and nothing posing as one
+        (`engines._model_checks`): once per model and file version. A stale or crafted artifact
+        then fails at first use with what is wrong, not with "no such column" mid-request.
+        `microcosm-sqlite verify --models` checks types and keys as well.
 
         """
         if model in self.checked_models:
             return
+        version = self.version
         with self.engine.connect() as connection, translating(self.error_context):
             raw = connection.connection.dbapi_connection
             assert isinstance(raw, sqlite3.Connection)
-            differences = schema_differences(raw, inspect(model).tables, complete=False)
-        if differences:
-            raise SchemaMismatchError(differences, **self.context())
-        self.checked_models.add(model)
+            problem = model_problem(raw, model, self.error_context)
+        if problem is not None:
+            raise problem
+        # under the lock a move to another file holds: a model added here is checked again by
+        # the next move, and one that came meanwhile is checked here against the new file
+        with self.replacement_lock:
+            if self.version == version:
+                self.checked_models.add(model)
+                return
+        self.check_model(model)
 
     def refuse_write(self, action: str) -> None:
         """Raise ReadOnlyDataSetError, before anything is touched, on a read-only data set."""
@@ -279,10 +286,18 @@ class DataSetEngine:
         """Forget inherited sessions and connections without closing the parent's handles."""
         # kept referenced: collected, the inherited pool's connections would be closed (and
         # warned about as unclosed) in the child
-        self._inherited.extend((self._local, self.engine.pool))
+        keep_inherited(self._local, self.engine.pool)
+        self._pid = os.getpid()
         self._local = threading.local()
         self.replacement_lock = threading.RLock()  # another thread may have held it at the fork
         self.engine.dispose(close=False)
+
+    def __del__(self) -> None:
+        # a graph dropped without `dispose`: its pool's idle connections are closed now, rather
+        # than left to the collector (which warns about each on Python 3.13)
+        if getattr(self, "_pid", None) == os.getpid():
+            with suppress(Exception):  # at interpreter shutdown there is nothing to report to
+                self.engine.dispose()
 
     def _create_engine(self) -> Engine:
         if self.resolved.in_memory:
@@ -295,8 +310,8 @@ class DataSetEngine:
             )
         else:
             engine = self._file_engine()
-        event.listen(engine, "connect", self._configure_connection)
-        event.listen(engine, "handle_error", self._translate_error)
+        event.listen(engine, "connect", weakly(self._configure_connection))
+        event.listen(engine, "handle_error", weakly(self._translate_error))
         return engine
 
     def _file_engine(self) -> Engine:
@@ -345,6 +360,24 @@ class DataSetEngine:
                 engine.after_fork_in_child()
 
         os.register_at_fork(after_in_child=after_in_child)
+
+
+def weakly(method: Callable[..., T]) -> Callable[..., T]:
+    """
+    A bound method for the engine's pool to call that does not keep its instance alive: a
+    connection still checked out (a live thread's) keeps the pool alive, and through it would
+    keep a graph nobody uses, and its open files, for the life of the process.
+
+    """
+    reference = weakref.WeakMethod(method)
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        bound = reference()
+        if bound is None:
+            raise ReferenceError("the data set's engine was collected")
+        return bound(*args, **kwargs)
+
+    return call
 
 
 def pool_checker(engine: DataSetEngine) -> Callable[[Pool], bool]:

@@ -9,8 +9,9 @@ probe and `sqlite.fast_path` is on.
 
 A read-only graph reads one version of a file at a time. Deploys rename a new build over the
 path while services run, so the graph looks at the path at most once per
-`replacement_check_seconds`; when the file there is another one, every thread moves to it at the
-start of its next call, and no call begins on the old one after that.
+`replacement_check_seconds`; when the file there is another one, and it fits every model read so
+far, every thread moves to it at the start of its next call, and no call begins on the old one
+after that.
 
 """
 
@@ -18,17 +19,26 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import closing
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.opening import read_only_uri
-from microcosm_sqlite.engines._base import VERSION_ATTEMPTS, DataSetEngine, EngineOptions
+from microcosm_sqlite.engines._base import (
+    ENGINE_INFO_KEY,
+    VERSION_ATTEMPTS,
+    DataSetEngine,
+    EngineOptions,
+    weakly,
+)
+from microcosm_sqlite.engines._model_checks import model_problem
 from microcosm_sqlite.errors import ReadOnlyDataSetError
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.reading.probe import fast_path_available
@@ -61,16 +71,19 @@ class ReadOnlyEngine(DataSetEngine):
         # read-only files are read one version at a time (see the module's docstring)
         self.follows_replacements = not resolved.in_memory
         self.version = version
-        event.listen(self.sessionmaker, "before_flush", self._refuse_flush)
+        # a function, not a bound method: SQLAlchemy keeps a sessionmaker's listeners for as
+        # long as its session class lives, which they would then keep alive with this engine
+        event.listen(self.sessionmaker, "before_flush", _refuse_flush)
         self._open_first_connection()
 
     def check_replacement(self, force: bool = False) -> None:
         """
         Move the graph to the file now at the path, when it is another one.
 
-        The new file is checked first: when it is not a ready artifact, every read fails with
-        that error (and looks again) until a good one arrives, rather than answering from a
-        file the deploy meant to retire.
+        The new file is checked first, as at first use, and against every model read so far:
+        when it is not a ready artifact or does not fit them, every read fails with that error
+        (and looks again) until a good one arrives, rather than answering from a file the
+        deploy meant to retire or from one its models cannot read.
 
         """
         with self.replacement_lock:
@@ -81,11 +94,30 @@ class ReadOnlyEngine(DataSetEngine):
                 self._next_check = 0.0
                 current = check_artifact(self.path, self.context())
                 if current != self.version:
+                    if not self._models_fit(current):
+                        return  # replaced again meanwhile: the next call looks again
                     # connections of the old file go: idle ones now, those in use as their
                     # threads move
                     self.engine.dispose()
                     self.version = current
             self._next_check = now + self.options.replacement_check_seconds
+
+    def _models_fit(self, version: FileVersion) -> bool:
+        """
+        Every model read so far checked against a new file before any read of it, on a
+        connection of its own: raises what keeps one from being read; False when the file at
+        the path is no longer `version`.
+
+        """
+        with translating(self.error_context), closing(self._connect_read_only()) as connection:
+            if connection.version != version:
+                return False
+            self._set_up(connection)
+            for model in list(self.checked_models):
+                problem = model_problem(connection, model, self.error_context)
+                if problem is not None:
+                    raise problem
+        return True
 
     def _end_failed(self, session: Session) -> None:
         """A read-only session has nothing to undo: ending it keeps every instance loaded (a
@@ -128,7 +160,7 @@ class ReadOnlyEngine(DataSetEngine):
     def _file_engine(self) -> Engine:
         return create_engine(
             f"{ARTIFACT_DRIVER}://",
-            creator=self._connect_read_only,
+            creator=weakly(self._connect_read_only),
             # pool_size=0 keeps every returned connection: one per thread, never a wait
             poolclass=QueuePool,
             pool_size=0,
@@ -175,5 +207,6 @@ class ReadOnlyEngine(DataSetEngine):
             self.engine.dispose()
             raise
 
-    def _refuse_flush(self, session: Session, *args: Any) -> None:
-        self.refuse_write("flush changes")
+
+def _refuse_flush(session: Session, *args: Any) -> None:
+    session.info[ENGINE_INFO_KEY].refuse_write("flush changes")

@@ -5,6 +5,7 @@ One thread's reading state for one data set: its session, its connection, its re
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
@@ -17,7 +18,17 @@ from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from microcosm_sqlite.artifact.header import FileVersion
 
-__all__ = ["ThreadReads"]
+__all__ = ["ThreadReads", "keep_inherited"]
+
+# what a forked child inherited and must neither use nor close (closing a parent's SQLite
+# handle in a child is unsafe); referenced for the child's life, so never collected either,
+# which on Python 3.13 would close them and warn
+_INHERITED: list[object] = []
+
+
+def keep_inherited(*handles: object) -> None:
+    """Keep a forked child's inherited handles referenced, unused and unclosed, for good."""
+    _INHERITED.extend(handles)
 
 
 class ThreadReads:
@@ -60,6 +71,8 @@ class ThreadReads:
         self.driver: sqlite3.Connection | None = None
         # the version of the file this thread reads; None where files are not versioned
         self.version: FileVersion | None = None
+        # the process that opened the connection: only it may give it back or close it
+        self.pid = os.getpid()
         if bound is not None:
             self.proxied = bound.connection
             self.driver = self.proxied.driver_connection
@@ -92,6 +105,11 @@ class ThreadReads:
     def close(self, stale: bool = False) -> None:
         """Give the connection back; a `stale` one, of a replaced file, is closed for good."""
         self.caches.clear()
+        if self.pid != os.getpid():
+            # a forked child dropping its parent's thread's reads
+            keep_inherited(self.session, self.bound, self.proxied, self.driver)
+            self.bound = self.proxied = self.driver = None
+            return
         if self.bound is not None:
             self.session.close()
             with self.lock:  # so the engine cannot move between the look and the return

@@ -20,6 +20,9 @@ shows only the columns whose values changed.
   declaration, the column order, table constraints, options (STRICT, WITHOUT ROWID) and each
   index; a difference no part shows is the statement's. Each artifact's schema is read once,
   so the time taken grows with the number of tables, not with its square.
+- A table's full-text index compares by its statement (what follows `USING`: columns,
+  tokenizer, prefixes), a `full-text index` change; what it holds follows from the rows, and
+  is not compared again.
 - The manifest is bookkeeping, not content: its source hashes, versions and row counts never
   make two artifacts differ. The data set's name does.
 

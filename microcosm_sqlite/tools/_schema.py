@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from microcosm_sqlite.artifact.contents import ColumnInfo, columns_of, data_tables, key_columns
+from microcosm_sqlite.artifact.fts import create_statement, vouch
 from microcosm_sqlite.tools._changes import Operation, SchemaChange
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "TableSchema",
     "Written",
     "dequote",
+    "fulltext_definition",
     "index_definition",
     "normalized",
     "table_changes",
@@ -200,6 +202,13 @@ def index_definition(sql: str) -> Written:
     return rest
 
 
+def fulltext_definition(sql: str) -> Written:
+    """A full-text index as a diff shows it: what follows `USING`, its module and options."""
+    parts = tokens(sql)
+    words = [token.text.upper() for token in parts]
+    return Written.of(parts[words.index("USING") + 1 :] if "USING" in words else parts)
+
+
 # the statement of a table an artifact lacks
 NO_STATEMENT = Written("", ())
 
@@ -218,6 +227,8 @@ class TableSchema:
     definition: TableDefinition | None = None
     indexes: dict[str, Written] = field(default_factory=dict)
     present: bool = False
+    # its full-text index, by name: what follows `USING` (none, or one)
+    fulltext: dict[str, Written] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -266,6 +277,8 @@ class ArtifactSchema:
     tables: frozenset[str]
     statements: dict[str, str]
     indexes: dict[str, dict[str, str]]
+    # table -> its full-text index's name and statement (the ones `vouch` accepts)
+    fulltext: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, connection: sqlite3.Connection) -> ArtifactSchema:
@@ -282,7 +295,11 @@ class ArtifactSchema:
                 statements[name] = sql
             elif type_ == "index":  # SQLite's automatic ones have no statement: constraints
                 indexes.setdefault(table, {})[name] = sql
-        return cls(tables, statements, indexes)
+        fulltext = {
+            index.table: (index.name, create_statement(index.table, index.declaration))
+            for index in vouch(connection)[0]
+        }
+        return cls(tables, statements, indexes, fulltext)
 
     def table(self, connection: sqlite3.Connection, name: str) -> TableSchema:
         """A table's schema in this artifact; an absent one when it has no such table."""
@@ -300,6 +317,11 @@ class ArtifactSchema:
                 for index, text in sorted(self.indexes.get(name, {}).items())
             },
             present=True,
+            fulltext={
+                index: fulltext_definition(text)
+                for index, text in [self.fulltext.get(name, ("", ""))]
+                if index
+            },
         )
 
 
@@ -328,6 +350,7 @@ def table_changes(table: str, old: TableSchema, new: TableSchema) -> list[Schema
                 )
             )
     changes.extend(_compare("index", table, old.indexes, new.indexes))
+    changes.extend(_compare("full-text index", table, old.fulltext, new.fulltext))
     if not changes and old.statement != new.statement:
         # what no part shows (the statement could not be split, or differs elsewhere)
         changes.append(

@@ -3,7 +3,8 @@
 keys, the file's size and page layout, and the manifest its build wrote.
 
 The artifact opens as `microcosm_sqlite.artifact.opening` opens it: read-only, defended, and
-refused when its schema holds views, triggers or virtual tables. Every error names its path.
+refused when its schema holds views, triggers or virtual tables other than the full-text
+indexes a build writes, which are shown with their tables. Every error names its path.
 Generated columns are shown, marked so. In the text form, a name or value holding a character
 that is not printable is quoted and escaped (`microcosm_sqlite.formatting`); a malformed
 manifest's entries are listed as problems, not raised.
@@ -27,22 +28,40 @@ from microcosm_sqlite.artifact.contents import (
     indexes_of,
     quote,
 )
+from microcosm_sqlite.artifact.fts import FullTextIndex, vouch
 from microcosm_sqlite.artifact.manifest import manifest_problems, read_manifest
 from microcosm_sqlite.artifact.opening import open_artifact
-from microcosm_sqlite.formatting import code_text, name_text, plural, size
+from microcosm_sqlite.formatting import code_text, name_text, plural, quote_text, size
 
-__all__ = ["ArtifactInfo", "TableInfo", "describe", "inspect_artifact"]
+__all__ = ["ArtifactInfo", "FullTextInfo", "TableInfo", "describe", "inspect_artifact"]
+
+
+@dataclass(frozen=True)
+class FullTextInfo:
+    """A table's full-text index: its name, the columns it indexes, how, with what prefixes."""
+
+    name: str
+    columns: tuple[str, ...]
+    tokenize: str
+    prefix: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, index: FullTextIndex) -> FullTextInfo:
+        """What `inspect` shows of an index the defences vouched for."""
+        declaration = index.declaration
+        return cls(index.name, declaration.columns, declaration.tokenize, declaration.prefix)
 
 
 @dataclass(frozen=True)
 class TableInfo:
-    """One table as `inspect` shows it: rows, columns, indexes and foreign keys."""
+    """One table as `inspect` shows it: rows, columns, indexes, foreign keys, full-text index."""
 
     name: str
     rows: int
     columns: tuple[ColumnInfo, ...]
     indexes: tuple[IndexInfo, ...]
     foreign_keys: tuple[ForeignKeyInfo, ...] = ()
+    fulltext: FullTextInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,7 @@ class ArtifactInfo:
 def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
     """Tables, columns, row counts, indexes, size and manifest of an artifact."""
     with open_artifact(path) as connection:
+        fulltext = {index.table: FullTextInfo.of(index) for index in vouch(connection)[0]}
         tables = tuple(
             TableInfo(
                 name,
@@ -74,6 +94,7 @@ def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
                 columns_of(connection, name, generated=True),
                 indexes_of(connection, name),
                 foreign_keys_of(connection, name),
+                fulltext.get(name),
             )
             for name in data_tables(connection)
         )
@@ -114,6 +135,14 @@ def describe(info: ArtifactInfo) -> str:
             automatic = f" [automatic, for {index.automatic}]" if index.automatic else ""
             columns = ", ".join(map(name_text, index.columns))
             lines.append(f"  {unique}index {name_text(index.name)} ({columns}){automatic}")
+        if table.fulltext is not None:
+            found = table.fulltext
+            prefix = f", prefix {' '.join(map(str, found.prefix))}" if found.prefix else ""
+            lines.append(
+                f"  full-text index {name_text(found.name)}"
+                f" ({', '.join(map(name_text, found.columns))}),"
+                f" tokenize {quote_text(found.tokenize)}{prefix}"
+            )
     if info.manifest is None:
         lines.append("no manifest (not built by microcosm-sqlite build)")
     else:

@@ -3,32 +3,42 @@ Rows written for people or for programs: an aligned table (the default of `query
 `get`), JSON (one array), JSON Lines (an object a line) or CSV (a header, then a line a row).
 
 Values are written as SQLite holds them: NULL is an empty cell in a table and in CSV, `null` in
-JSON; floats as Python writes them, which read back exactly; blobs as hexadecimal; text as it is
-(in a table, line breaks and tabs are written as `\\n` and `\\t`, so each row keeps one line).
+JSON; floats as Python writes them, which read back exactly (an infinite one, which JSON lacks, as
+`{"real": "Infinity"}` in JSON); blobs as hexadecimal; text as it is. What the file holds never
+reaches a terminal raw: in a table, names and text have every character that is not printable
+escaped as JSON escapes it (`\\n`, `\\u001b`), so each row keeps one line and no value drives
+the terminal, and JSON output escapes the same characters (`formatting.json_safe`). CSV, which
+programs read, holds the text exactly.
 
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, Literal
 
-from microcosm_sqlite.formatting import json_text
+from microcosm_sqlite.formatting import json_safe, one_line
 
 __all__ = ["OUTPUT_FORMATS", "OutputFormat", "write_record", "write_rows"]
 
 OutputFormat = Literal["table", "json", "jsonl", "csv"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("table", "json", "jsonl", "csv")
-# what a table cell shows in place of characters that would break its line
-CELL_ESCAPES = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
 def _plain(value: Any) -> Any:
-    """A value JSON and CSV can hold: blobs become hexadecimal text."""
+    """A value CSV can hold: blobs become hexadecimal text."""
     if isinstance(value, bytes):
         return value.hex()
     return value
+
+
+def _json_value(value: Any) -> Any:
+    """A value strict JSON can hold: blobs as hexadecimal, an infinite real as an object."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"real": "Infinity" if value > 0 else "-Infinity"}
+    return _plain(value)
 
 
 def _cell(value: Any) -> str:
@@ -39,7 +49,7 @@ def _cell(value: Any) -> str:
         return value.hex()
     if isinstance(value, float):
         return repr(value)
-    return str(value).translate(CELL_ESCAPES)
+    return one_line(str(value))
 
 
 def write_rows(
@@ -85,12 +95,13 @@ def write_record(
 
 
 def _object(columns: Sequence[str], row: Sequence[Any]) -> str:
-    return json_text({name: _plain(value) for name, value in zip(columns, row, strict=True)})
+    return json_safe({name: _json_value(value) for name, value in zip(columns, row, strict=True)})
 
 
 def _write_table(columns: Sequence[str], rows: list[Sequence[Any]], stream: IO[str]) -> int:
     """Columns padded to their widest cell, numbers aligned right, a rule under the header."""
     cells = [[_cell(value) for value in row] for row in rows]
+    columns = [one_line(name) for name in columns]
     widths = [len(name) for name in columns]
     for texts in cells:
         widths = [max(width, len(cell)) for width, cell in zip(widths, texts, strict=True)]

@@ -2,26 +2,29 @@
 `verify`: is an artifact sound, does it hold what its manifest says, and (given its models) does
 its schema match them. Every way it does not is one line.
 
-Views, triggers and virtual tables are reported, not refused, and nothing more is read from a
-file that holds them. Damage bad enough that SQLite's integrity check itself fails is a line
-too, not an exception, and so is a malformed manifest (a key that is no text, a row count that
-is no number). Names from the file are quoted where they hold what is not printable.
+Views, triggers and virtual tables (but the full-text indexes a build writes, which are checked
+against their tables' rows) are reported, not refused, and nothing more is read from a file
+that holds them. Damage bad enough that SQLite's integrity check itself fails is a line too,
+not an exception, and so is a malformed manifest (a key that is no text, a row count that is no
+number). Names from the file are quoted where they hold what is not printable.
+
+Given the models, their full-text declarations are compared with the indexes, and their data
+checks (`microcosm_sqlite.checks`) run on the file's read-only, defended connection: the
+models' SQL is trusted, the file is not. A failing check is a line; a failing warning is logged.
 
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from typing import Any
 
 from microcosm_sqlite.artifact.checks import foreign_key_problems, integrity_problems
-from microcosm_sqlite.artifact.contents import (
-    MANIFEST_TABLE,
-    data_tables,
-    quote,
-    unexpected_objects,
-)
+from microcosm_sqlite.artifact.contents import MANIFEST_TABLE, data_tables, quote
+from microcosm_sqlite.artifact.defences import refused_objects
+from microcosm_sqlite.artifact.fts import index_difference, matches_rows, vouch
 from microcosm_sqlite.artifact.manifest import (
     READABLE_VERSIONS,
     library_version,
@@ -32,9 +35,13 @@ from microcosm_sqlite.artifact.manifest import (
 )
 from microcosm_sqlite.artifact.model_schema import schema_differences
 from microcosm_sqlite.artifact.opening import open_artifact
+from microcosm_sqlite.building.checks import run_checks
 from microcosm_sqlite.formatting import name_text, number, plural
+from microcosm_sqlite.fulltext import declared_indexes
 
-__all__ = ["manifest_differences", "verify_artifact"]
+__all__ = ["check_differences", "fulltext_differences", "manifest_differences", "verify_artifact"]
+
+logger = logging.getLogger(__name__)
 
 
 def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None) -> list[str]:
@@ -49,12 +56,13 @@ def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None)
         differences = [f"integrity: {problem}" for problem in integrity_problems(connection)]
         # what no build writes holds SQL of its own: reported, and nothing more is read
         differences.extend(
-            f"not written by a build: {found}" for found in unexpected_objects(connection)
+            f"not written by a build: {found}" for found in refused_objects(connection)
         )
         if differences:
             return differences
         differences.extend(foreign_key_problems(connection))
         differences.extend(manifest_differences(connection))
+        differences.extend(fulltext_differences(connection, base))
         if base is not None:
             manifest = read_manifest(connection) or {}
             dataset = manifest.get("dataset")
@@ -63,6 +71,46 @@ def verify_artifact(path: str | os.PathLike[str], base: type[Any] | None = None)
                     f"manifest: data set {dataset!r}, but the models are of {base.__dataset__!r}"
                 )
             differences.extend(schema_differences(connection, base.metadata.tables.values()))
+            differences.extend(check_differences(connection, base))
+    return differences
+
+
+def fulltext_differences(connection: sqlite3.Connection, base: type[Any] | None) -> list[str]:
+    """
+    Each full-text index against its table's rows, and (given the models) against their
+    declarations: indexes missing, different or not declared.
+
+    """
+    indexes, _ = vouch(connection)
+    differences = [
+        f"full-text index {name_text(index.name)}: does not match the rows of table"
+        f" {name_text(index.table)} (a build would write another index)"
+        for index in indexes
+        if not matches_rows(connection, index)
+    ]
+    if base is None:
+        return differences
+    declared = declared_indexes(base)
+    for table, declaration in declared.items():
+        difference = index_difference(connection, table, declaration)
+        if difference is not None:
+            differences.append(f"full-text index: {difference}")
+    differences.extend(
+        f"full-text index {name_text(index.name)}: not in the models"
+        for index in indexes
+        if index.table not in declared
+    )
+    return differences
+
+
+def check_differences(connection: sqlite3.Connection, base: type[Any]) -> list[str]:
+    """The models' data checks: failing errors one line each; failing warnings logged."""
+    differences = []
+    for result in run_checks(connection, base):
+        if result.severity == "error":
+            differences.append(result.line())
+        else:
+            logger.warning("%s (a warning)", result.line())
     return differences
 
 

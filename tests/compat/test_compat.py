@@ -19,6 +19,7 @@ from fixtures.runtime import (
 from microcosm_sqlite.errors import (
     DataSetNotConfiguredError,
     DataSetNotFoundError,
+    ModelNotFoundError,
     ReadOnlyDataSetError,
     SQLiteError,
     UnknownFilterError,
@@ -44,10 +45,15 @@ def test_naming_convention_is_importable_with_a_warning() -> None:
     assert naming_convention["pk"] == "pk_%(table_name)s"
 
 
-def test_include_stack_trace_is_false_as_in_2x() -> None:
-    """microcosm-flask reads include_stack_trace on errors; it stays there, without a warning."""
-    assert SQLiteError.include_stack_trace is False
-    assert SQLiteError("x").include_stack_trace is False
+def test_include_stack_trace_is_false_for_client_errors_as_in_2x() -> None:
+    """
+    microcosm-flask's audit log reads include_stack_trace on errors, without a warning: false for
+    4xx errors, as 2.x had it for all; true for the server's failures, whose detail the client's
+    message no longer carries.
+
+    """
+    assert ModelNotFoundError("x").include_stack_trace is False
+    assert SQLiteError("x").include_stack_trace is True
 
 
 def test_data_set_not_configured_is_a_key_error_with_a_readable_message() -> None:

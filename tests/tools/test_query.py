@@ -339,3 +339,39 @@ def test_rows_where_cannot_smuggle_a_second_statement(airports: Path) -> None:
         pass
 
     assert airports.read_bytes() == before
+
+
+# --- what a file holds never reaches the terminal raw ------------------------------------------
+
+
+def test_a_table_escapes_what_would_drive_a_terminal_or_break_a_line(airports: Path) -> None:
+    """Text and names holding ESC, a newline or a bidi override print escaped, a row a line."""
+    alter(
+        airports,
+        "UPDATE countries SET name = char(27) || '[2J' || char(10) || 'evil' || char(8238)"
+        " WHERE alpha_2 = 'FR'",
+    )
+    result = invoke(
+        "query", airports, "SELECT name AS \"n\x1b[31m\" FROM countries WHERE alpha_2 = 'FR'"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    header, _rule, row = result.stdout.splitlines()
+    assert header == "n\\u001b[31m"
+    assert row == "\\u001b[2J\\nevil\\u202e"
+
+
+def test_json_output_is_strict_and_escaped(airports: Path) -> None:
+    """An infinite real is an object JSON can hold, and control characters stay escaped."""
+    alter(
+        airports,
+        "UPDATE airports SET elevation_ft = 1e999, name = char(27) || 'x' WHERE icao = 'LFPG'",
+    )
+    result = invoke(
+        "query", airports, "SELECT name, elevation_ft FROM airports WHERE icao = 'LFPG'", "--json"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert json.loads(result.stdout) == [{"name": "\x1bx", "elevation_ft": {"real": "Infinity"}}]

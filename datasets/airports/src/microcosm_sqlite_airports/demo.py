@@ -85,6 +85,24 @@ def a_page(airports: AirportStore) -> None:
         print(f"  {describe(airport)}")
 
 
+def found_by_name(airports: AirportStore) -> None:
+    heading("Airports found by name: full-text search, ranked, accents ignored")
+    for text, filters in (
+        ("heathrow", {}),
+        ("blonduos", {}),
+        ("sao paulo", {"has_iata": True}),
+        ("saint exup", {}),
+        ("lond", {"country_code": "GB", "has_iata": True}),
+    ):
+        shown = ", ".join(f"{key}={value!r}" for key, value in filters.items())
+        total = airports.count_matches(text, **filters)
+        print(f"  match({text!r}{', ' + shown if shown else ''}): {total}, the first:")
+        for airport in airports.match(text, limit=3, **filters):
+            print(f"    {describe(airport)}")
+    either = airports.match("heathrow OR gatwick", syntax=True, has_iata=True)
+    print(f"  FTS5 syntax, 'heathrow OR gatwick': {', '.join(a.iata or a.icao for a in either)}")
+
+
 def streamed(airports: AirportStore) -> None:
     heading("Every airport, streamed with iterate()")
     total = 0
@@ -113,6 +131,7 @@ def main() -> None:
     highest(airports)
     per_country(airports)
     a_page(airports)
+    found_by_name(airports)
     streamed(airports)
 
 

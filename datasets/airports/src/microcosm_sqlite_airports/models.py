@@ -7,6 +7,10 @@ this package. Its sources are `sources/*.csv` beside the package, rebuilt with `
 
     graph = create_object_graph("app")
     AirportStore(graph).by_iata("CDG").country.name   # 'France'
+    AirportStore(graph).match("zurich", limit=3)      # Zürich's airports, most relevant first
+
+Every build runs the data checks the models declare (`__checks__`), and writes the full-text
+index of airport names and cities (`__fulltext__`) that `match` searches.
 
 """
 
@@ -19,7 +23,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import ForeignKey, Select, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from microcosm_sqlite.checks import ExistsIn, InRange, Matches, NoRows, NotNull, RowCount
 from microcosm_sqlite.dataset import DataSetBase
+from microcosm_sqlite.fulltext import FullText
 from microcosm_sqlite.models import IdentityMixin
 from microcosm_sqlite.stores import Store
 from microcosm_sqlite.types import Truthy
@@ -41,6 +47,20 @@ class Country(IdentityMixin, Base):
     """A country or territory of ISO 3166-1, plus Kosovo (see `iso_assigned`)."""
 
     __tablename__ = "countries"
+    __checks__ = (
+        RowCount(min=240, max=260),
+        Matches("alpha_2", r"[A-Z]{2}"),
+        Matches("alpha_3", r"[A-Z]{3}"),
+        Matches("numeric", r"[0-9]{3}"),
+        NotNull("numeric", where="iso_assigned"),
+        # a handful (Monaco, the Vatican, Pitcairn...) have none: reported, not refused
+        ExistsIn(
+            "alpha_2",
+            "airports.country_code",
+            severity="warn",
+            name="every country has an airport",
+        ),
+    )
 
     alpha_2: Mapped[str] = mapped_column(String(2), primary_key=True)
     alpha_3: Mapped[str] = mapped_column(String(3), unique=True)
@@ -57,6 +77,24 @@ class Airport(IdentityMixin, Base):
     """An airport or landing strip with an ICAO (or FAA/TC) four-character code."""
 
     __tablename__ = "airports"
+    __checks__ = (
+        RowCount(min=25_000),
+        # airportsdata gives airports with no ICAO code "_" and their IATA code
+        Matches("icao", r"[A-Z0-9]{4}|_[A-Z]{3}"),
+        Matches("iata", r"[A-Z]{3}"),
+        InRange("latitude", -90, 90),
+        InRange("longitude", -180, 180),
+        # from the Dead Sea's shore to the highest airfields of the Andes and the Himalaya
+        InRange("elevation_ft", -1_500, 16_000),
+        Matches("time_zone", r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)+", name="IANA time zone names"),
+        NoRows(
+            "SELECT icao, iata FROM airports WHERE substr(icao, 1, 1) = '_'"
+            " AND (iata IS NULL OR substr(icao, 2) != iata)",
+            "a placeholder ICAO code is _ and the airport's IATA code",
+        ),
+    )
+    # "heath" finds Heathrow, "zurich" Zürich; a match in the name ranks above one in the city
+    __fulltext__ = FullText("name", "city", prefix=(2, 3), weights={"name": 2.0})
 
     icao: Mapped[str] = mapped_column(String(4), primary_key=True)
     # the natural key travellers know; None for most small fields
