@@ -10,7 +10,7 @@ and the fast path's row builders.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapper
 from microcosm_sqlite.errors import InvalidIdentifierError
 from microcosm_sqlite.models import primary_key_names
 
-__all__ = ["INT64_MAX", "INT64_MIN", "PrimaryKey", "fits_sqlite", "names_a_row"]
+__all__ = ["INT64_MAX", "INT64_MIN", "PrimaryKey", "batches", "fits_sqlite", "names_a_row"]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # key column types whose mismatched identifiers can be converted to them
@@ -146,3 +146,9 @@ def names_a_row(key: Any) -> bool:
 def usable_keys(keys: Sequence[Any]) -> list[Any]:
     """The keys that can name a row (`names_a_row`), in order."""
     return [key for key in keys if names_a_row(key)]
+
+
+def batches(keys: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Consecutive slices of at most `size` keys: one IN (...) of bound values each."""
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]

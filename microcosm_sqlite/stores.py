@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite._filters import AutoFilters, accepted_keywords, check_known, check_page
-from microcosm_sqlite._keys import PrimaryKey
+from microcosm_sqlite._keys import PrimaryKey, batches
 from microcosm_sqlite._legacy import TWO_X_CONTEXT, LegacyMember, legacy
 from microcosm_sqlite._matching import FullTextMatch, match_query
 from microcosm_sqlite.dataset import context_session
@@ -398,9 +398,3 @@ class Store(Generic[ModelT]):
         if engine.read_only:
             engine.check_model(self.model_class)
         return engine
-
-
-def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """Consecutive slices of at most `size` items."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -62,3 +62,16 @@ def test_a_new_file_in_any_source_or_test_folder_is_not_ignored() -> None:
         check=False,
     )
     assert ignored.stdout.split() == []
+
+
+# the most lines a module of the library may have: past it, a module holds more than one job
+MODULE_LINES = 400
+
+
+def test_no_module_of_the_library_is_over_its_size() -> None:
+    """Every module stays small enough to hold one responsibility (issue 21)."""
+    sizes = {
+        path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for path in (ROOT / "microcosm_sqlite").rglob("*.py")
+    }
+    assert {path: lines for path, lines in sizes.items() if lines > MODULE_LINES} == {}

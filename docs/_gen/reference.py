@@ -596,8 +596,16 @@ def error_classes() -> list[type[BaseException]]:
     """The exported errors, from `microcosm_sqlite.errors`."""
     errors = importlib.import_module(f"{PACKAGE}.errors")
     classes = [getattr(errors, name) for name in errors.__all__]
-    # in the order the module defines them, which is the order its docstring's tree draws
-    return sorted(classes, key=lambda cls: inspect.getsourcelines(cls)[1])
+    # in the order the package's docstring draws its tree
+    tree = errors.__doc__ or ""
+
+    def drawn_at(cls: type[BaseException]) -> int:
+        found = re.search(rf"\b{cls.__name__}\b", tree)
+        if found is None:
+            raise ValueError(f"{cls.__name__} is missing from the tree in {errors.__name__}")
+        return found.start()
+
+    return sorted(classes, key=drawn_at)
 
 
 def errors_page() -> str:

@@ -21,13 +21,13 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import Table
 
 from microcosm_sqlite.artifact.contents import quote
 from microcosm_sqlite.artifact.defences import MAX_VALUE_BYTES
+from microcosm_sqlite.building.foreign_keys import FoldedKeys, foreign_keys
 from microcosm_sqlite.building.problems import DiscardedProblems, Problems, collecting
 from microcosm_sqlite.building.schema import load_order, server_defaults
 from microcosm_sqlite.building.sources import ProgressCallback, TableSource
@@ -232,18 +232,18 @@ class TableWriter:
         their limit.
 
         """
-        folded = _Folded(self.problems)
+        folded = FoldedKeys(self.problems)
         try:
             self._check_foreign_keys(tables, folded)
         finally:
             folded.note()
 
-    def _check_foreign_keys(self, tables: Iterable[str], folded: _Folded) -> None:
+    def _check_foreign_keys(self, tables: Iterable[str], folded: FoldedKeys) -> None:
         connection = self.connection
         for table in tables:
             missing: dict[int, set[tuple[Any, ...]]] = {}
             without_line: dict[int, int] = {}
-            keys = _foreign_keys(connection, table)
+            keys = foreign_keys(connection, table)
             for _, rowid, parent, key_id in connection.execute(
                 f"PRAGMA foreign_key_check({quote(table)})"
             ):
@@ -279,7 +279,7 @@ class TableWriter:
         source: TableSource | None,
         keys: dict[int, tuple[tuple[str, ...], str, tuple[str, ...]]],
         missing: dict[int, set[tuple[Any, ...]]],
-        folded: _Folded,
+        folded: FoldedKeys,
     ) -> None:
         def reason(key_id: int, values: tuple[Any, ...]) -> str:
             _, parent, parents = keys[key_id]
@@ -309,63 +309,6 @@ class TableWriter:
                     if not folded.into(parent, parents, values, name):
                         column = keys[key_id][0][0]
                         self.problems.add(source.problem(reason(key_id, values), line, column))
-
-
-class _Folded:
-    """
-    Keys with no match that point at a refused row: counted against the row's problem, which
-    says how many rows of which sources point at it once the check is over (`note`).
-
-    """
-
-    def __init__(self, problems: Problems) -> None:
-        self.problems = problems
-        self.keys: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
-        # refused row's problem -> source naming the rows that point at it -> how many
-        self.counts: dict[int, dict[str, int]] = {}
-
-    def into(self, parent: str, columns: tuple[str, ...], values: tuple[Any, ...], by: str) -> bool:
-        """Whether a key of `by` into `parent` points at a refused row: then it is counted."""
-        if not self.problems.refused:
-            return False
-        if (parent, columns) not in self.keys:
-            self.keys[parent, columns] = self.problems.refused_keys(parent, columns)
-        index = self.keys[parent, columns].get(values)
-        if index is None:
-            return False
-        counts = self.counts.setdefault(index, {})
-        counts[by] = counts.get(by, 0) + 1
-        return True
-
-    def note(self) -> None:
-        """Tell each refused row's problem what pointed at it."""
-        for index, counts in self.counts.items():
-            pointing = ", ".join(
-                f"{plural(count, 'row')} of {PurePath(name).name}"
-                for name, count in sorted(counts.items())
-            )
-            one = sum(counts.values()) == 1
-            refer, have = ("refers", "has") if one else ("refer", "have")
-            self.problems.fold(
-                index, f"not written, so {pointing} that {refer} to it {have} no match"
-            )
-
-
-def _foreign_keys(
-    connection: sqlite3.Connection, table: str
-) -> dict[int, tuple[tuple[str, ...], str, tuple[str, ...]]]:
-    """Foreign key id -> (child columns, parent table, parent columns), as SQLite numbers them."""
-    keys: dict[int, tuple[list[str], str, list[str]]] = {}
-    for key_id, _, parent, child, target, *_ in connection.execute(
-        f"PRAGMA foreign_key_list({quote(table)})"
-    ):
-        children, _, parents = keys.setdefault(key_id, ([], parent, []))
-        children.append(child)
-        parents.append(target or "rowid")
-    return {
-        key_id: (tuple(children), parent, tuple(parents))
-        for key_id, (children, parent, parents) in keys.items()
-    }
 
 
 def _duplicate_reason(columns: Sequence[str], values: Sequence[Any], primary: bool) -> str:
