@@ -2,6 +2,10 @@
 What a Store call takes besides keys: filter keywords, filter values and pages, each checked
 before any SQL runs, so a bad one is a 400 naming the store and the value, never a raw error.
 
+An auto filter's value is bound with its column's type, in the artifact dialect, so it takes
+the form the build stored: `12`, `"12"` and `Decimal("12.00")` all find the text `12.00000000`
+of a `Numeric(30, 8)` column, and an aware datetime in any zone the UTC text it is stored as.
+
 """
 
 from __future__ import annotations
@@ -10,20 +14,19 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select
-from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy import Select, bindparam, literal
 from sqlalchemy.engine import Dialect
 
 from microcosm_sqlite._keys import INT64_MAX, INT64_MIN
+from microcosm_sqlite.artifact.dialect import artifact_dialect
 from microcosm_sqlite.errors import InvalidFilterValueError, UnknownFilterError
 
 __all__ = ["AutoFilters", "accepted_keywords", "check_known", "check_page"]
 
 # filter values that mean "any of these": compared with IN
 IN_VALUE_TYPES = (list, tuple, set, frozenset)
-# typed as Any first: SQLAlchemy 2.0 leaves the dialect's constructor untyped
-new_sqlite_dialect: Any = sqlite_dialect.dialect
-SQLITE_DIALECT: Dialect = new_sqlite_dialect()
+# the dialect every runtime engine binds values in: a value is checked as it will be bound
+ARTIFACT_DIALECT: Dialect = artifact_dialect()
 # marks a keyword whose bind processor is not looked up yet (None means "stored as given")
 NO_PROCESSOR: Any = object()
 
@@ -80,7 +83,8 @@ def check_page(store: str, dataset: str | None, **page: Any) -> None:
 class AutoFilters:
     """
     A store's `auto_filter_fields`: the column each keyword compares (equality, IN for
-    collections, no filter for None), with each value checked as its column would store it.
+    collections, no filter for None), with each value checked, and bound, as its column
+    stores it (never as its own Python type, which would compare a number with stored text).
 
     """
 
@@ -103,10 +107,12 @@ class AutoFilters:
             if isinstance(value, IN_VALUE_TYPES):
                 values = list(value)
                 self.check(store, name, value, values)
-                query = query.where(column.in_(values))
+                query = query.where(
+                    column.in_(bindparam(None, values, type_=column.type, expanding=True))
+                )
             else:
                 self.check(store, name, value, [value])
-                query = query.where(column == value)
+                query = query.where(column == literal(value, column.type))
         return query
 
     def check(self, store: str, name: str, given: Any, values: list[Any]) -> None:
@@ -127,7 +133,7 @@ class AutoFilters:
 
 def bind_processor(column: Any) -> Callable[[Any], Any] | None:
     """How a column's type turns a Python value into what SQLite stores (None: as it is)."""
-    dialect = SQLITE_DIALECT
+    dialect = ARTIFACT_DIALECT
     processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(
         dialect
     )

@@ -3,20 +3,23 @@ A model's primary key, and identifiers in the one form every read keys by.
 
 Every place that needs a model's key columns in key order, their attribute names or their
 Python types asks `PrimaryKey.of(model)`: Store's default order and its lookups, both readers,
-and the fast path's row builders.
+and the fast path's row builders. Keys are bound with their columns' types, as the build stored
+them: `7`, `"7"` and `Decimal("7.00")` name one row of a `Numeric(30, 2)` key, stored as text.
 
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, inspect
+from sqlalchemy import Column, ColumnElement, bindparam, inspect, tuple_
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper
+from sqlalchemy.types import TupleType
 
 from microcosm_sqlite.errors import InvalidIdentifierError
 from microcosm_sqlite.models import primary_key_names
@@ -81,6 +84,36 @@ class PrimaryKey:
                 type(store).__name__, identifier, str(error), dataset=self.dataset
             ) from None
         return values[0] if self.single else values
+
+    def among(self, keys: Sequence[Any]) -> ColumnElement[bool]:
+        """`key IN (...)` for normalized keys (tuples when composite), bound as they are stored."""
+        if self.single:
+            column = self.columns[0]
+            return column.in_(bindparam(None, list(keys), type_=column.type, expanding=True))
+        stored_as = TupleType(*(column.type for column in self.columns))
+        return tuple_(*self.columns).in_(
+            bindparam(None, list(keys), type_=stored_as, expanding=True)
+        )
+
+    def stored_form(self, dialect: Dialect) -> Callable[[Any], Hashable]:
+        """
+        How `dialect` stores a normalized key: two keys of one stored form name one row.
+        The function raises what the columns' types raise for a value they cannot hold.
+
+        """
+        processors = [
+            column.type.dialect_impl(dialect).bind_processor(dialect) for column in self.columns
+        ]
+
+        def stored(key: Any) -> Hashable:
+            values = (key,) if self.single else key
+            forms = tuple(
+                value if processor is None or value is None else processor(value)
+                for processor, value in zip(processors, values, strict=True)
+            )
+            return forms[0] if self.single else forms
+
+        return stored
 
     def of_instance(self, instance: Any) -> Hashable:
         """An instance's key, read as attributes (a fast-loaded instance needs no ORM state)."""

@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from microcosm_sqlite._error_mapping import translating
@@ -212,15 +212,23 @@ def read_keys(
     keys: Sequence[Any],
     found: dict[Hashable, ModelT],
 ) -> None:
-    """A batch of keys through one select (`IN`, of tuples for composite keys) by a reader."""
+    """
+    A batch of keys through one select (`IN`, of tuples for composite keys) by a reader, each
+    instance found under every key given for its row (`7` and `"7"` may name one).
+
+    """
     key = PrimaryKey.of(reader.model)
-    columns = key.columns
-    column = tuple_(*columns) if len(columns) > 1 else columns[0]
     with session() as opened:
+        stored = key.stored_form(opened.get_bind().dialect)
+        given: dict[Hashable, list[Any]] = {}
+        for each in keys:
+            given.setdefault(stored(each), []).append(each)
         try:
-            instances = list(reader.instances(opened, select(reader.model).where(column.in_(keys))))
+            instances = list(reader.instances(opened, select(reader.model).where(key.among(keys))))
         except OverflowError:  # keys beyond 64 bits name no row: ask for the others only
-            usable = select(reader.model).where(column.in_(usable_keys(keys)))
+            usable = select(reader.model).where(key.among(usable_keys(keys)))
             instances = list(reader.instances(opened, usable))
         for instance in instances:
-            found[key.of_instance(instance)] = instance
+            own = key.of_instance(instance)
+            for each in given.get(stored(own), (own,)):
+                found[each] = instance

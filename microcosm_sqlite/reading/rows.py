@@ -119,12 +119,17 @@ class RowReader:
         placeholders = ", ".join("?" * len(stored))
         rows = connection.execute(f"{self.in_sql}({placeholders})", stored).fetchall()
         position = self.key_positions[0]
-        # stored form -> the key as given (they differ for types such as enums)
-        given = {} if stored is keys else dict(zip(stored, keys, strict=True))
+        # stored form -> the keys as given (they differ for types such as enums and decimals,
+        # and `7` and `"7"` may name one row of a decimal key)
+        given: dict[Any, list[Any]] = {}
+        if stored is not keys:
+            for stored_key, key in zip(stored, keys, strict=True):
+                given.setdefault(stored_key, []).append(key)
         instances = self.instances(session, rows)
         for row, instance in zip(rows, instances, strict=True):
-            key = row[position]
-            yield given.get(key, key), instance
+            stored_key = row[position]
+            for key in given.get(stored_key, (stored_key,)):
+                yield key, instance
 
     def instances(
         self, session: FastReadSession, rows: Iterable[Sequence[Any]], remember: bool = True
