@@ -10,7 +10,9 @@ their process is gone.
 
 An output whose name is too long to carry those suffixes (with SQLite's `-journal`, 255 bytes
 at most), or is not UTF-8 (SQLite takes only UTF-8 paths), has temporary files named after a
-prefix of its name and a hash of it: `.<prefix>~<hash>.1234.tmp`.
+prefix of its name and a hash of it: `.<prefix>~<hash>.1234.tmp`. A name longer than a file's
+may be, or a directory whose path is not UTF-8 (where those files would go), is refused
+before anything is written (`unusable_output`).
 
 """
 
@@ -27,6 +29,7 @@ from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.header import SQLITE_MAGIC
 from microcosm_sqlite.artifact.manifest import has_manifest
 from microcosm_sqlite.artifact.opening import read_only_uri
+from microcosm_sqlite.formatting import name_text
 
 __all__ = [
     "cannot_write",
@@ -40,6 +43,7 @@ __all__ = [
     "sync_file",
     "temp_path",
     "temp_stem",
+    "unusable_output",
 ]
 
 logger = logging.getLogger(__name__)
@@ -155,6 +159,34 @@ def create_empty(path: Path) -> None:
 
     """
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+
+
+def unusable_output(output: Path, force: bool = False) -> str | None:
+    """
+    Why a build cannot write `output`, or None when it may: a name longer than a file's may
+    be, a directory that is missing or whose path SQLite cannot take, a directory where the
+    file would go, or (unless `force`) a file it must not replace. Raises nothing.
+
+    """
+    length = len(os.fsencode(output.name))
+    if length > NAME_MAX:
+        return f"the file name is {length} bytes long, more than a file name may be ({NAME_MAX})"
+    directory = str(output.parent)
+    if any("\ud800" <= character <= "\udfff" for character in directory):
+        # its bytes reached Python as lone surrogates: SQLite writes its files by UTF-8 paths
+        return (
+            f"the directory {name_text(directory)} is not UTF-8, and SQLite takes only UTF-8"
+            " paths: build into a directory whose path is UTF-8, then move the file"
+        )
+    try:
+        if output.is_dir():
+            return "the output is a directory"
+        if not output.parent.is_dir():
+            return f"the directory {directory!r} does not exist"
+    except OSError as error:  # a path longer than the system takes, say
+        return f"the output cannot be used: {error.strerror or error}"
+    refused = None if force else not_replaceable(output)
+    return None if refused is None else f"{refused}, so it is kept (--force replaces it)"
 
 
 def not_replaceable(output: Path) -> str | None:

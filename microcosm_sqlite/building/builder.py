@@ -60,10 +60,10 @@ from microcosm_sqlite.artifact.files import (
     create_empty,
     discard_temp,
     move_into_place,
-    not_replaceable,
     remove_stale_temp_files,
     remove_temp,
     temp_path,
+    unusable_output,
 )
 from microcosm_sqlite.artifact.manifest import (
     TableReport,
@@ -225,14 +225,9 @@ def build_from_rows(
 def _check_output(base: type[Any], output: Path, force: bool) -> dict[str, Any]:
     """The build's context for errors, once `output` is known to be a place it may write."""
     context: dict[str, Any] = dict(dataset=base.__dataset__, output=output)
-    if output.is_dir():
-        raise BuildError("the output is a directory", **context)
-    if not output.parent.is_dir():
-        raise BuildError(f"the directory {str(output.parent)!r} does not exist", **context)
-    if not force:
-        refused = not_replaceable(output)
-        if refused is not None:
-            raise BuildError(f"{refused}, so it is kept (--force replaces it)", **context)
+    refused = unusable_output(output, force)
+    if refused is not None:
+        raise BuildError(refused, **context)
     return context
 
 

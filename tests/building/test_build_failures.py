@@ -183,6 +183,17 @@ def test_a_missing_source_directory_or_output_directory_is_an_error(tmp_path: Pa
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_output_path_the_system_refuses_is_a_build_error(tmp_path: Path) -> None:
+    """A directory name over 255 bytes: the file system's refusal, as a BuildError."""
+    output = tmp_path / ("d" * 256) / "out.sqlite"
+
+    with pytest.raises(BuildError) as refused:
+        build_artifact(library.Base, SOURCES, output)
+
+    assert refused.value.reason == "the output cannot be used: File name too long"
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- temporary files and interrupted builds -------------------------------------------------
 
 

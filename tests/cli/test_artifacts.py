@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures import library
 from fixtures.tools import (
     MODELS,
     SOURCES,
@@ -23,6 +24,9 @@ from fixtures.tools import (
     run_console_script,
     subprocess_env,
 )
+
+from microcosm_sqlite.building import build_artifact
+from microcosm_sqlite.errors import BuildError
 
 
 def test_build_writes_the_artifact_and_says_so(tmp_path: Path) -> None:
@@ -278,3 +282,40 @@ def test_a_legal_output_name_builds(tmp_path: Path, name: str) -> None:
     assert (result.returncode, result.stderr) == (0, "")
     assert len(rows(output, "books")) == 4
     assert leftovers(tmp_path) == []
+
+
+# outputs a build cannot write: a name over 255 bytes; a directory whose path is not UTF-8
+UNUSABLE_OUTPUTS = {
+    "name of 256 bytes": (
+        Path("a" * 249 + ".sqlite"),
+        "the file name is 256 bytes long, more than a file name may be (255)",
+    ),
+    "directory not UTF-8": (
+        Path(os.fsdecode(b"d\xff"), "out.sqlite"),
+        'the directory "TMP/d\\udcff" is not UTF-8, and SQLite takes only UTF-8 paths: build'
+        " into a directory whose path is UTF-8, then move the file",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE_OUTPUTS))
+def test_an_output_a_build_cannot_write_is_one_line_and_writes_nothing(
+    tmp_path: Path, case: str
+) -> None:
+    """The console script exits 1 with one line naming the data set, the output and why; the
+    Python API raises that BuildError; neither leaves a file behind."""
+    relative, reason = UNUSABLE_OUTPUTS[case]
+    output = tmp_path / relative
+    output.parent.mkdir(exist_ok=True)
+    reason = reason.replace("TMP", str(tmp_path))
+
+    result = run_console_script("build", MODELS, SOURCES, "-o", output)
+    with pytest.raises(BuildError) as raised:
+        build_artifact(library.Base, SOURCES, output)
+
+    shown = str(output).encode("utf-8", "backslashreplace").decode()
+    assert result.returncode == 1
+    assert result.stderr == f"Error: build of data set 'library' into {shown} failed: {reason}\n"
+    assert str(raised.value) == f"build of data set 'library' into {output} failed: {reason}"
+    assert (raised.value.dataset, raised.value.output) == ("library", str(output))
+    assert [path.name for path in output.parent.iterdir()] == []
