@@ -6,9 +6,12 @@ CSV writes NULL as an empty field, booleans as true/false and binary as hexadeci
 writes JSON columns as nested JSON, binary as hexadecimal too. Other values are written as
 stored (docs/column-types.md). Text is written as it is, in UTF-8: JSON (JSON Lines, and a
 CSV dump's JSON columns) escapes only what it must, control characters and lone surrogates
-(an escape such as `"\\ud800"` is valid JSON, which UTF-8 cannot hold). CSV cannot tell an empty
-string (or empty bytes) from NULL, so a CSV dump of a table holding them fails, naming the row
-by its primary key: dump it as JSON Lines instead.
+(an escape such as `"\\ud800"` is valid JSON, which UTF-8 cannot hold). A JSON column's
+document is the text its build stored when that already is the JSON to write (`_stored_json`):
+it is not decoded. Text there that is not JSON (a crafted file's) fails the dump, naming the
+table, the row and the column. CSV cannot tell an empty string (or empty bytes) from NULL, so
+a CSV dump of a table holding them fails, naming the row by its primary key: dump it as JSON
+Lines instead.
 
 Rows are written in the order they are stored in: rowid order, which is the order their build
 read them in (and `Store.search` returns them in), so a build of the dump writes the same bytes;
@@ -33,7 +36,6 @@ written a slice at a time (in CSV with every field quoted), never copied whole.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import secrets
 import sqlite3
@@ -53,7 +55,8 @@ from microcosm_sqlite.artifact.contents import (
 )
 from microcosm_sqlite.artifact.opening import open_artifact
 from microcosm_sqlite.errors import DumpError
-from microcosm_sqlite.formatting import json_text, name_text, unescape_json
+from microcosm_sqlite.formatting import json_text, name_text
+from microcosm_sqlite.tools._stored_json import document_text
 
 __all__ = [
     "DUMP_FORMATS",
@@ -226,7 +229,7 @@ def dump_table(
                     values[index] = "true" if row[index] else "false"
             for index in documents:
                 if isinstance(row[index], str):
-                    values[index] = unescape_json(row[index])
+                    values[index] = _document(artifact, table, columns, row, count + 1, index)
             _write_csv_row(stream, writer, quoting, row, values)
             count += 1
         return count
@@ -237,7 +240,7 @@ def dump_table(
                 values[index] = bool(values[index])
         for index in documents:
             if isinstance(values[index], str):
-                values[index] = json.loads(values[index])
+                values[index] = JsonText(_document(artifact, table, columns, row, count + 1, index))
         for index, value in enumerate(values):
             if isinstance(value, bytes):
                 values[index] = value.hex()
@@ -276,6 +279,10 @@ def _write_csv_row(
         writer.writerow(values)
 
 
+class JsonText(str):
+    """A value's JSON, written as it is (a JSON column's document)."""
+
+
 def _write_json_object(stream: IO[str], names: Sequence[str], values: Sequence[Any]) -> None:
     """
     `json_text` of the row's object, written a member at a time, and a long text a slice at
@@ -285,7 +292,10 @@ def _write_json_object(stream: IO[str], names: Sequence[str], values: Sequence[A
     stream.write("{")
     for position, (name, value) in enumerate(zip(names, values, strict=True)):
         stream.write(f"{', ' if position else ''}{json_text(name)}: ")
-        if isinstance(value, str) and len(value) > LONG_VALUE:
+        if isinstance(value, JsonText):
+            for start in range(0, len(value), LONG_VALUE):
+                stream.write(value[start : start + LONG_VALUE])
+        elif isinstance(value, str) and len(value) > LONG_VALUE:
             stream.write('"')
             for start in range(0, len(value), LONG_VALUE):
                 stream.write(json_text(value[start : start + LONG_VALUE])[1:-1])
@@ -300,16 +310,40 @@ def _empty_string(
 ) -> DumpError:
     """The error for a row a CSV dump cannot keep, naming it by primary key (or position)."""
     column = next(columns[index].name for index, value in enumerate(row) if value in ("", b""))
-    keys = key_columns(columns)
-    if keys:
-        shown = ", ".join(f"{key.name}={row[columns.index(key)]!r}" for key in keys)
-        which = f"row ({shown})"
-    else:
-        which = f"row {number}"
     return DumpError(
-        f"{artifact}: table {table} {which} column {column!r} holds an empty string (or empty"
-        " bytes), which a CSV source cannot tell from NULL: dump as JSON Lines (--format jsonl)"
+        f"{artifact}: table {name_text(table)} {_row_name(columns, row, number)} column"
+        f" {column!r} holds an empty string (or empty bytes), which a CSV source cannot tell"
+        " from NULL: dump as JSON Lines (--format jsonl)"
     )
+
+
+def _document(
+    artifact: str,
+    table: str,
+    columns: Sequence[ColumnInfo],
+    row: Sequence[Any],
+    number: int,
+    index: int,
+) -> str:
+    """The JSON of a JSON column's stored text; a DumpError naming the row for text that is
+    not JSON, which no source could give the column."""
+    try:
+        return document_text(row[index])
+    except (ValueError, RecursionError) as error:
+        reason = "nested deeper than Python decodes" if isinstance(error, RecursionError) else error
+        raise DumpError(
+            f"{artifact}: table {name_text(table)} {_row_name(columns, row, number)} column"
+            f" {columns[index].name!r} holds text that is not JSON ({reason})"
+        ) from None
+
+
+def _row_name(columns: Sequence[ColumnInfo], row: Sequence[Any], number: int) -> str:
+    """A row in an error: by its primary key, or by its position in a table without one."""
+    keys = key_columns(columns)
+    if not keys:
+        return f"row {number}"
+    shown = ", ".join(f"{key.name}={row[columns.index(key)]!r}" for key in keys)
+    return f"row ({shown})"
 
 
 def _csv_value(value: Any) -> Any:
