@@ -10,6 +10,8 @@ import gc
 import os
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -234,3 +236,53 @@ def test_a_graph_dropped_without_dispose_closes_its_connections(artifact: Path) 
     for driver in drivers:
         with pytest.raises(sqlite3.ProgrammingError, match="closed"):
             driver.execute("SELECT 1")
+
+
+EXIT_SCRIPT = """
+import atexit, sqlite3, sys
+sys.path.insert(0, sys.argv[2])
+drivers = []
+
+
+def report():  # registered first, so it runs after the library's own exit hook
+    for driver in drivers:
+        try:
+            driver.execute("SELECT 1")
+        except sqlite3.ProgrammingError:
+            print("closed")
+        else:
+            print("open")
+
+
+atexit.register(report)
+from microcosm.api import create_object_graph, load_from_dict
+from fixtures.runtime import Base, CityStore
+
+graph = create_object_graph(
+    "runtime-test", testing=True, loader=load_from_dict(sqlite={"paths": {"runtime": sys.argv[1]}})
+)
+CityStore(graph).get(1)
+drivers.append(Base.engine_for(graph).thread_reads().connection)
+"""
+
+
+def test_connections_still_open_at_exit_are_closed(artifact: Path, tmp_path: Path) -> None:
+    """A process that exits holding a graph closes its connections before the interpreter goes."""
+    script = tmp_path / "exits.py"
+    script.write_text(EXIT_SCRIPT, encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "always::ResourceWarning",
+            str(script),
+            str(artifact),
+            str(Path(__file__).parent),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, "closed\n"), result.stderr
+    assert "ResourceWarning" not in result.stderr

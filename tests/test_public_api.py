@@ -134,10 +134,6 @@ def test_package_is_typed() -> None:
     assert files("microcosm_sqlite").joinpath("py.typed").is_file()
 
 
-# public modules still without `__all__`, each waiting on work in progress elsewhere
-PENDING_ALL: dict[str, str] = {}
-
-
 def public_modules() -> list[str]:
     """Every module of the package no part of whose name starts with `_` (scripts aside)."""
     names = []
@@ -150,15 +146,7 @@ def public_modules() -> list[str]:
     return names
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=PENDING_ALL[name]))
-        if name in PENDING_ALL
-        else name
-        for name in public_modules()
-    ],
-)
+@pytest.mark.parametrize("module", public_modules())
 def test_every_public_module_declares_its_names(module: str) -> None:
     """A module users may import says what it offers in `__all__`, and each name exists."""
     with warnings.catch_warnings():

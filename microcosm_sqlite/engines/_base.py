@@ -13,8 +13,7 @@ import os
 import sqlite3
 import threading
 import time
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,19 +21,20 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import Pool, StaticPool
+from sqlalchemy.pool import StaticPool
 
 from microcosm_sqlite._error_mapping import table_error, translating
 from microcosm_sqlite._legacy import legacy, legacy_session_class
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
 from microcosm_sqlite.artifact.header import FileVersion
+from microcosm_sqlite.engines._lifetime import look_after, pool_checker, weakly
 from microcosm_sqlite.engines._model_checks import model_problem
 from microcosm_sqlite.paths import ResolvedPath
 from microcosm_sqlite.reading.readers import OrmReader, Reader
 from microcosm_sqlite.reading.sessions import FastReadSession
 from microcosm_sqlite.reading.threads import ThreadReads, keep_inherited
 
-__all__ = ["ENGINE_INFO_KEY", "VERSION_ATTEMPTS", "DataSetEngine", "EngineOptions", "weakly"]
+__all__ = ["ENGINE_INFO_KEY", "VERSION_ATTEMPTS", "DataSetEngine", "EngineOptions"]
 
 ModelT = TypeVar("ModelT")
 T = TypeVar("T")
@@ -104,7 +104,7 @@ class DataSetEngine:
         self.readers: dict[type[Any], Reader[Any]] = {}
         self.readers_lock = threading.Lock()
         self._pool_in_use = pool_checker(self)
-        self._register_fork_hook()
+        look_after(self)
 
     @property
     def dataset(self) -> str:
@@ -161,10 +161,13 @@ class DataSetEngine:
 
     def _new_thread_reads(self) -> ThreadReads:
         """A thread's session and connection, bound together where files are versioned."""
-        bound = self.engine.connect() if self.follows_replacements else None
+        # under the lock the engine moves under: the connection comes from the pool named here
+        with self.replacement_lock:
+            bound = self.engine.connect() if self.follows_replacements else None
+            pool = self.engine.pool
         return ThreadReads(
             self.sessionmaker() if bound is None else self.sessionmaker(bind=bound),
-            pool=self.engine.pool,
+            pool=pool,
             bound=bound,
             cache_size=self.options.instance_cache_size if self.read_only else 0,
             lock=self.replacement_lock,
@@ -349,44 +352,3 @@ class DataSetEngine:
             pragmas.append(f"PRAGMA mmap_size = {int(options.mmap_size)}")
         for pragma in pragmas:
             connection.execute(pragma).fetchall()
-
-    def _register_fork_hook(self) -> None:
-        # a weak reference, so the hook (which cannot be unregistered) never keeps us alive
-        reference = weakref.ref(self)
-
-        def after_in_child() -> None:
-            engine = reference()
-            if engine is not None:
-                engine.after_fork_in_child()
-
-        os.register_at_fork(after_in_child=after_in_child)
-
-
-def weakly(method: Callable[..., T]) -> Callable[..., T]:
-    """
-    A bound method for the engine's pool to call that does not keep its instance alive: a
-    connection still checked out (a live thread's) keeps the pool alive, and through it would
-    keep a graph nobody uses, and its open files, for the life of the process.
-
-    """
-    reference = weakref.WeakMethod(method)
-
-    def call(*args: Any, **kwargs: Any) -> T:
-        bound = reference()
-        if bound is None:
-            raise ReferenceError("the data set's engine was collected")
-        return bound(*args, **kwargs)
-
-    return call
-
-
-def pool_checker(engine: DataSetEngine) -> Callable[[Pool], bool]:
-    """Whether a pool is still the engine's (it moves to a new one with each file version)."""
-    # weak: a thread's reads hold this, and must not keep the engine alive
-    reference = weakref.ref(engine)
-
-    def in_use(pool: Pool) -> bool:
-        current = reference()
-        return current is not None and current.engine.pool is pool
-
-    return in_use

@@ -36,8 +36,8 @@ from microcosm_sqlite.engines._base import (
     VERSION_ATTEMPTS,
     DataSetEngine,
     EngineOptions,
-    weakly,
 )
+from microcosm_sqlite.engines._lifetime import weakly
 from microcosm_sqlite.engines._model_checks import model_problem
 from microcosm_sqlite.errors import ReadOnlyDataSetError
 from microcosm_sqlite.paths import ResolvedPath
