@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                     "match",
                     [
                         search.ranked(searchable, rows, rounds),
-                        search.ranked(searchable, rows, rounds, cache_kib=search.LARGE_CACHE_KIB),
+                        search.ranked(searchable, rows, rounds, cache_kib=search.PLAIN_CACHE_KIB),
                         search.against_like(searchable, rows, rounds),
                     ],
                     searchable,

@@ -36,7 +36,7 @@ SECTIONS: dict[str, Callable[[Path, int, int], list[Figure]]] = {
     "iterate": lambda path, rows, rounds: [iterate.iterate_time(path, rounds, fast_path=False)],
     "match": lambda path, rows, rounds: [
         search.ranked(path, rows, rounds, fast_path=False),
-        search.ranked(path, rows, rounds, fast_path=False, cache_kib=search.LARGE_CACHE_KIB),
+        search.ranked(path, rows, rounds, fast_path=False, cache_kib=search.PLAIN_CACHE_KIB),
         search.against_like(path, rows, rounds, fast_path=False),
     ],
 }

@@ -178,6 +178,10 @@ class SQLiteBindFactory:
     mmap_size=typed(int, default_value=0),
     # page cache per connection, in KiB
     cache_size_kib=typed(int, default_value=8192),
+    # page cache per connection, in KiB, of a read-only artifact with a full-text index, where
+    # larger than cache_size_kib: ranking a match reads index pages all over the file (filled
+    # only as pages are read; 0: cache_size_kib)
+    fulltext_cache_size_kib=typed(int, default_value=65536),
     # instances each thread keeps per model for repeated `Store.get`s (0 turns it off)
     instance_cache_size=typed(int, default_value=4096),
     # log every SQL statement
@@ -209,6 +213,7 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
         use_foreign_keys=config.use_foreign_keys,
         mmap_size=config.mmap_size,
         cache_size_kib=config.cache_size_kib,
+        fulltext_cache_size_kib=config.fulltext_cache_size_kib,
         instance_cache_size=config.instance_cache_size,
         echo=config.echo,
         fast_path=config.fast_path,
@@ -232,6 +237,7 @@ def configure_sqlite(graph: Any) -> SQLiteBindFactory:
 RANGES: dict[str, tuple[float, bool]] = {
     "mmap_size": (0, True),
     "cache_size_kib": (0, True),
+    "fulltext_cache_size_kib": (0, True),
     "instance_cache_size": (0, True),
     "replacement_check_seconds": (0, True),
     "download_timeout_seconds": (0, False),

@@ -272,7 +272,7 @@ def test_each_connection_checks_the_schema_once(artifact: Path) -> None:
     try:
         engine.thread_reads().connection.execute("SELECT count(*) FROM city").fetchall()
         checks = [sql for sql in engine.statements if "sqlite_schema" in sql]
-        assert checks == ["SELECT count(*) FROM sqlite_schema"]
+        assert len(checks) == 1, checks
     finally:
         engine.dispose()
 

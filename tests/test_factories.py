@@ -63,6 +63,7 @@ def test_components_are_registered_and_give_the_core_classes(make_graph: Any) ->
     ("key", "value", "expected"),
     [
         ("cache_size_kib", -5, "a whole number, 0 or more"),
+        ("fulltext_cache_size_kib", -1, "a whole number, 0 or more"),
         ("mmap_size", -1, "a whole number, 0 or more"),
         ("instance_cache_size", -1, "a whole number, 0 or more"),
         ("replacement_check_seconds", -0.5, "a number, 0 or more"),

@@ -55,6 +55,7 @@ class EngineOptions:
     use_foreign_keys: bool = True
     mmap_size: int = 0
     cache_size_kib: int = 8192
+    fulltext_cache_size_kib: int = 65536
     instance_cache_size: int = 4096
     echo: bool = False
     fast_path: bool = True

@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from microcosm_sqlite._error_mapping import translating
+from microcosm_sqlite.artifact.contents import IS_VIRTUAL
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
+from microcosm_sqlite.artifact.fts import parse_statement
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.opening import read_only_uri
 from microcosm_sqlite.engines._base import (
@@ -49,6 +51,9 @@ from microcosm_sqlite.reading.sessions import dataset_base, defer_states
 __all__ = ["ReadOnlyEngine", "VersionedConnection"]
 
 ModelT = TypeVar("ModelT")
+
+# the statements of a file's virtual tables, read from its schema alone
+VIRTUAL_TABLES = f"SELECT sql FROM sqlite_schema WHERE type = 'table' AND {IS_VIRTUAL}"
 
 
 class VersionedConnection(sqlite3.Connection):
@@ -189,11 +194,20 @@ class ReadOnlyEngine(DataSetEngine):
         return connection
 
     def _set_up(self, connection: sqlite3.Connection) -> None:
-        """The defences, the pragmas, and the schema parsed now (once per connection): a
-        damaged one fails here, clearly, rather than in the middle of a read."""
+        """
+        The defences, the pragmas, and the schema parsed now (once per connection): a damaged
+        one fails here, clearly, rather than in the middle of a read.
+
+        A file with a full-text index gets a larger page cache: ranking a match reads index
+        pages all over the file, and a page loaded again is checked again (`cell_size_check`).
+
+        """
         harden(connection)
         super()._set_up(connection)
-        connection.execute("SELECT count(*) FROM sqlite_schema").fetchall()
+        fulltext_kib = self.options.fulltext_cache_size_kib
+        # the one statement that parses the schema: it reads every row of it
+        if _has_fulltext_index(connection) and fulltext_kib > self.options.cache_size_kib:
+            connection.execute(f"PRAGMA cache_size = -{int(fulltext_kib)}").fetchall()
 
     def _open_first_connection(self) -> None:
         """
@@ -206,6 +220,12 @@ class ReadOnlyEngine(DataSetEngine):
         except BaseException:
             self.engine.dispose()
             raise
+
+
+def _has_fulltext_index(connection: sqlite3.Connection) -> bool:
+    """Whether the file's schema holds a full-text index as a build writes one."""
+    statements = connection.execute(VIRTUAL_TABLES).fetchall()
+    return any(isinstance(sql, str) and parse_statement(sql) is not None for (sql,) in statements)
 
 
 def _refuse_flush(session: Session, *args: Any) -> None:
