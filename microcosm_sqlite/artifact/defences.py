@@ -14,7 +14,10 @@ untrusted, following sqlite.org/security.html:
   databases, SQLite's default depth of expressions and number of columns held to, whatever
   this SQLite was compiled with.
 
-None of these costs a read anything measurable: they are set once per connection.
+They are set once per connection. Only `cell_size_check` costs a read anything measurable: it
+runs as each page is loaded into the page cache, so a cache too small for what the queries
+read pays it again and again (hence the larger cache of full-text data sets,
+`sqlite.fulltext_cache_size_kib`).
 
 Before anything else is read, the tools look for what no build writes (`refused_objects`):
 views, triggers and virtual tables, whose SQL or module code would run as the file is read,
