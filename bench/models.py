@@ -8,6 +8,8 @@ module would: the base, the model and its store.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,10 +17,10 @@ from microcosm_sqlite import DataSet, Store
 
 DATASET = "bench"
 
-Base = DataSet.create(DATASET)
+Base: Any = DataSet.create(DATASET)
 
 
-class Item(Base):  # type: ignore[misc, valid-type]
+class Item(Base):
     """A row of reference data: a key, an indexed code shared by ~2,000 rows, and payload."""
 
     __tablename__ = "items"

@@ -95,6 +95,7 @@ class Reader:
 
     def one_read(self) -> tuple[str, Any, Any]:
         """A random Store call: its name, our answer and raw sqlite3's."""
+        found: Any  # each call answers in its own shape
         choose = self.chooser.choice
         airports, countries = AirportStore(self.graph), CountryStore(self.graph)
         icao, code = choose(self.keys["icao"]), choose(self.keys["country"])
@@ -321,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="soak-") as folder:
         loader = load_from_dict(sqlite=dict(read_only=True))
-        source = Path(create_object_graph("soak", testing=True, loader=loader).sqlite[DATASET])
+        graph: Any = create_object_graph("soak", testing=True, loader=loader)
+        source = Path(graph.sqlite[DATASET])
         digest = hashlib.sha256(source.read_bytes()).hexdigest()
         path = Path(folder) / "airports.sqlite"
         shutil.copyfile(source, path)

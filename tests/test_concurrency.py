@@ -172,7 +172,7 @@ def test_dispose_sqlite_connections_closes_them_and_reads_reopen(graph: Any) -> 
     pooled.close()
     dispose_sqlite_connections(graph)
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
-        driver_connection.execute("SELECT 1")  # type: ignore[union-attr]
+        driver_connection.execute("SELECT 1")
     assert CityStore(graph).get(2).country.name == "France"
     assert CountryStore(graph).count() == len(COUNTRIES)
 

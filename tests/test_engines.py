@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def assert_names_context(error: DataSetError, path: Path) -> None:
 
 
 @pytest.fixture
-def big_artifact(build: Any, data_dir: Path) -> Path:
+def big_artifact(build: Callable[..., Path], data_dir: Path) -> Path:
     """An artifact with enough cities that their table spans many pages."""
     rows = sample_rows() + [
         City(id=1000 + index, name="x" * 200, country_code="FR", population=index)
@@ -159,7 +160,7 @@ def test_corruption_met_after_rows_were_read_is_translated(
     """Pages gone bad halfway through the table fail the read as it reaches them, in context."""
     size = big_artifact.stat().st_size
     path = corrupt_copy(big_artifact, data_dir / "corrupt.sqlite", size // 2, b"\xa5")
-    read: list[int] = []
+    read: list[object] = []
     store = CityStore(make_graph({"runtime": str(path)}))
     store.batch_size = 3  # the ORM path streams in batches: rows must come before the damage
     with pytest.raises(NotADatabaseError, match=r"malformed|not a database") as caught:
@@ -277,7 +278,7 @@ def test_each_connection_checks_the_schema_once(artifact: Path) -> None:
         engine.dispose()
 
 
-StaleBase = DataSet.create("runtime")
+StaleBase: Any = DataSet.create("runtime")
 
 
 class StaleCity(StaleBase):

@@ -172,7 +172,7 @@ class Thing(Base):
     __tablename__ = "thing"
 
     id = Column(Integer, primary_key=True)
-    kind = Column(EnumType(Kind))
+    kind: Column[enum.Enum] = Column(EnumType(Kind))
 
 
 def input_errors() -> list[BaseException]:

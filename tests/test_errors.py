@@ -89,7 +89,7 @@ STATUS_CODES = {
 def test_every_error_is_a_sqlite_error_with_a_status_code(error_class: type[Exception]) -> None:
     """Each error subclasses SQLiteError and carries an integer status_code."""
     assert issubclass(error_class, SQLiteError)
-    assert isinstance(error_class.status_code, int)  # type: ignore[attr-defined]
+    assert isinstance(error_class.status_code, int)
 
 
 def test_status_codes_are_as_documented() -> None:
@@ -118,7 +118,7 @@ def test_tree_shape() -> None:
         UntrustedArtifactError,
     ):
         assert issubclass(error_class, DataSetError)
-    for error_class in (
+    for remote_error_class in (
         UnpinnedURLError,
         RemoteSupportMissingError,
         RemoteArtifactNotFoundError,
@@ -126,7 +126,7 @@ def test_tree_shape() -> None:
         HashMismatchError,
         ArtifactCacheError,
     ):
-        assert issubclass(error_class, RemoteArtifactError)
+        assert issubclass(remote_error_class, RemoteArtifactError)
     assert issubclass(DownloadTimeoutError, DownloadError)
     assert issubclass(RemoteArtifactNotFoundError, DataSetNotFoundError)
 
@@ -162,7 +162,7 @@ def test_data_set_error_names_data_set_path_and_origin() -> None:
 def test_data_set_error_context_is_keyword_only() -> None:
     """Context cannot be passed positionally by mistake."""
     with pytest.raises(TypeError):
-        DataSetError("reason", "airports")  # type: ignore[misc]
+        DataSetError("reason", "airports")  # type: ignore[call-arg]
     assert str(DataSetNotConfiguredError("no path", dataset="x")) == "data set 'x': no path"
 
 

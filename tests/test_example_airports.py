@@ -283,7 +283,7 @@ def test_match_takes_prefixes_and_query_syntax(airports: AirportStore) -> None:
     assert airports.count_matches("heathro") == 2
     assert airports.count_matches("heathro", prefix=False) == 0
     either = airports.match("heathrow OR gatwick", syntax=True, has_iata=True)
-    assert sorted(airport.iata for airport in either) == ["LGW", "LHR"]
+    assert sorted(airport.iata or "" for airport in either) == ["LGW", "LHR"]
 
 
 def test_a_query_syntax_error_is_the_callers_400(airports: AirportStore) -> None:

@@ -39,7 +39,7 @@ from microcosm_sqlite.health import ArtifactVersion, names_in_use
 TESTS = Path(__file__).parent
 
 # a data set of this module's own: no other test defines models under its name
-ShelfBase = DataSet.create("shelf")
+ShelfBase: Any = DataSet.create("shelf")
 
 
 class Book(ShelfBase):

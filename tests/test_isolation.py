@@ -47,7 +47,7 @@ def test_contexts_of_two_graphs_read_their_own_files(
         with Base.new_context(right_graph):
             assert CountryStore().get("JP").name == "Japan (right)"
         assert CountryStore().get("JP").name == "Japan (left)"
-        assert left_session.get(Country, "JP").name == "Japan (left)"  # type: ignore[union-attr]
+        assert left_session.get(Country, "JP").name == "Japan (left)"
 
 
 def test_disposing_one_graph_leaves_the_other_open(

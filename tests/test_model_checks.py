@@ -95,7 +95,7 @@ def test_a_replacement_is_checked_against_the_models_before_any_read_of_it(
     assert countries.get("FR").name == "France"
 
     os.replace(unfit(artifact), artifact)
-    reads = [
+    reads: list[Callable[[], object]] = [
         lambda: cities.get(1),
         lambda: cities.search(limit=3),
         lambda: cities.count(),

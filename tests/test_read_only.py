@@ -52,11 +52,13 @@ def read_everything(graph: Any) -> None:
     assert [city.id for city in cities.get_many([3, 2, 1])] == [3, 2, 1]
     assert len(cities.search(country_code=["FR", "JP"])) == 20
     assert cities.count(min_population=30_000) == CITY_COUNT - 29
-    assert cities.first(name="city-010").id == 10
+    tenth = cities.first(name="city-010")
+    assert tenth is not None and tenth.id == 10
     assert cities.one(name="city-011").id == 11
     assert cities.exists(country_code="US")
     assert sum(1 for _ in cities.iterate()) == CITY_COUNT
-    assert CityByNameStore(graph).first(descending=True).name == "city-060"
+    last = CityByNameStore(graph).first(descending=True)
+    assert last is not None and last.name == "city-060"
     assert [country.code for country in CountryStore(graph).search(landlocked=True)] == [
         "CH",
         "NP",
@@ -88,7 +90,7 @@ def session_add_commit(graph: Any) -> None:
 def session_change_commit(graph: Any) -> None:
     session = Base.new_session(graph)
     try:
-        session.get(Country, "FR").name = "Changed"  # type: ignore[union-attr]
+        session.get(Country, "FR").name = "Changed"
         session.commit()
     finally:
         session.close()
@@ -139,7 +141,7 @@ def raw_connection_sql(statement: str) -> Callable[[Any], None]:
     def run(graph: Any) -> None:
         connection = Base.engine_for(graph).engine.raw_connection()
         try:
-            connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+            connection.driver_connection.execute(statement)
             connection.commit()
         finally:
             connection.close()

@@ -204,7 +204,7 @@ def test_pages_up_to_the_largest_64_bit_integer_are_taken(graph: Any) -> None:
 
 # --- keys a key column's type refuses ------------------------------------------------------
 
-ContinentBase = DataSet.create("continents")
+ContinentBase: Any = DataSet.create("continents")
 
 
 class ContinentRow(ContinentBase):

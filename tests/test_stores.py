@@ -265,7 +265,8 @@ def test_order_by_override_orders_and_takes_a_keyword(graph: Any) -> None:
         "city-060",
         "city-059",
     ]
-    assert store.first(descending=True, country_code="CH").name == "city-060"
+    last_swiss = store.first(descending=True, country_code="CH")
+    assert last_swiss is not None and last_swiss.name == "city-060"
     assert store.count(descending=True) == CITY_COUNT
     assert ids(store.iterate(descending=True))[:2] == [60, 59]
 
@@ -305,7 +306,8 @@ def test_count_counts_matches(cities: CityStore) -> None:
 
 def test_first_returns_the_first_match_or_none(cities: CityStore) -> None:
     """first gives the first match in order, or None when nothing matches."""
-    assert cities.first(country_code="NP").id == ids_in("NP")[0]
+    nepalese = cities.first(country_code="NP")
+    assert nepalese is not None and nepalese.id == ids_in("NP")[0]
     assert cities.first(name="nowhere") is None
 
 

@@ -52,12 +52,18 @@ def version_of_extra_city(graph: Any) -> int:
     return 2
 
 
+def version_of_first_country(graph: Any) -> int:
+    country = CountryStore(graph).first(name=None)
+    assert country is not None
+    return version_of_name(country.name)
+
+
 READS: list[Callable[[Any], int]] = [
     lambda graph: version_of_name(CountryStore(graph).get("FR").name),
     lambda graph: version_of_count(CityStore(graph).count()),
     version_of_extra_city,
     lambda graph: version_of_count(sum(1 for _ in CityStore(graph).iterate())),
-    lambda graph: version_of_name(CountryStore(graph).first(name=None).name),
+    version_of_first_country,
     lambda graph: version_of_count(len(CityStore(graph).get_many(range(1, 100)))),
     lambda graph: version_of_name(CityStore(graph).get(2).country.name),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from fixtures.searchable import declare
@@ -224,7 +224,7 @@ def test_an_index_needs_rowids_free_names_and_no_reserved_column(tmp_path: Path)
 
     class Word(Base):
         __tablename__ = "words"
-        __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
+        __table_args__ = ({"sqlite_with_rowid": False},)
         __fulltext__ = FullText("text", "rank")
 
         text: Mapped[str] = mapped_column(primary_key=True)
@@ -244,7 +244,7 @@ def test_an_index_needs_rowids_free_names_and_no_reserved_column(tmp_path: Path)
         "words: FullText('text', 'rank'): the index needs the table names words_fts_data, which"
         " models use",
     ]
-    assert Word and Taken
+    assert Word is not None and Taken is not None
 
 
 @pytest.mark.parametrize(
@@ -259,7 +259,9 @@ def test_full_text_declarations_are_checked_where_written(
     arguments: tuple[str, ...], error: str
 ) -> None:
     """A declaration that cannot mean anything fails where the models declare it."""
-    options = {"tokenize": "unicode61 tokenchars '-'"} if arguments == ("name",) else {}
+    options: dict[str, Any] = (
+        {"tokenize": "unicode61 tokenchars '-'"} if arguments == ("name",) else {}
+    )
     with pytest.raises((TypeError, ValueError), match=error):
         FullText(*arguments, **options)
     with pytest.raises(ValueError, match="prefix"):

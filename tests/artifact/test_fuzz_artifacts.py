@@ -62,19 +62,23 @@ def damage(data: bytes, chooser: random.Random) -> tuple[str, bytes]:
 def store_calls(stores: dict[str, Any]) -> Iterator[tuple[str, Callable[[], Any]]]:
     """Every Store call on every store, with keys that exist in the undamaged data."""
     for name, (store, key, keys) in stores.items():
-        yield f"{name}.get", lambda store=store, key=key: store.get(key)
-        yield f"{name}.get_many", lambda store=store, keys=keys: store.get_many(keys)
-        yield f"{name}.search", lambda store=store: store.search()
-        yield f"{name}.search(limit)", lambda store=store: store.search(offset=1, limit=3)
-        yield f"{name}.count", lambda store=store: store.count()
-        yield f"{name}.first", lambda store=store: store.first()
-        yield f"{name}.exists", lambda store=store: store.exists()
-        yield f"{name}.iterate", lambda store=store: list(store.iterate())
-        # every column of every instance, relationships included
-        yield (
-            f"{name}.values",
-            lambda store=store: [repr(vars(instance)) for instance in store.search()],
-        )
+        yield from calls_of(name, store, key, keys)
+
+
+def calls_of(
+    name: str, store: Any, key: Any, keys: list[Any]
+) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """Every call on one store (a scope of its own, so each call binds this store)."""
+    yield f"{name}.get", lambda: store.get(key)
+    yield f"{name}.get_many", lambda: store.get_many(keys)
+    yield f"{name}.search", lambda: store.search()
+    yield f"{name}.search(limit)", lambda: store.search(offset=1, limit=3)
+    yield f"{name}.count", lambda: store.count()
+    yield f"{name}.first", lambda: store.first()
+    yield f"{name}.exists", lambda: store.exists()
+    yield f"{name}.iterate", lambda: list(store.iterate())
+    # every column of every instance, relationships included
+    yield f"{name}.values", lambda: [repr(vars(instance)) for instance in store.search()]
 
 
 def runtime_stores(graph: Any) -> dict[str, Any]:

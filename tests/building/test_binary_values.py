@@ -38,7 +38,11 @@ def test_hex_in_a_csv_source_reads_back_as_bytes(tmp_path: Path, make_graph: Any
 
 def test_json_lines_give_bytes_as_a_hex_string(tmp_path: Path, make_graph: Any) -> None:
     """In JSON Lines a hexadecimal string is the bytes, `""` empty bytes and `null` NULL."""
-    rows = [{"id": 1, "blob": "00ff"}, {"id": 2, "blob": ""}, {"id": 3, "blob": None}]
+    rows: list[dict[str, Any]] = [
+        {"id": 1, "blob": "00ff"},
+        {"id": 2, "blob": ""},
+        {"id": 3, "blob": None},
+    ]
     artifact = build_items(tmp_path, rows)
 
     assert [item.blob for item in read_items(make_graph, artifact)] == [b"\x00\xff", b"", None]

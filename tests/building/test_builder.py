@@ -109,6 +109,7 @@ def test_a_float_column_is_declared_double_on_every_sqlalchemy(built: Path) -> N
         connection.close()
 
     assert "rating DOUBLE," in declared
+    assert isinstance(Reading.__table__, Table)
     assert "value DOUBLE NOT NULL" in table_ddl(Reading.__table__, artifact_dialect())
     assert [
         line.strip().rstrip(",") for line in table_ddl(table, artifact_dialect()).splitlines()[2:7]

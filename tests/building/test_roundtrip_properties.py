@@ -265,7 +265,7 @@ def test_a_dump_builds_the_same_rows_and_again_the_same_bytes(rows: list[Row]) -
         for format in ("jsonl", "csv"):
             dumped, rebuilt = directory / f"dump-{format}", directory / f"rebuilt-{format}.sqlite"
             try:
-                dump_artifact(built, dumped, format=format)  # type: ignore[arg-type]
+                dump_artifact(built, dumped, format=format)
             except DumpError:
                 event("a CSV dump refused")
                 assert format == "csv" and holds_empty
@@ -275,7 +275,7 @@ def test_a_dump_builds_the_same_rows_and_again_the_same_bytes(rows: list[Row]) -
             assert stored(rebuilt, *COLUMNS) == original
             assert rebuilt.read_bytes() == built.read_bytes()
             again, twice = directory / f"again-{format}", directory / f"twice-{format}.sqlite"
-            dump_artifact(rebuilt, again, format=format)  # type: ignore[arg-type]
+            dump_artifact(rebuilt, again, format=format)
             name = f"items.{format}"
             assert (again / name).read_bytes() == (dumped / name).read_bytes()
             build(again, twice)

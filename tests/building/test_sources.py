@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER, artifact_dialect
 from microcosm_sqlite.building.conversion import ColumnConverter, text_parser
 from microcosm_sqlite.building.problems import Problems, TooManyProblems
-from microcosm_sqlite.building.source_files import find_sources, open_source
+from microcosm_sqlite.building.source_files import SourceFormat, find_sources, open_source
 from microcosm_sqlite.errors import BuildInputError
 
 DIALECT = artifact_dialect()
@@ -47,7 +47,7 @@ BOOK_ROW = (
 
 
 def read(
-    table: Table, content: str, format: str = "csv", **options: Any
+    table: Table, content: str, format: SourceFormat = "csv", **options: Any
 ) -> tuple[list[tuple[int, tuple[Any, ...]]], list[str]]:
     """Rows (with lines) and problem lines from a source held in a string."""
     problems = Problems(limit=100)
@@ -489,7 +489,7 @@ def test_sources_are_found_by_table_name(tmp_path: Path) -> None:
     ],
 )
 def test_integers_beyond_64_bits_are_located_problems(
-    format: str, content: str, column: str | None
+    format: SourceFormat, content: str, column: str | None
 ) -> None:
     """An integer SQLite cannot store is a problem at its line and column, not an
     OverflowError; in a float column a large integer is the float it reads as."""

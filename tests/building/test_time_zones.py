@@ -71,13 +71,13 @@ def test_aware_values_are_stored_in_utc_and_read_back_aware(
         datetime(2024, 1, 1, 0, 0, 0, 500000, tzinfo=UTC),
         datetime(2024, 7, 1, 2, 29, 59, tzinfo=UTC),
     ]
-    assert all(item.instant.utcoffset() == timedelta(0) for item in items)
+    assert all(item.instant and item.instant.utcoffset() == timedelta(0) for item in items)
     assert [item.zoned_clock for item in items] == [
         time(11, tzinfo=UTC),
         time(23, 30, tzinfo=UTC),
         time(1, tzinfo=UTC),
     ]
-    assert all(item.zoned_clock.tzinfo == UTC for item in items)
+    assert all(item.zoned_clock and item.zoned_clock.tzinfo == UTC for item in items)
 
 
 def test_naive_values_keep_their_stored_form(tmp_path: Path, make_graph: Any) -> None:

@@ -5,6 +5,7 @@ The `microcosm-sqlite` command as a whole: its commands, their help, the console
 
 from __future__ import annotations
 
+import click
 import pytest
 from fixtures.tools import (
     invoke,
@@ -15,7 +16,7 @@ from microcosm_sqlite.cli import cli
 
 
 def commands() -> list[str]:
-    return sorted(cli.commands)  # type: ignore[attr-defined]
+    return sorted(cli.commands)
 
 
 def test_there_are_the_thirteen_commands() -> None:
@@ -38,26 +39,23 @@ def test_there_are_the_thirteen_commands() -> None:
     ]
 
 
-@pytest.mark.parametrize("command", [[], *([name] for name in sorted(cli.commands))])  # type: ignore[attr-defined]
+@pytest.mark.parametrize("command", [[], *([name] for name in sorted(cli.commands))])
 def test_every_command_has_help_from_its_docstring(command: list[str]) -> None:
     """`--help` works everywhere and shows the command's docstring."""
     result = invoke(*command, "--help")
 
-    target = cli if not command else cli.commands[command[0]]  # type: ignore[attr-defined]
+    target = cli if not command else cli.commands[command[0]]
     first_line = (target.help or "").strip().splitlines()[0]
     assert result.exit_code == 0
     assert " ".join(first_line.split()) in " ".join(result.output.split())
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))  # type: ignore[attr-defined]
+@pytest.mark.parametrize("command", sorted(cli.commands))
 def test_only_build_and_fetch_promise_no_progress_bar(command: str) -> None:
     """--quiet mentions a progress bar only on build and fetch, the commands that show one."""
-    option = next(
-        param
-        for param in cli.commands[command].params  # type: ignore[attr-defined]
-        if param.name == "quiet"
-    )
+    option = next(param for param in cli.commands[command].params if param.name == "quiet")
 
+    assert isinstance(option, click.Option) and option.help is not None
     assert ("progress bar" in option.help) is (command in ("build", "fetch"))
 
 

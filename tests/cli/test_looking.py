@@ -96,7 +96,11 @@ def test_dump_without_a_destination_is_a_usage_error(built: Path) -> None:
 @pytest.mark.parametrize("command", ["inspect", "verify", "dump"])
 def test_commands_run_as_subprocesses(tmp_path: Path, built: Path, command: str) -> None:
     """inspect, verify and dump work from the installed console script."""
-    extra = {"inspect": ["--json"], "verify": ["--models", MODELS], "dump": ["-o", tmp_path / "d"]}
+    extra: dict[str, list[str | Path]] = {
+        "inspect": ["--json"],
+        "verify": ["--models", MODELS],
+        "dump": ["-o", tmp_path / "d"],
+    }
 
     result = run_console_script(command, built, *extra[command])
 
@@ -120,7 +124,12 @@ def test_verify_of_a_broken_file_exits_1_as_a_subprocess(tmp_path: Path) -> None
 
 def corrupt_args(command: str, tmp_path: Path) -> list[str | Path]:
     """What each command needs besides the artifact."""
-    return {"inspect": [], "verify": ["--models", MODELS], "dump": ["-o", tmp_path / "d"]}[command]
+    needs: dict[str, list[str | Path]] = {
+        "inspect": [],
+        "verify": ["--models", MODELS],
+        "dump": ["-o", tmp_path / "d"],
+    }
+    return needs[command]
 
 
 def check_corrupt_output(command: str, stderr: str, corrupt: Path) -> None:

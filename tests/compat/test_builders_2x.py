@@ -161,7 +161,7 @@ PADDED = dedent("""
 PADDED_ROWS = [(1, "Paris", 2100000), (2, "Lyon", 500000)]
 
 
-def cities(graph: Any) -> list[tuple[int, str, int]]:
+def cities(graph: Any) -> list[tuple[object, ...]]:
     return [(city.id, city.name, city.population) for city in CityStore(graph).search()]
 
 

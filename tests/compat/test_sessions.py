@@ -39,7 +39,7 @@ def closes_2x_sessions() -> Iterator[None]:
         session.close()
 
 
-def new_ids(store: CityStore) -> set[int]:
+def new_ids(store: CityStore) -> set[object]:
     """Which of the cities the tests add (998, 999) the store finds."""
     return {city.id for city in store.get_many([998, 999])}
 
@@ -210,8 +210,9 @@ def test_base_session_is_the_open_context_session(writable: Any) -> None:
     with pytest.warns(DeprecationWarning):
         context = SessionContext(writable, Base)
     with context, pytest.warns(DeprecationWarning):
-        assert Base.session is context.session
-        assert Base.session.get(City, 1) is not None
+        session = Base.session
+        assert session is context.session
+        assert session is not None and session.get(City, 1) is not None
 
 
 def test_base_local_is_absent_as_in_2x_without_its_container() -> None:

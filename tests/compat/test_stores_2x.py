@@ -80,13 +80,13 @@ def test_get_session_set_after_construction_reads_from_threads(graph: Any) -> No
     with pytest.warns(DeprecationWarning):
         getter = GetOrCreateSession(graph)
     with pytest.warns(DeprecationWarning, match="GetOrCreateSession") as caught:
-        store.get_session = getter
+        store.get_session = getter  # type: ignore[attr-defined]
     warned_here(caught)
     with ThreadPool(4) as pool:
         found = pool.map(lambda index: store.search(limit=8)[index].id, range(8))
     assert found == list(range(1, 9))
     with pytest.warns(DeprecationWarning, match="store.get_session") as caught:
-        source = store.get_session
+        source = store.get_session  # type: ignore[attr-defined]
     warned_here(caught)
     assert source(store).get(City, 2) is not None
 
@@ -97,7 +97,7 @@ def test_get_session_function_set_after_construction_reads_the_open_context(grap
 
     store = CityStore(graph)
     with pytest.warns(DeprecationWarning, match="new_context"):
-        store.get_session = get_session
+        store.get_session = get_session  # type: ignore[attr-defined]
     assert store.graph is None
     with Base.new_context(graph) as session:
         assert store.get(3) in session
@@ -111,7 +111,7 @@ def test_other_session_sources_are_refused() -> None:
     with pytest.raises(TypeError, match=r"UPGRADING\.md"):
         CityStore(get_session=lambda store: None)
     with pytest.raises(TypeError, match=r"UPGRADING\.md"):
-        CityStore().get_session = lambda store: None
+        CityStore().get_session = lambda store: None  # type: ignore[attr-defined]
 
 
 # --- _filter overrides written for 2.x's Query ---------------------------------------------------
@@ -123,7 +123,7 @@ NOT_DE_FROM_55 = [56, 57, 58, 59, 60]
 def test_filter_after_except_reads_as_2x_did(graph: Any) -> None:
     """`except_()`, then `filter()` on its result: search, count, exists, first, one, iterate."""
     store = ExceptCityStore(graph)
-    query = dict(exclude_country="DE", min_population=55000)
+    query: dict[str, Any] = dict(exclude_country="DE", min_population=55000)
     with pytest.warns(DeprecationWarning, match=r"Query\.where\(\)") as caught:
         assert [city.id for city in store.search(**query)] == NOT_DE_FROM_55
     warned_here(caught)
@@ -132,7 +132,8 @@ def test_filter_after_except_reads_as_2x_did(graph: Any) -> None:
         assert store.count(**query) == len(NOT_DE_FROM_55)
         assert store.exists(**query)
         assert not store.exists(exclude_country="DE", name="city-055")
-        assert store.first(**query).id == 56
+        first = store.first(**query)
+        assert first is not None and first.id == 56
         assert store.one(name="city-057", **query).id == 57
         assert [city.id for city in store.iterate(**query)] == NOT_DE_FROM_55
         assert store.count(exclude_country="DE") == CITY_COUNT - CITY_COUNT // 6

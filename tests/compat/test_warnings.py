@@ -87,8 +87,8 @@ def get_session_set_later(env: Env) -> None:
     from microcosm_sqlite.stores import get_session
 
     store = CityStore()
-    store.get_session = get_session
-    store.get_session  # noqa: B018
+    store.get_session = get_session  # type: ignore[attr-defined]
+    store.get_session  # type: ignore[attr-defined]  # noqa: B018
 
 
 def store_session(env: Env) -> None:

@@ -12,6 +12,7 @@ import pickle
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,14 @@ from fixtures.runtime import (
     sample_rows,
 )
 from sqlalchemy import ForeignKey, String, inspect, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstanceState,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+)
 from sqlalchemy.orm.base import DEFAULT_STATE_ATTR
 from sqlalchemy.orm.exc import DetachedInstanceError
 
@@ -37,7 +45,7 @@ from microcosm_sqlite.reading import FastReader, OrmReader
 from microcosm_sqlite.reading.rows import RowReader
 from microcosm_sqlite.reading.sessions import SESSION_MARK_KEY
 
-EagerBase = DataSet.create("eager")
+EagerBase: Any = DataSet.create("eager")
 
 
 class Owner(EagerBase):
@@ -165,7 +173,7 @@ def test_get_many_with_composite_keys_builds_no_state(graph: Any, fast_read_path
 def test_the_orm_state_is_built_on_first_use(graph: Any) -> None:
     """inspect() builds the state a loaded instance would have: persistent, in the session."""
     city = CityStore(graph).search(name="city-004")[0]
-    state = inspect(city)
+    state: InstanceState[City] = inspect(city)
     assert has_state(city) and SESSION_MARK_KEY not in vars(city)
     assert state.persistent and state.identity == (4,)
     assert state.session is Base.engine_for(graph).session()
@@ -185,10 +193,11 @@ def test_changing_a_fast_instance_is_tracked_and_never_written(graph: Any) -> No
     """Setting an attribute builds the state and records the change; nothing can write it."""
     store = CityStore(graph)
     city = store.get(7)
-    city.population = 1
-    state = inspect(city)
+    city.population = 1  # type: ignore[assignment]  # a classic Column attribute
+    state: InstanceState[City] = inspect(city)
     assert state.modified
     assert state.attrs.population.history.deleted == [7000]
+    assert state.session is not None
     with pytest.raises(ReadOnlyDataSetError):
         state.session.flush()
 
@@ -198,8 +207,8 @@ def test_a_changed_instance_fails_the_next_read(graph: Any, read: str) -> None:
     """Fast reads refuse a pending change as every Store call does, and the change is undone."""
     store = CityStore(graph)
     city = store.get(7)
-    city.population = 1
-    calls = {
+    city.population = 1  # type: ignore[assignment]  # a classic Column attribute
+    calls: dict[str, Callable[[], object]] = {
         "get": lambda: store.get(8),
         "get_many": lambda: store.get_many([8]),
         "search": lambda: store.search(name="city-008"),
@@ -278,7 +287,7 @@ def test_a_fast_instance_unpickled_elsewhere_comes_back_detached(
 def test_fast_instances_are_persistent_clean_and_in_the_identity_map(graph: Any) -> None:
     """A fast-loaded instance is the session's own: get() of the session finds the same object."""
     city = CityStore(graph).get(3)
-    state = inspect(city)
+    state: InstanceState[City] = inspect(city)
     assert state.persistent
     assert state.session is not None
     assert not state.session.dirty
@@ -439,7 +448,7 @@ def test_eager_relationships_keep_the_orm_path(make_graph: Any, tmp_path: Path) 
 def test_a_finished_thread_gives_its_connection_back(graph: Any) -> None:
     """Threads that read and end leave no connection checked out, and no warning."""
     pool = Base.engine_for(graph).engine.pool
-    results: list[str] = []
+    results: list[object] = []
     thread = threading.Thread(target=lambda: results.append(CityStore(graph).get(1).name))
     thread.start()
     thread.join(timeout=10)

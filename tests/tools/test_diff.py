@@ -40,7 +40,7 @@ PAIRS = [
     {"left": "a", "right": 2, "label": "two"},
     {"left": "b", "right": 1, "label": "three"},
 ]
-LOOSE = [{"a": 1, "b": "x"}, {"a": 1, "b": "x"}, {"a": 2, "b": None}]
+LOOSE: list[dict[str, Any]] = [{"a": 1, "b": "x"}, {"a": 1, "b": "x"}, {"a": 2, "b": None}]
 
 
 def invoke(*args: str | Path) -> Result:

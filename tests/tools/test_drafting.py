@@ -12,7 +12,7 @@ import io
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -105,7 +105,7 @@ CSV_COLUMNS = {
 }
 
 
-def csv_text(columns: dict[str, tuple[str, ...]]) -> str:
+def csv_text(columns: Mapping[str, tuple[str, ...]]) -> str:
     """A CSV source with these columns, quoted as the csv module quotes."""
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")

@@ -240,7 +240,7 @@ def test_json_columns_keep_their_values_exactly(tmp_path: Path, format: str) -> 
     assert json.dumps(tags) == json.dumps(JSON_VALUES)
     for dump_format in ("csv", "jsonl"):
         rebuilt = tmp_path / f"rebuilt-{dump_format}.sqlite"
-        dump_artifact(built, tmp_path / dump_format, format=dump_format)  # type: ignore[arg-type]
+        dump_artifact(built, tmp_path / dump_format, format=dump_format)
         build_artifact(library.Base, tmp_path / dump_format, rebuilt)
         assert rows(rebuilt, "books") == rows(built, "books")
         assert json.dumps(read_tags(rebuilt)) == json.dumps(JSON_VALUES)

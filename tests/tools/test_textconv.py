@@ -106,7 +106,7 @@ def corrupted(path: Path, built: Path) -> Path:
     return path
 
 
-UNREADABLE = {
+UNREADABLE: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "a Git LFS pointer": (lambda path, built: lfs_pointer(path), "a Git LFS pointer"),
     "a text file": (lambda path, built: text_file(path), "not a SQLite database"),
     "a file with a view": (with_a_view, "view everyone"),
