@@ -102,6 +102,7 @@ CSV_COLUMNS = {
     "label": ("plain", "", "text"),
     "offset_time": ("2024-01-31T10:00:00+02:00", "2024-01-31T10:00:00Z", "2024-01-31T10:00+0200"),
     "huge": ("1e3", "2.5", "-4"),
+    "mixed_time": ("2024-01-31T10:00:00+02:00", "2024-01-31T10:00:00", "2024-01-31 11:00"),
 }
 
 
@@ -130,14 +131,16 @@ EXPECTED_CSV_KINDS = {
     "doc": ("json", False),
     "code": ("text", False),
     "label": ("text", True),
-    "offset_time": ("text", False),
+    "offset_time": ("aware_datetime", False),
     "huge": ("float", False),
+    "mixed_time": ("text", False),
 }
 
 
 def test_csv_types_come_from_every_value(sources: Path) -> None:
     """Integers within 64 bits, floats, decimals, booleans, dates, datetimes, JSON, text,
-    each nullable when a field is empty; leading zeros and offsets stay text."""
+    each nullable when a field is empty; leading zeros, and offsets on some datetimes only,
+    stay text."""
     write(sources, "things.csv", CSV_TYPES)
 
     [drafted] = draft_tables([sources])
@@ -146,7 +149,8 @@ def test_csv_types_come_from_every_value(sources: Path) -> None:
     notes = {column.name: column.type.notes for column in drafted.columns}
     assert "digits with leading zeros ('007')" in notes["code"][0]
     assert "only 0 and 1: a boolean?" in notes["one_zero"][0]
-    assert "a UTC offset" in notes["offset_time"][0]
+    assert "some with a UTC offset and some without" in notes["mixed_time"][0]
+    assert notes["offset_time"] == []
     assert "booleans spelled Y, no, yes" in notes["flag"][0]
 
 

@@ -3,10 +3,11 @@ A column's type, inferred from every value read, as the build will convert it.
 
 Each distinct value says which types could hold it, by the build's own rules
 (`building.conversion`): integers in `[+-]?[0-9]+` within 64 bits, numbers in its syntax and
-finite, booleans in `to_bool`'s spellings, ISO dates (`YYYY-MM-DD`) and datetimes without an
-offset, JSON documents (an object or an array), text. The column takes the most specific type
-that holds all of them. In JSON Lines, numbers, booleans, objects and arrays are themselves,
-and only strings can be dates or datetimes; a column mixing them is JSON.
+finite, booleans in `to_bool`'s spellings, ISO dates (`YYYY-MM-DD`), datetimes without an
+offset and datetimes with one (`DateTime(timezone=True)`), JSON documents (an object or an
+array), text. The column takes the most specific type that holds all of them. In JSON Lines,
+numbers, booleans, objects and arrays are themselves, and only strings can be dates or
+datetimes; a column mixing them is JSON.
 
 Some guesses keep values as written rather than as a reader would first think:
 
@@ -15,7 +16,9 @@ Some guesses keep values as written rather than as a reader would first think:
 - a number with trailing zeros after its point (`"12.50"`) or more digits than a float keeps
   is a decimal of that scale, so it reads back as written;
 - only `0` and `1` make an integer column, unless its name says it is a flag (`is_...`);
-- datetimes with an offset (`+02:00`, `Z`) are text, since a `DateTime` column drops it.
+- datetimes with an offset (`+02:00`, `Z`) make a `DateTime(timezone=True)` column, which keeps
+  it, when every value has one; mixed with datetimes without one they are text, since such a
+  column requires an offset and a plain `DateTime` column drops it.
 
 """
 
@@ -30,12 +33,13 @@ from typing import Any
 from microcosm_sqlite.building.parsing import INTEGER, NUMBER, parse_float, parse_integer
 from microcosm_sqlite.types import FALSE_SPELLINGS, TRUE_SPELLINGS, to_bool
 
-BOOL, INT, NUMBER_KIND, DATE, DATETIME, JSON_KIND, TEXT = (
+BOOL, INT, NUMBER_KIND, DATE, DATETIME, AWARE_DATETIME, JSON_KIND, TEXT = (
     "bool",
     "int",
     "number",
     "date",
     "datetime",
+    "aware_datetime",
     "json",
     "text",
 )
@@ -117,12 +121,13 @@ def _temporal_kinds(text: str) -> set[str]:
             return {DATE, DATETIME}
         except ValueError:
             return set()
-    if DATETIME_TEXT.fullmatch(text):
-        try:
-            datetime.fromisoformat(text)
-            return {DATETIME}
-        except ValueError:
-            return set()
+    for pattern, kind in ((DATETIME_TEXT, DATETIME), (AWARE_DATETIME_TEXT, AWARE_DATETIME)):
+        if pattern.fullmatch(text):
+            try:
+                datetime.fromisoformat(text)
+                return {kind}
+            except ValueError:
+                return set()
     return set()
 
 
@@ -184,7 +189,7 @@ def _choose(name: str, kinds: frozenset[str], from_csv: bool) -> str:
     if BOOL in kinds and INT in kinds:
         return BOOL if looks_like_a_flag(name) else INT
     last = (JSON_KIND, TEXT) if from_csv else (TEXT, JSON_KIND)
-    order = (BOOL, INT, NUMBER_KIND, DATE, DATETIME, *last)
+    order = (BOOL, INT, NUMBER_KIND, DATE, DATETIME, AWARE_DATETIME, *last)
     return next(kind for kind in order if kind in kinds)
 
 
@@ -200,7 +205,7 @@ def _converter(column: ColumnType, distinct: list[Any], from_csv: bool) -> Any:
         return float
     if kind == DATE:
         return date.fromisoformat
-    if kind == DATETIME:
+    if kind in (DATETIME, AWARE_DATETIME):
         return datetime.fromisoformat
     if kind == JSON_KIND:
         parse = json.loads if from_csv else (lambda value: value)
@@ -256,5 +261,10 @@ def _describe(column: ColumnType, name: str, distinct: list[Any], kinds: frozens
         column.notes.append(
             f"digits with leading zeros ({min(texts)!r}): text, so they read back as written"
         )
-    elif texts and all(AWARE_DATETIME_TEXT.fullmatch(text) for text in texts):
-        column.notes.append("datetimes with a UTC offset: text, as a DateTime column drops it")
+    elif any(AWARE_DATETIME_TEXT.fullmatch(text) for text in texts) and all(
+        AWARE_DATETIME_TEXT.fullmatch(text) or DATETIME_TEXT.fullmatch(text) for text in texts
+    ):
+        column.notes.append(
+            "datetimes, some with a UTC offset and some without: text, as DateTime(timezone=True)"
+            " requires one and DateTime drops it"
+        )

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from microcosm_sqlite.formatting import plural
 from microcosm_sqlite.tools.drafting._keys import Column, Table
 from microcosm_sqlite.tools.drafting._naming import attribute_name, camel, class_name, unique
-from microcosm_sqlite.tools.drafting._types import BOOL, DATE, DATETIME, INT, JSON_KIND
+from microcosm_sqlite.tools.drafting._types import (
+    AWARE_DATETIME,
+    BOOL,
+    DATE,
+    DATETIME,
+    INT,
+    JSON_KIND,
+)
 
 # the line length of black and ruff by default, which a new project most likely keeps
 LINE_LENGTH = 88
@@ -27,6 +34,7 @@ MODULE_NAMES = frozenset(
         "Any",
         "Base",
         "DataSetBase",
+        "DateTime",
         "DeclarativeBase",
         "Decimal",
         "EnumType",
@@ -176,6 +184,9 @@ class ModuleWriter:
         if kind.kind == JSON_KIND:
             self.need("typing", "Any")
             return JSON_TYPES[kind.shape or "any"], [self.need("sqlalchemy", "JSON")]
+        if kind.kind == AWARE_DATETIME:
+            self.need("datetime", "datetime")
+            return "datetime", [f"{self.need('sqlalchemy', 'DateTime')}(timezone=True)"]
         if kind.kind in (DATE, DATETIME):
             self.need("datetime", kind.kind)
         if kind.kind in PYTHON_TYPES:
