@@ -16,7 +16,7 @@ full-text indexes they can vouch for.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +91,17 @@ class ColumnInfo:
         """Whether the declared type is one of `names`, by its first word (`JSON TEXT` is JSON)."""
         words = self.type.upper().split("(")[0].split()
         return bool(words) and words[0] in names
+
+    def constraints(self, shown: Callable[[str], str] = str) -> list[str]:
+        """What the pragma says besides the name and type, the default's SQL through `shown`."""
+        parts = [] if self.nullable else ["NOT NULL"]
+        if self.primary_key:
+            parts.append("PRIMARY KEY")
+        if self.default is not None:
+            parts.append(f"DEFAULT {shown(self.default)}")
+        if self.generated:
+            parts.append(f"GENERATED {self.generated}")
+        return parts
 
 
 @dataclass(frozen=True)

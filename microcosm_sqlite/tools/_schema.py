@@ -258,16 +258,7 @@ class TableSchema:
 
 def column_text(column: ColumnInfo) -> str:
     """A column's declaration as the pragma describes it, when its statement cannot be split."""
-    parts = [column.type or "(no type)"]
-    if not column.nullable:
-        parts.append("NOT NULL")
-    if column.primary_key:
-        parts.append("PRIMARY KEY")
-    if column.default is not None:
-        parts.append(f"DEFAULT {column.default}")
-    if column.generated:
-        parts.append(f"GENERATED {column.generated}")
-    return " ".join(parts)
+    return " ".join([column.type or "(no type)", *column.constraints()])
 
 
 @dataclass

@@ -119,13 +119,7 @@ def describe(info: ArtifactInfo) -> str:
     for table in info.tables:
         lines.append(f"table {name_text(table.name)}: {plural(table.rows, 'row')}")
         for column in table.columns:
-            flags = [] if column.nullable else ["NOT NULL"]
-            if column.primary_key:
-                flags.append("PRIMARY KEY")
-            if column.default is not None:
-                flags.append(f"DEFAULT {code_text(column.default)}")
-            if column.generated:
-                flags.append(f"GENERATED {column.generated}")
+            flags = column.constraints(shown=code_text)
             declared = [name_text(column.name), code_text(column.type), *flags]
             lines.append("  " + " ".join(part for part in declared if part))
         for key in table.foreign_keys:
