@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fixtures import library
 from fixtures.runtime import Base, sample_rows
+from fixtures.searchable import Declared, declare
 from fixtures.tools import SOURCES
 from microcosm.api import create_object_graph, load_from_dict
 
@@ -119,3 +120,15 @@ def corrupt(built: Path) -> Path:
     path = built.with_name("corrupt.sqlite")
     path.write_bytes(data)
     return path
+
+
+@pytest.fixture
+def declared() -> Declared:
+    """Fresh models of the `places` data set, which declare data checks and full-text search."""
+    return declare()
+
+
+@pytest.fixture
+def places_artifact(declared: Declared, tmp_path: Path) -> Path:
+    """The `places` artifact, built from its sample rows with its full-text index."""
+    return declared.build(tmp_path / "places.sqlite")

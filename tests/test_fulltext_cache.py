@@ -21,16 +21,6 @@ DEFAULT_KIB = 8192
 FULLTEXT_DEFAULT_KIB = 65536
 
 
-@pytest.fixture
-def declared() -> Declared:
-    return declare()
-
-
-@pytest.fixture
-def places_artifact(declared: Declared, tmp_path: Path) -> Path:
-    return declared.build(tmp_path / "places.sqlite")
-
-
 def cache_kib(base: Any, graph: Any) -> int:
     """The page cache, in KiB, of a connection of the data set's engine in this graph."""
     with base.engine_for(graph).engine.connect() as connection:

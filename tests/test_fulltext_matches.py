@@ -23,16 +23,6 @@ from microcosm_sqlite.fulltext import FullText
 
 
 @pytest.fixture
-def declared() -> Declared:
-    return declare()
-
-
-@pytest.fixture
-def places_artifact(declared: Declared, tmp_path: Path) -> Path:
-    return declared.build(tmp_path / "places.sqlite")
-
-
-@pytest.fixture
 def places(make_graph: GraphMaker, declared: Declared, places_artifact: Path) -> Any:
     """The places' store, on a read-only graph of the sample artifact."""
     return declared.PlaceStore(make_graph({"places": str(places_artifact)}))
