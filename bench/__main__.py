@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
                     rounds,
                 )
             ),
-            "startup": lambda: report(startup.cold_start(artifact, 2 * rounds)),
+            "startup": lambda: report(
+                startup.cold_start(artifact, startup.RUNS_PER_ROUND * rounds)
+            ),
             "concurrency": lambda: report(
                 concurrency.threads(artifact, rows, rounds),
                 concurrency.threads_cached(artifact, rows, rounds),

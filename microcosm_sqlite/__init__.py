@@ -9,9 +9,6 @@ from microcosm_sqlite.dataset import DataSet, DataSetBase
 from microcosm_sqlite.dispose import dispose_sqlite_connections
 from microcosm_sqlite.stores import Store
 
-# 2.x's call styles on these, answered by the 2.x layer through microcosm_sqlite._legacy
-from microcosm_sqlite import compat  # noqa: F401  isort: skip
-
 __all__ = [
     "DataSet",
     "DataSetBase",

@@ -4,8 +4,9 @@ layer (`microcosm_sqlite.compat`).
 
 A handful of old call styles arrive at core classes: `Base.session`, `Store(get_session=...)`,
 unpacking `graph.sqlite(name)`, `graph.sqlite[name] = path`, `new_context(graph).open()`...
-The core hands each to the handler registered under its name; `microcosm_sqlite.compat`,
-imported with the package, registers every handler. Each handler warns (through compat's one
+The core hands each to the handler registered under its name; `microcosm_sqlite.compat`
+registers every handler, imported when a process makes its first old call (a service written
+for 3.x never loads it). Each handler warns (through compat's one
 `deprecated()` helper) and answers as 2.x did.
 
 """
@@ -31,6 +32,8 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 S = TypeVar("S", bound=Session)
 
+# the 2.x layer, which registers its answers when imported
+_COMPAT = "microcosm_sqlite.compat"
 # old call style -> the 2.x layer's answer to it; filled once, when compat is imported
 _handlers: dict[str, Callable[..., Any]] = {}
 # old call style -> the module of the 2.x layer that registers its answer when imported, for
@@ -66,7 +69,8 @@ def legacy(call_style: str) -> Callable[..., Any]:
         return _handlers[call_style]
     except KeyError:
         pass
-    if call_style in _answered_in:
+    importlib.import_module(_COMPAT)
+    if call_style not in _handlers and call_style in _answered_in:
         importlib.import_module(_answered_in[call_style])
     try:
         return _handlers[call_style]

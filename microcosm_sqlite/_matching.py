@@ -131,16 +131,20 @@ class FullTextMatch:
 
     def matching(
         self,
+        store: str,
         statement: Select[Any],
-        query: str,
+        text: str,
+        prefix: bool,
+        syntax: bool,
         *,
         ranked: bool = False,
         top: int | None = None,
         count: bool = False,
-    ) -> Select[Any]:
+    ) -> Select[Any] | None:
         """
-        The statement's rows whose indexed text matches the FTS5 query: most relevant first
-        when `ranked`, or (`count`) how many there are.
+        The statement's rows whose indexed text matches a user's `text` (`match_query`): most
+        relevant first when `ranked`, or (`count`) how many there are; None when it holds no
+        word.
 
         Unfiltered (the statement reads the model's table alone, with no condition), the index
         answers by itself: it counts, and it ranks the `top` rows (when the Store's order, which
@@ -148,6 +152,9 @@ class FullTextMatch:
         match is joined with its row, then filtered and ranked.
 
         """
+        query = match_query(store, text, self.declaration, prefix=prefix, syntax=syntax)
+        if query is None:
+            return None
         condition = self.column.op("MATCH")(query)
         froms = statement.get_final_froms()
         alone = statement.whereclause is None and len(froms) == 1 and froms[0] is self.table

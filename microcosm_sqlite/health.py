@@ -17,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite.artifact.header import FileVersion
@@ -55,8 +54,7 @@ class DataSets(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ArtifactVersion:
+class ArtifactVersion(NamedTuple):
     """
     Which file a data set reads, as a health check shows it, never by its path: the build (the
     first digits of its manifest's sha256, the same for the same sources built by the same

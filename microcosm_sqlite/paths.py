@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, fields
 from importlib.metadata import EntryPoint, entry_points
 from importlib.resources import as_file
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from microcosm_sqlite._urls import LOCAL_SCHEMES, is_url, redact_text, redact_url
 from microcosm_sqlite.errors import DataSetNotConfiguredError
@@ -50,8 +49,7 @@ def is_remote(path: str) -> bool:
     return is_url(path)
 
 
-@dataclass(frozen=True)
-class DownloadSettings:
+class DownloadSettings(NamedTuple):
     """
     Where pinned URLs are cached and how hard a download tries (`sqlite.cache_dir`,
     `download_timeout_seconds`, `download_attempts`): plain values, so that a graph that reads
@@ -70,6 +68,10 @@ class DownloadSettings:
 
         directory = Path(self.cache_dir).expanduser() if self.cache_dir else default_cache_dir()
         return ArtifactCache(directory, self.timeout_seconds, self.attempts)
+
+
+# a graph's settings when its config says nothing of downloads
+DEFAULT_DOWNLOADS = DownloadSettings()
 
 
 def url_file_name(url: str) -> str:
@@ -91,8 +93,7 @@ def dataset_name_for_url(url: str) -> str:
     return PurePosixPath(url_file_name(url)).stem or "url"
 
 
-@dataclass(frozen=True)
-class ResolvedPath:
+class ResolvedPath(NamedTuple):
     """
     A data set's path and a human-readable account of where it came from.
 
@@ -121,9 +122,8 @@ class ResolvedPath:
 
     def __repr__(self) -> str:
         shown = (
-            f"{each.name}={redact_text(value) if isinstance(value, str) else value!r}"
-            for each in fields(self)
-            for value in [getattr(self, each.name)]
+            f"{name}={redact_text(value) if isinstance(value, str) else value!r}"
+            for name, value in zip(ResolvedPath.__annotations__, self, strict=True)
         )
         return f"ResolvedPath({', '.join(shown)})"
 
@@ -170,7 +170,7 @@ class PathResolver:
         configured: Mapping[str, Any],
         read_only: bool,
         default_path: str,
-        downloads: DownloadSettings = DownloadSettings(),
+        downloads: DownloadSettings = DEFAULT_DOWNLOADS,
         find: Callable[[str], EntryPoint | None] = find_entry_point,
     ) -> None:
         self.graph = graph

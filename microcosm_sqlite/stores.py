@@ -23,7 +23,6 @@ from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite._filters import AutoFilters, accepted_keywords, check_known, check_page
 from microcosm_sqlite._keys import PrimaryKey, batches
 from microcosm_sqlite._legacy import TWO_X_CONTEXT, LegacyMember, legacy
-from microcosm_sqlite._matching import FullTextMatch, match_query
 from microcosm_sqlite.dataset import context_session
 from microcosm_sqlite.engines import ENGINE_INFO_KEY, DataSetEngine
 from microcosm_sqlite.errors import (
@@ -34,6 +33,9 @@ from microcosm_sqlite.errors import (
     SQLiteError,
 )
 from microcosm_sqlite.reading import OrmReader, Reader
+
+if TYPE_CHECKING:  # loaded by the first search: a service that never searches never loads it
+    from microcosm_sqlite._matching import FullTextMatch
 
 __all__ = ["Store"]
 
@@ -284,18 +286,16 @@ class Store(Generic[ModelT]):
     def _matching(
         self, text: str, prefix: bool, syntax: bool, filters: dict[str, Any], **how: Any
     ) -> Select[Any] | None:
-        """The filtered rows matching `text` (`how`: see `FullTextMatch.matching`); None for
-        text with no word."""
+        """The filtered rows matching `text` (see `FullTextMatch.matching`), None if no word."""
         statement = self._filtered(**filters)
-        fulltext = self._fulltext
-        query = match_query(
-            type(self).__name__, text, fulltext.declaration, prefix=prefix, syntax=syntax
-        )
-        return None if query is None else fulltext.matching(statement, query, **how)
+        store = type(self).__name__
+        return self._fulltext.matching(store, statement, text, prefix, syntax, **how)
 
     @cached_property
     def _fulltext(self) -> FullTextMatch:
         """The model's full-text index, once the artifact is known to hold the one declared."""
+        from microcosm_sqlite._matching import FullTextMatch
+
         with self._session() as session, translating(self._error_context):
             raw = session.connection().connection.driver_connection
             assert isinstance(raw, sqlite3.Connection)

@@ -24,6 +24,9 @@ NOT_FOR_READING = {
     "microcosm_sqlite.tools": "the tools over artifacts",
     "microcosm_sqlite.remote": "the download code, with no URL configured",
     "fsspec": "the download library, with no URL configured",
+    "microcosm_sqlite.compat": "the 2.x layer, with no 2.x call made",
+    "microcosm_sqlite._matching": "the full-text search code, with no search made",
+    "microcosm_sqlite.artifact.fts": "the full-text index code, with no index in the file",
 }
 
 READ = """
@@ -40,6 +43,19 @@ graph = create_object_graph(
 assert AuthorStore(graph).get(1).name
 assert AuthorStore(graph).count() > 0
 print(json.dumps(sorted(sys.modules)))
+"""
+
+# a 2.x call style (a Truthy written as ""): the 2.x layer loads then, and answers as it did
+OLD_CALL = """
+import sys, warnings
+
+from microcosm_sqlite.types import Truthy
+print("microcosm_sqlite.compat" in sys.modules)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    written = Truthy().process_bind_param("", None)
+print("microcosm_sqlite.compat" in sys.modules, written)
+print(caught[0].category.__name__, caught[0].message)
 """
 
 
@@ -75,3 +91,18 @@ def test_the_check_sees_what_reading_loads(loaded: list[str]) -> None:
     """The process did read: the runtime's modules are there, so an absence above means
     something."""
     assert {"microcosm_sqlite.stores", "microcosm_sqlite.engines", "sqlalchemy"} <= set(loaded)
+
+
+def test_the_2x_layer_loads_with_the_first_2x_call() -> None:
+    """A process that makes an old call gets the 2.x layer then, with its deprecation."""
+    result = subprocess.run(
+        [sys.executable, "-c", OLD_CALL],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    before, after, warning = result.stdout.splitlines()
+    assert (before, after) == ("False", "True False")
+    assert warning.startswith("DeprecationWarning microcosm-sqlite 3.0 deprecates")

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from microcosm_sqlite.formatting import name_text
 
@@ -74,8 +73,7 @@ AUTOMATIC_INDEXES = {"pk": "the PRIMARY KEY", "u": "a UNIQUE constraint"}
 GENERATED = {2: "VIRTUAL", 3: "STORED"}
 
 
-@dataclass(frozen=True)
-class ColumnInfo:
+class ColumnInfo(NamedTuple):
     """One column as `PRAGMA table_xinfo` describes it."""
 
     name: str
@@ -104,8 +102,7 @@ class ColumnInfo:
         return parts
 
 
-@dataclass(frozen=True)
-class IndexInfo:
+class IndexInfo(NamedTuple):
     """One index: its name, whether it is unique, its columns in order."""
 
     name: str
@@ -115,8 +112,7 @@ class IndexInfo:
     automatic: str | None = None
 
 
-@dataclass(frozen=True)
-class ForeignKeyInfo:
+class ForeignKeyInfo(NamedTuple):
     """One foreign key: its columns, the table and columns it references, and its actions."""
 
     columns: tuple[str, ...]

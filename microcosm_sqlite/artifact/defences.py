@@ -36,7 +36,6 @@ from typing import Any
 # the limit lives with the error table, which names it; builds import it from here
 from microcosm_sqlite._error_mapping import MAX_VALUE_BYTES as MAX_VALUE_BYTES
 from microcosm_sqlite.artifact.contents import unexpected_objects
-from microcosm_sqlite.artifact.fts import vouch
 from microcosm_sqlite.errors import UntrustedArtifactError
 
 __all__ = [
@@ -92,6 +91,9 @@ def refused_objects(connection: sqlite3.Connection) -> list[str]:
     the full-text indexes it can vouch for (with why), then views and triggers.
 
     """
+    # the tools' check, not a reader's: reading never loads the full-text code this needs
+    from microcosm_sqlite.artifact.fts import vouch
+
     return vouch(connection)[1] + unexpected_objects(connection, virtual=False)
 
 

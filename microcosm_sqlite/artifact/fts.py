@@ -26,9 +26,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any
+from typing import Any, NamedTuple
 
 from microcosm_sqlite.artifact.contents import (
     IS_VIRTUAL,
@@ -65,8 +64,7 @@ STATEMENT = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class FullTextIndex:
+class FullTextIndex(NamedTuple):
     """One full-text index of an artifact: its name, the table it indexes, its declaration."""
 
     name: str

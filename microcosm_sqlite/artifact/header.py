@@ -12,9 +12,8 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from microcosm_sqlite.errors import DataSetNotFoundError, NotADatabaseError
 
@@ -36,8 +35,7 @@ WAL_FORMAT = 2
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 
 
-@dataclass(frozen=True)
-class FileVersion:
+class FileVersion(NamedTuple):
     """Which file a path names: a new build renamed over the path is another inode."""
 
     device: int

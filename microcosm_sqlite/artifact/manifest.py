@@ -23,9 +23,8 @@ import hashlib
 import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, NamedTuple
 
 from microcosm_sqlite.artifact.contents import MANIFEST_TABLE, quote, schema_statements
 from microcosm_sqlite.formatting import quote_text
@@ -49,8 +48,7 @@ MANIFEST_VERSION = "2"
 READABLE_VERSIONS = ("1", MANIFEST_VERSION)
 
 
-@dataclass(frozen=True)
-class TableReport:
+class TableReport(NamedTuple):
     """One loaded table: its row count."""
 
     name: str

@@ -2,8 +2,9 @@
 2.x's names and call styles, each a thin deprecated wrapper over the 3.x API (see UPGRADING.md).
 
 Old call styles that reach core objects (`Store(get_session=...)`, `graph.sqlite[name] = path`,
-`new_context(graph).open()`...) arrive through `microcosm_sqlite._legacy`; the modules below
-register the answers when this package is imported. Every warning goes through `deprecated()`.
+`new_context(graph).open()`...) arrive through `microcosm_sqlite._legacy`, which imports this
+package at a process's first old call; the modules below register the answers then. Every
+warning goes through `deprecated()`.
 Nothing outside this package and 2.x's module paths (`builders`, `dumpers`, `context`,
 `constants`, `identifiers`) imports it.
 

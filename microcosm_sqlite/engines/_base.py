@@ -15,8 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
@@ -46,8 +45,7 @@ ENGINE_INFO_KEY = "microcosm_sqlite.engine"
 VERSION_ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
-class EngineOptions:
+class EngineOptions(NamedTuple):
     """The `sqlite` config knobs that shape how a data set is opened."""
 
     read_only: bool = True

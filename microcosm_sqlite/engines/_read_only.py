@@ -30,7 +30,6 @@ from microcosm_sqlite._error_mapping import translating
 from microcosm_sqlite.artifact.contents import IS_VIRTUAL
 from microcosm_sqlite.artifact.defences import harden
 from microcosm_sqlite.artifact.dialect import ARTIFACT_DRIVER
-from microcosm_sqlite.artifact.fts import parse_statement
 from microcosm_sqlite.artifact.header import FileVersion, check_artifact
 from microcosm_sqlite.artifact.opening import read_only_uri
 from microcosm_sqlite.engines._base import (
@@ -225,6 +224,11 @@ class ReadOnlyEngine(DataSetEngine):
 def _has_fulltext_index(connection: sqlite3.Connection) -> bool:
     """Whether the file's schema holds a full-text index as a build writes one."""
     statements = connection.execute(VIRTUAL_TABLES).fetchall()
+    if not statements:
+        return False
+    # only a file with virtual tables loads the code that reads their statements
+    from microcosm_sqlite.artifact.fts import parse_statement
+
     return any(isinstance(sql, str) and parse_statement(sql) is not None for (sql,) in statements)
 
 

@@ -21,8 +21,8 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Session, defer, relationship
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, inspect, select
+from sqlalchemy.orm import DeclarativeBase, defer, relationship
 from sqlalchemy.pool import StaticPool
 
 from microcosm_sqlite._sqla_internals import (
@@ -98,9 +98,8 @@ def compare_fast_and_orm_reads() -> None:
     connection.executescript(PROBE_ROWS)
     engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
     try:
-        with Session(engine) as orm_session:
-            expected = instance_state(orm_session.get(parent_model, 7))
-            expected_key, expected_token = expected.key, expected.identity_token
+        # the key the ORM looks an instance up by (the checks below look it up so)
+        expected_key = inspect(parent_model).identity_key_from_primary_key((7,))
         session = FastReadSession(engine)
         parents = RowReader(parent_model, engine.dialect)
         fast = parents.get(session, connection, 7)
@@ -109,7 +108,7 @@ def compare_fast_and_orm_reads() -> None:
         check(session.get(parent_model, 7) is fast, "the identity map finds a fast-loaded instance")
         state = instance_state(fast)
         check(state.key == expected_key, f"identity key {state.key!r} is {expected_key!r}")
-        check(state.identity_token == expected_token, "the identity token matches the ORM's")
+        check(state.identity_token is None, "the identity token is the ORM's (none)")
         check(state.session_id == session.hash_key and fast in session, "it is in the session")
         check(not state.expired and state.persistent, "it is persistent and not expired")
         compare_loads(session, connection, parent_model, child_model)
@@ -121,8 +120,8 @@ def compare_fast_and_orm_reads() -> None:
         plain = select(parent_model)
         check(not has_loader_options(plain), "a plain select has no loader options")
         check(has_loader_options(plain.options(defer(parent_model.name))), "options are seen")
-        with Session(engine) as raw_session:
-            result = raw_session.connection().execute(plain.where(parent_model.id == 7))
+        with engine.connect() as raw_connection:
+            result = raw_connection.execute(plain.where(parent_model.id == 7))
             rows = [tuple(row) for row in raw_cursor(result)]
             result.close()
         check(rows == [(7, "seven")], f"the raw cursor gives the rows, not {rows!r}")

@@ -14,7 +14,7 @@ manifest's entries are listed as problems, not raised.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,22 @@ class ArtifactInfo:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form `inspect --json` prints."""
-        return asdict(self)
+        found: dict[str, Any] = _plain(self)
+        return found
+
+
+def _plain(value: Any) -> Any:
+    """JSON's shapes: records (dataclasses, named tuples) as objects, sequences as arrays."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {each.name: _plain(getattr(value, each.name)) for each in fields(value)}
+    names = getattr(type(value), "__annotations__", None)
+    if isinstance(value, tuple) and names:  # a NamedTuple
+        return {name: _plain(item) for name, item in zip(names, value, strict=True)}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def inspect_artifact(path: str | os.PathLike[str]) -> ArtifactInfo:
