@@ -95,15 +95,18 @@ class PrimaryKey:
             bindparam(None, list(keys), type_=stored_as, expanding=True)
         )
 
-    def stored_form(self, dialect: Dialect) -> Callable[[Any], Hashable]:
+    def stored_form(self, dialect: Dialect) -> Callable[[Any], Hashable] | None:
         """
         How `dialect` stores a normalized key: two keys of one stored form name one row.
-        The function raises what the columns' types raise for a value they cannot hold.
+        The function raises what the columns' types raise for a value they cannot hold. None
+        when every column stores values as given (integers, text): keys are their own forms.
 
         """
         processors = [
             column.type.dialect_impl(dialect).bind_processor(dialect) for column in self.columns
         ]
+        if all(processor is None for processor in processors):
+            return None
 
         def stored(key: Any) -> Hashable:
             values = (key,) if self.single else key

@@ -220,9 +220,11 @@ def read_keys(
     key = PrimaryKey.of(reader.model)
     with session() as opened:
         stored = key.stored_form(opened.get_bind().dialect)
+        # stored form -> the keys given for it; none needed when keys are stored as given
         given: dict[Hashable, list[Any]] = {}
-        for each in keys:
-            given.setdefault(stored(each), []).append(each)
+        if stored is not None:
+            for each in keys:
+                given.setdefault(stored(each), []).append(each)
         try:
             instances = list(reader.instances(opened, select(reader.model).where(key.among(keys))))
         except OverflowError:  # keys beyond 64 bits name no row: ask for the others only
@@ -230,5 +232,8 @@ def read_keys(
             instances = list(reader.instances(opened, usable))
         for instance in instances:
             own = key.of_instance(instance)
+            if stored is None:
+                found[own] = instance
+                continue
             for each in given.get(stored(own), (own,)):
                 found[each] = instance
