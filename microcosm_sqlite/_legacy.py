@@ -6,8 +6,8 @@ A handful of old call styles arrive at core classes: `Base.session`, `Store(get_
 unpacking `graph.sqlite(name)`, `graph.sqlite[name] = path`, `new_context(graph).open()`...
 The core hands each to the handler registered under its name; `microcosm_sqlite.compat`
 registers every handler, imported when a process makes its first old call (a service written
-for 3.x never loads it). Each handler warns (through compat's one
-`deprecated()` helper) and answers as 2.x did.
+for 3.x never loads it). Each handler warns (through compat's one `deprecated()` helper) and
+answers as 2.x did.
 
 """
 

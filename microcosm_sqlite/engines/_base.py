@@ -36,7 +36,6 @@ from microcosm_sqlite.reading.threads import ThreadReads, keep_inherited
 __all__ = ["ENGINE_INFO_KEY", "VERSION_ATTEMPTS", "DataSetEngine", "EngineOptions"]
 
 ModelT = TypeVar("ModelT")
-T = TypeVar("T")
 
 # where a session keeps the DataSetEngine it reads, so Store() in a context can find it
 ENGINE_INFO_KEY = "microcosm_sqlite.engine"

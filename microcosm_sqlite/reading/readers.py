@@ -230,10 +230,11 @@ def read_keys(
         except OverflowError:  # keys beyond 64 bits name no row: ask for the others only
             usable = select(reader.model).where(key.among(usable_keys(keys)))
             instances = list(reader.instances(opened, usable))
+        # read inside the session, whose instances stay loaded while it is open
+        if stored is None:  # each key is its own stored form
+            found.update((key.of_instance(instance), instance) for instance in instances)
+            return
         for instance in instances:
             own = key.of_instance(instance)
-            if stored is None:
-                found[own] = instance
-                continue
             for each in given.get(stored(own), (own,)):
                 found[each] = instance
